@@ -1,0 +1,28 @@
+"""`python -m cognitest.consumers [run|asyncapi] [--only GROUP ...]` (the CLI's `cognitest consumers`)."""
+
+import argparse
+import asyncio
+import json
+import sys
+
+from cognitest.consumers.app import GROUPS, asyncapi_document, build_app
+from cognitest.infra.logging import configure_logging
+from cognitest.infra.settings import get_settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="cognitest consumers")
+    parser.add_argument("command", nargs="?", default="run", choices=["run", "asyncapi"])
+    parser.add_argument("--only", action="append", choices=GROUPS, help="run only these consumer groups")
+    args = parser.parse_args()
+    settings = get_settings()
+    if args.command == "asyncapi":
+        json.dump(asyncapi_document(settings), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    configure_logging("consumers", settings.log_level, settings.log_format)
+    app = build_app(settings, tuple(args.only or GROUPS))
+    asyncio.run(app.run())
+
+
+main()

@@ -1,0 +1,1 @@
+"""Starts the project bootstrap workflow when a project is created."""

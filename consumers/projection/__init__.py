@@ -1,0 +1,1 @@
+"""The projection consumer: events in, PostgreSQL read models out."""

@@ -1,0 +1,151 @@
+"""Projects batches of events into the read models.
+
+A batch is parsed, applied in one transaction with its applied-event records, then acked.
+Bad messages (not JSON, unknown type, invalid payload, subject mismatch) are dead-lettered at
+once. If the batch fails for a reason that is not "the database is away", each message is
+applied on its own so that one bad event cannot hold back the others."""
+
+import asyncio
+import json
+from collections import defaultdict
+from typing import Any
+
+import structlog
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from cognitest.consumers.runtime.delivery import (
+    delivered_count,
+    retry_delay,
+    retry_or_dead_letter,
+    stream_seq,
+    to_dead_letter,
+)
+from cognitest.consumers.runtime.transient import is_transient
+from cognitest.infra.projection import Incoming, NotYetApplicable, PermanentError, apply_batch
+from cognitest.infra.settings import BusSettings
+from cognitest.schemas import InvalidEvent, UnknownEventType, parse_event
+from cognitest.schemas.subjects import applied_subject, event_subject
+
+CONSUMER = "projection"
+log = structlog.get_logger(__name__)
+
+
+class ProjectionHandler:
+    def __init__(self, sessions: async_sessionmaker, nc: Client, js: JetStreamContext, bus: BusSettings) -> None:
+        self.sessions = sessions
+        self.nc = nc
+        self.js = js
+        self.bus = bus
+
+    async def handle(self, msgs: list[Msg]) -> None:
+        parsed: list[tuple[Msg, Incoming]] = []
+        for msg in msgs:
+            item = await self._parse(msg)
+            if item is not None:
+                parsed.append((msg, item))
+        if not parsed:
+            return
+        try:
+            applied = await self._apply_with_db_retry([i for _, i in parsed], [m for m, _ in parsed])
+        except Exception as exc:  # one bad event must not block the batch: isolate it
+            log.info("projection.batch_failed", size=len(parsed), error=_describe(exc))
+            for msg, item in parsed:
+                await self._one(msg, item)
+            return
+        for msg, _ in parsed:
+            await msg.ack()
+        await self._notify(applied, {})
+
+    async def _parse(self, msg: Msg) -> Incoming | None:
+        try:
+            event = parse_event(msg.data)
+        except (InvalidEvent, UnknownEventType) as exc:
+            await to_dead_letter(self.js, CONSUMER, msg, str(exc))
+            await self._notify_failed(msg.data, str(exc))
+            return None
+        if msg.subject != event_subject(event.subject, event.type):
+            reason = f"subject {msg.subject!r} does not match the event's project and type"
+            await to_dead_letter(self.js, CONSUMER, msg, reason)
+            await self._notify_failed(msg.data, reason)
+            return None
+        return Incoming(stream_seq(msg), event)
+
+    async def _one(self, msg: Msg, item: Incoming) -> None:
+        log_ = log.bind(event_id=item.event.id, event_type=item.event.type, project=item.event.subject,
+                        correlation_id=item.event.correlationid)
+        try:
+            applied = await self._apply_with_db_retry([item], [msg])
+        except (PermanentError, ValueError, TypeError, KeyError) as exc:
+            await to_dead_letter(self.js, CONSUMER, msg, _describe(exc))
+            await self._notify([], {item.event.id: (item.event.subject, _describe(exc))})
+            return
+        except (NotYetApplicable, IntegrityError) as exc:
+            if await retry_or_dead_letter(self.js, CONSUMER, msg, self.bus, _describe(exc)):
+                await self._notify([], {item.event.id: (item.event.subject, _describe(exc))})
+            return
+        except Exception as exc:  # an unexpected bug: retry, then dead-letter with the reason
+            log_.exception("projection.error", delivered=delivered_count(msg))
+            if await retry_or_dead_letter(self.js, CONSUMER, msg, self.bus, _describe(exc)):
+                await self._notify([], {item.event.id: (item.event.subject, _describe(exc))})
+            return
+        await msg.ack()
+        log_.debug("projection.applied", seq=item.seq)
+        await self._notify(applied, {})
+
+    async def _apply_with_db_retry(self, items: list[Incoming], msgs: list[Msg]) -> list[Incoming]:
+        """Apply and commit; while the database is unreachable, wait (extending the messages'
+        ack deadline) instead of burning deliveries."""
+        attempt = 0
+        while True:
+            try:
+                async with self.sessions() as session, session.begin():
+                    return await apply_batch(session, items)
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                attempt += 1
+                delay = retry_delay(self.bus, attempt)
+                log.warning("projection.database_unavailable", attempt=attempt, retry_in=delay, error=_describe(exc))
+                await self._keep_alive(msgs, delay)
+
+    async def _keep_alive(self, msgs: list[Msg], delay: float) -> None:
+        step = max(min(self.bus.ack_wait / 3, delay), 0.1)
+        waited = 0.0
+        while waited < delay:
+            for msg in msgs:
+                try:
+                    await msg.in_progress()
+                except Exception:  # the bus may be away too; redelivery is then the fallback
+                    break
+            await asyncio.sleep(step)
+            waited += step
+
+    async def _notify(self, applied: list[Incoming], failed: dict[str, tuple[str, str]]) -> None:
+        """Tell waiting API requests (`?wait=true`) that their events are applied or refused."""
+        by_project: dict[str, dict[str, Any]] = defaultdict(lambda: {"applied": [], "failed": {}})
+        for item in applied:
+            by_project[item.event.subject]["applied"].append(item.event.id)
+        for event_id, (project, reason) in failed.items():
+            by_project[project]["failed"][event_id] = reason
+        for project, body in by_project.items():
+            try:
+                await self.nc.publish(applied_subject(project), json.dumps(body).encode())
+            except Exception:  # a missed notice only makes a waiter fall back to polling
+                log.debug("projection.notify_failed", project=project)
+
+    async def _notify_failed(self, data: bytes, reason: str) -> None:
+        try:
+            raw = json.loads(data)
+            event_id, project = str(raw["id"]), str(raw["subject"])
+        except (ValueError, KeyError, TypeError):
+            return
+        await self._notify([], {event_id: (project, reason)})
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:1000]

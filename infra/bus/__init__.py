@@ -1,0 +1,1 @@
+"""NATS JetStream: connection, streams, publishing events and the dead-letter stream."""

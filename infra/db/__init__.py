@@ -1,0 +1,1 @@
+"""PostgreSQL read models: tables, engine, migrations, the projector and read repositories."""

@@ -1,0 +1,163 @@
+"""Starts services as child processes, prefixes their output, waits until each is ready, and
+stops them all in reverse order."""
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import sys
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from cognitest.infra.embedded.services import ServiceSpec
+
+_COLORS = {"cyan": 36, "magenta": 35, "blue": 34, "green": 32, "yellow": 33, "red": 31, "white": 37}
+
+
+class StartFailed(RuntimeError):
+    pass
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.3)
+        return s.connect_ex((host, port)) == 0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Running:
+    spec: ServiceSpec
+    process: asyncio.subprocess.Process
+    tail: deque[str] = field(default_factory=lambda: deque(maxlen=40))
+    pump: asyncio.Task[None] | None = None
+
+
+class Supervisor:
+    def __init__(self, *, echo: bool = True, write: Callable[[str], None] | None = None) -> None:
+        self._running: dict[str, Running] = {}
+        self._echo = echo
+        self._write = write or (lambda line: (sys.stdout.write(line), sys.stdout.flush()))
+        self._color = sys.stdout.isatty()
+
+    @property
+    def running(self) -> dict[str, Running]:
+        return self._running
+
+    def _prefix(self, spec: ServiceSpec) -> str:
+        label = f"{spec.name:>9} |"
+        if self._color:
+            return f"\x1b[{_COLORS.get(spec.color, 37)}m{label}\x1b[0m "
+        return f"{label} "
+
+    async def start(self, spec: ServiceSpec) -> Running:
+        if spec.port is not None and port_in_use(spec.port):
+            raise StartFailed(
+                f"port {spec.port} for {spec.name} is already in use on 127.0.0.1: stop what uses it, "
+                f"or choose another port (see `cognitest up --help`), or point Cognitest at a running "
+                f"service by URL"
+            )
+        env = {**os.environ, **spec.env}
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *spec.argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                env=env,
+                user=spec.user,
+                start_new_session=True,  # Ctrl-C reaches us only; we stop children in order
+            )
+        except OSError as exc:
+            raise StartFailed(f"cannot start {spec.name}: {exc}") from exc
+        running = Running(spec, process)
+        running.pump = asyncio.create_task(self._pump(running))
+        self._running[spec.name] = running
+        await self._wait_ready(running)
+        return running
+
+    async def _pump(self, running: Running) -> None:
+        assert running.process.stdout is not None
+        prefix = self._prefix(running.spec)
+        while True:
+            try:
+                line = await running.process.stdout.readline()
+            except (ValueError, asyncio.LimitOverrunError):
+                continue
+            if not line:
+                return
+            text = line.decode(errors="replace").rstrip()
+            running.tail.append(text)
+            if self._echo:
+                self._write(f"{prefix}{text}\n")
+
+    async def _wait_ready(self, running: Running) -> None:
+        spec = running.spec
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + spec.start_timeout
+        while loop.time() < deadline:
+            if running.process.returncode is not None:
+                await asyncio.sleep(0.1)  # let the pump drain the last lines
+                tail = "\n".join(running.tail)
+                raise StartFailed(f"{spec.name} exited with code {running.process.returncode}:\n{tail}")
+            if await self._ready(spec):
+                return
+            await asyncio.sleep(0.2)
+        raise StartFailed(f"{spec.name} did not become ready within {spec.start_timeout:.0f}s:\n" + "\n".join(running.tail))
+
+    async def _ready(self, spec: ServiceSpec) -> bool:
+        if spec.port is None:
+            return True
+        if spec.ready_path is None:
+            return port_in_use(spec.port)
+        try:
+            async with httpx.AsyncClient(timeout=1.0) as client:
+                response = await client.get(f"http://127.0.0.1:{spec.port}{spec.ready_path}")
+            return response.status_code < 500
+        except httpx.HTTPError:
+            return False
+
+    async def stop(self, name: str, timeout: float = 15.0) -> None:
+        running = self._running.pop(name, None)
+        if running is None:
+            return
+        process = running.process
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, getattr(signal, running.spec.stop_signal))
+            try:
+                await asyncio.wait_for(process.wait(), timeout)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                await process.wait()
+        if running.pump:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(running.pump, 2)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL a service (fault tests); it stays registered until stop() reaps it."""
+        running = self._running[name]
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(running.process.pid, signal.SIGKILL)
+
+    async def stop_all(self) -> None:
+        for name in reversed(list(self._running)):
+            await self.stop(name)
+
+    async def wait_any_exit(self) -> Running:
+        """Return the first service that exits on its own."""
+        waits = {asyncio.create_task(r.process.wait()): r for r in self._running.values()}
+        done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        return waits[next(iter(done))]

@@ -1,0 +1,214 @@
+"""Projection of what happens around the resources: requirement documents, generations,
+feedback, runs and their results, alerts and automation executions."""
+
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from sqlalchemy import Table, select, update
+
+from cognitest.infra.db import models as m
+from cognitest.infra.projection.registry import handles, ignore
+from cognitest.infra.projection.resources import projects
+from cognitest.infra.projection.tx import Tx
+from cognitest.schemas import Envelope
+
+documents: Table = m.RequirementDocument.__table__  # type: ignore[assignment]
+requirements: Table = m.Requirement.__table__  # type: ignore[assignment]
+generations: Table = m.Generation.__table__  # type: ignore[assignment]
+feedback: Table = m.Feedback.__table__  # type: ignore[assignment]
+runs: Table = m.Run.__table__  # type: ignore[assignment]
+results: Table = m.RunResult.__table__  # type: ignore[assignment]
+alerts: Table = m.Alert.__table__  # type: ignore[assignment]
+workflows: Table = m.Workflow.__table__  # type: ignore[assignment]
+executions: Table = m.WorkflowExecution.__table__  # type: ignore[assignment]
+
+handles("run.cancel_requested")(ignore)
+
+
+def derived_id(*parts: object) -> UUID:
+    """A stable id for rows that events do not name (replay gives the same ids)."""
+    return uuid5(NAMESPACE_URL, "cognitest:" + ":".join(str(p) for p in parts))
+
+
+@handles("requirement.uploaded")
+async def requirement_uploaded(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    await tx.require(projects, event.project_id, event, scoped=False)
+    d = event.data
+    tx.insert(documents, {
+        "id": d.document_id, "project_id": event.project_id, "filename": d.filename, "media_type": d.media_type,
+        "size_bytes": d.size_bytes, "sha256": d.sha256, "blob_ref": d.blob_ref, "status": "uploaded",
+        "created_by": event.actor, "created_at": event.time, "updated_at": event.time, "last_event_seq": seq,
+    })
+
+
+@handles("requirement.parsed")
+async def requirement_parsed(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    d = event.data
+    if not await tx.update_row(documents, d.document_id, event, seq, {"status": "parsed"}):
+        return
+    for req in d.requirements:
+        tx.insert(requirements, {
+            "id": derived_id(d.document_id, req.key), "project_id": event.project_id, "document_id": d.document_id,
+            "key": req.key, "title": req.title, "text": req.text, "kind": req.kind.value,
+            "priority": req.priority.value, "created_at": event.time, "last_event_seq": seq,
+            "acceptance_criteria": [[s.model_dump() for s in scenario] for scenario in req.acceptance_criteria],
+        })
+
+
+@handles("requirement.rejected")
+async def requirement_rejected(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    await tx.update_row(documents, event.data.document_id, event, seq, {"status": "rejected", "reason": event.data.reason})
+
+
+@handles("generation.requested")
+async def generation_requested(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    await tx.require(projects, event.project_id, event, scoped=False)
+    tx.insert(generations, {
+        "id": event.data.generation_id, "project_id": event.project_id, "status": "requested",
+        "request": event.data.model_dump(mode="json"), "created_by": event.actor, "created_at": event.time,
+        "updated_at": event.time, "last_event_seq": seq,
+    })
+
+
+@handles("generation.progress")
+async def generation_progress(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    progress = event.data.model_dump(mode="json", exclude={"generation_id"})
+    await tx.update_row(generations, event.data.generation_id, event, seq, {"status": "running", "progress": progress})
+
+
+@handles("generation.completed")
+async def generation_completed(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    result = event.data.model_dump(mode="json", exclude={"generation_id"})
+    await tx.update_row(generations, event.data.generation_id, event, seq, {"status": "completed", "result": result})
+
+
+@handles("generation.failed")
+async def generation_failed(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    await tx.update_row(generations, event.data.generation_id, event, seq, {"status": "failed", "error": event.data.reason})
+
+
+@handles("feedback.recorded")
+async def feedback_recorded(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    await tx.require(projects, event.project_id, event, scoped=False)
+    d = event.data.model_dump(mode="json")
+    d["id"] = d.pop("feedback_id")
+    tx.insert(feedback, {**d, "project_id": event.project_id, "created_by": event.actor, "created_at": event.time})
+
+
+@handles("run.requested")
+async def run_requested(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    await tx.require(projects, event.project_id, event, scoped=False)
+    d = event.data
+    tx.insert(runs, {
+        "id": d.run_id, "project_id": event.project_id, "name": d.name, "test_plan_id": d.plan_id,
+        "test_suite_id": d.suite_id, "status": "requested", "source": "requested",
+        "request": d.model_dump(mode="json"), "created_by": event.actor, "created_at": event.time,
+        "updated_at": event.time, "last_event_seq": seq,
+    })
+
+
+@handles("run.started")
+async def run_started(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    await tx.update_row(runs, event.data.run_id, event, seq, {
+        "status": "running", "started_at": event.time, "totals": {"total": event.data.total_cases},
+    })
+
+
+@handles("run.case_finished")
+async def run_case_finished(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    d = event.data
+    await tx.require(runs, d.run_id, event)
+    tx.insert(results, {
+        "id": derived_id(event.id), "project_id": event.project_id, "run_id": d.run_id, "test_case_id": d.case_id,
+        "key": None, "outcome": d.outcome.value, "duration_ms": d.duration_ms, "attempts": d.attempts,
+        "error": d.error, "log": d.log, "artifacts": d.artifacts, "created_at": event.time,
+    })
+
+
+async def _run_finished(tx: Tx, event: Envelope[Any], seq: int, status: str) -> None:
+    d = event.data
+    await tx.update_row(runs, d.run_id, event, seq, {
+        "status": status, "finished_at": event.time, "totals": d.totals.model_dump(),
+        "duration_ms": getattr(d, "duration_ms", None), "reason": getattr(d, "reason", None),
+    })
+
+
+@handles("run.completed")
+async def run_completed(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    await _run_finished(tx, event, seq, "completed")
+
+
+@handles("run.failed")
+async def run_failed(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    await _run_finished(tx, event, seq, "failed")
+
+
+@handles("run.cancelled")
+async def run_cancelled(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    await _run_finished(tx, event, seq, "cancelled")
+
+
+@handles("results.ingested")
+async def results_ingested(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    await tx.require(projects, event.project_id, event, scoped=False)
+    d = event.data
+    tx.insert(runs, {
+        "id": d.run_id, "project_id": event.project_id, "name": d.run_name, "status": "running",
+        "source": "imported", "commit": d.commit, "branch": d.branch, "created_by": event.actor,
+        "created_at": event.time, "updated_at": event.time, "started_at": event.time, "last_event_seq": 0,
+    })
+    for index, r in enumerate(d.results):
+        tx.insert(results, {
+            "id": derived_id(event.id, index), "project_id": event.project_id, "run_id": d.run_id,
+            "test_case_id": r.case_id, "key": r.key, "outcome": r.outcome.value, "duration_ms": r.duration_ms,
+            "attempts": 1, "error": r.message, "log": [], "artifacts": [], "created_at": event.time,
+        })
+    if d.last_batch:
+        totals = d.totals.model_dump()
+        status = "failed" if totals["failed"] or totals["errors"] else "completed"
+        await tx.update_row(runs, d.run_id, event, seq, {"status": status, "totals": totals, "finished_at": event.time})
+
+
+@handles("alert.sent")
+async def alert_sent(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    await tx.require(projects, event.project_id, event, scoped=False)
+    d = event.data.model_dump(mode="json")
+    d["id"] = d.pop("alert_id")
+    tx.insert(alerts, {**d, "project_id": event.project_id, "created_at": event.time})
+
+
+@handles("workflow.defined")
+async def workflow_defined(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    await tx.require(projects, event.project_id, event, scoped=False)
+    d = event.data
+    values = {"name": d.name, "description": d.description, "version": d.version, "graph": d.graph,
+              "enabled": d.enabled}
+    exists = (await tx.execute(select(workflows.c.id).where(workflows.c.id == d.workflow_id))).first()
+    if exists is None:
+        tx.insert(workflows, {"id": d.workflow_id, "project_id": event.project_id, **values,
+                              "created_by": event.actor, "created_at": event.time, "updated_at": event.time,
+                              "last_event_seq": seq})
+    else:
+        await tx.update_row(workflows, d.workflow_id, event, seq, values)
+
+
+@handles("workflow.triggered")
+async def workflow_triggered(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    await tx.require(projects, event.project_id, event, scoped=False)
+    d = event.data
+    tx.insert(executions, {
+        "id": d.execution_id, "project_id": event.project_id, "workflow_id": d.workflow_id, "trigger": d.trigger,
+        "status": "running", "input": d.input, "started_at": event.time, "last_event_seq": seq,
+    })
+
+
+@handles("workflow.completed")
+async def workflow_completed(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    d = event.data
+    await tx.flush()
+    await tx.execute(
+        update(executions)
+        .where(executions.c.id == d.execution_id, executions.c.last_event_seq < seq)
+        .values(status=d.status.value, steps=d.steps, output=d.output, error=d.error, finished_at=event.time,
+                last_event_seq=seq)
+    )

@@ -1,0 +1,114 @@
+"""One settings object for every process: `COGNITEST_` prefix, nested with `__`.
+
+A service left without a URL is the embedded one that `cognitest up` starts on its own port;
+give a URL (for example `COGNITEST_NATS__URL`) to use an existing service instead.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class NatsSettings(BaseModel):
+    url: str | None = Field(default=None, description="nats://host:port; unset = embedded")
+    port: int = Field(default=14222, description="embedded nats-server client port")
+    monitor_port: int = Field(default=18222, description="embedded nats-server monitoring port")
+
+    @property
+    def effective_url(self) -> str:
+        return self.url or f"nats://127.0.0.1:{self.port}"
+
+
+class DatabaseSettings(BaseModel):
+    url: str | None = Field(default=None, description="postgresql+asyncpg://...; unset = embedded")
+    port: int = Field(default=15432, description="embedded PostgreSQL port")
+    name: str = "cognitest"
+    pool_size: int = 10
+
+    @property
+    def effective_url(self) -> str:
+        return self.url or f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{self.name}"
+
+
+class TemporalSettings(BaseModel):
+    address: str | None = Field(default=None, description="host:port of Temporal; unset = embedded")
+    port: int = Field(default=17233, description="embedded Temporal frontend port")
+    ui_port: int = Field(default=18233, description="embedded Temporal web UI port")
+    ui_url: str | None = Field(default=None, description="link to the Temporal UI shown to users")
+    namespace: str = "default"
+    task_queue: str = "cognitest"
+
+    @property
+    def effective_address(self) -> str:
+        return self.address or f"127.0.0.1:{self.port}"
+
+    @property
+    def effective_ui_url(self) -> str:
+        return self.ui_url or f"http://127.0.0.1:{self.ui_port}"
+
+
+class ApiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    url: str | None = Field(default=None, description="where the CLI finds the API")
+    max_body_bytes: int = Field(default=1_048_576, description="largest JSON body accepted")
+    wait_timeout: float = Field(default=10.0, description="seconds ?wait=true waits for the projection")
+    page_size_max: int = 500
+
+    @property
+    def effective_url(self) -> str:
+        return self.url or f"http://{self.host}:{self.port}"
+
+
+class BusSettings(BaseModel):
+    duplicate_window: float = Field(default=120.0, description="seconds JetStream remembers event ids")
+    max_deliver: int = Field(default=10, description="deliveries before a message is dead-lettered")
+    ack_wait: float = Field(default=30.0, description="seconds before an unacked message is redelivered")
+    batch_size: int = Field(default=500, description="messages a consumer fetches and applies at once")
+    batch_timeout: float = Field(default=0.05, description="seconds a consumer waits to fill a batch")
+    retry_delay: float = Field(default=1.0, description="first retry delay after a failure (doubles)")
+    retry_delay_max: float = 30.0
+    publish_retries: int = 5
+
+    def backoff(self) -> list[float]:
+        """Redelivery delays after ack timeouts, growing from ack_wait."""
+        steps = min(4, self.max_deliver - 1)
+        return [self.ack_wait * (2**i) for i in range(max(steps, 0))]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COGNITEST_", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("cognitest")))
+    log_level: str = "INFO"
+    log_format: Literal["auto", "json", "console"] = "auto"
+    source: str = "urn:cognitest"
+    nats: NatsSettings = Field(default_factory=NatsSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    temporal: TemporalSettings = Field(default_factory=TemporalSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    bus: BusSettings = Field(default_factory=BusSettings)
+
+    def service_env(self) -> dict[str, str]:
+        """Environment that points a child process at the same services as this one."""
+        return {
+            "COGNITEST_DATA_DIR": str(self.data_dir),
+            "COGNITEST_NATS__URL": self.nats.effective_url,
+            "COGNITEST_DATABASE__URL": self.database.effective_url,
+            "COGNITEST_TEMPORAL__ADDRESS": self.temporal.effective_address,
+            "COGNITEST_TEMPORAL__UI_URL": self.temporal.effective_ui_url,
+            "COGNITEST_TEMPORAL__NAMESPACE": self.temporal.namespace,
+            "COGNITEST_TEMPORAL__TASK_QUEUE": self.temporal.task_queue,
+            "COGNITEST_API__HOST": self.api.host,
+            "COGNITEST_API__PORT": str(self.api.port),
+            "COGNITEST_LOG_LEVEL": self.log_level,
+        }
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

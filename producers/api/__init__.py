@@ -1,0 +1,1 @@
+"""The HTTP event API (FastAPI): validate a command, publish its event, answer 202."""

@@ -1,0 +1,65 @@
+"""The FastAPI application: lifespan wiring, middleware, error handlers, routes."""
+
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI
+
+from cognitest.infra.bus.connection import connect
+from cognitest.infra.bus.publisher import EventPublisher
+from cognitest.infra.bus.streams import ensure_streams
+from cognitest.infra.db.engine import make_engine, session_factory
+from cognitest.infra.settings import Settings, get_settings
+from cognitest.producers.api import errors
+from cognitest.producers.api.middleware import RequestContext
+from cognitest.producers.api.routes import events, health, projects
+from cognitest.producers.api.routes.nested import nested_routers
+from cognitest.producers.api.state import AppState
+from cognitest.producers.api.waiter import ProjectionWaiter
+
+log = structlog.get_logger(__name__)
+
+DESCRIPTION = """Cognitest's event API. Commands publish typed events and answer **202** with the event id and
+the resource id; add `?wait=true` (or `Prefer: return=representation`) to wait until the projection has
+applied the event and get the resource back. Reads come from the read models. Errors are JSON with
+`error`, `message` and `request_id`. Send `Idempotency-Key` to make a retried command publish one event."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        nc = await connect(settings.nats.effective_url, "cognitest-api", retry_on_start=True)
+        publisher = EventPublisher(nc, retries=settings.bus.publish_retries)
+        await ensure_streams(publisher.js, settings.bus)
+        engine = make_engine(settings.database.effective_url, pool_size=settings.database.pool_size)
+        sessions = session_factory(engine)
+        waiter = ProjectionWaiter(nc, sessions)
+        await waiter.start()
+        app.state.cognitest = AppState(settings, nc, publisher, engine, sessions, waiter)
+        log.info("api.started", url=settings.api.effective_url)
+        try:
+            yield
+        finally:
+            await waiter.stop()
+            await nc.drain()
+            await engine.dispose()
+
+    app = FastAPI(title="Cognitest", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url="/docs", openapi_url="/openapi.json")
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(events.router)
+    app.include_router(projects.router)
+    for router in nested_routers():
+        app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> dict[str, Any]:
+        return {"name": "Cognitest", "docs": "/docs", "openapi": "/openapi.json", "health": "/readyz",
+                "temporal_ui": settings.temporal.effective_ui_url}
+
+    app.add_middleware(RequestContext, max_body_bytes=settings.api.max_body_bytes)
+    return app

@@ -1,0 +1,96 @@
+"""Errors as JSON with a message and the request id; no traceback ever reaches a client."""
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cognitest.infra.bus.connection import BusUnavailable
+from cognitest.infra.bus.publisher import EventTooLarge, PublishFailed
+from cognitest.schemas import InvalidEvent, UnknownEventType
+
+log = structlog.get_logger(__name__)
+
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+         409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid",
+         429: "too_many_requests", 500: "internal", 503: "unavailable", 504: "timeout"}
+
+
+class BodyTooLarge(Exception):
+    """The request body grew past the configured limit while it was being read."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body is over {limit} bytes")
+
+
+class ApiError(HTTPException):
+    def __init__(self, status: int, message: str, details: Any = None) -> None:
+        super().__init__(status_code=status, detail=message)
+        self.details = details
+
+
+def error_body(request: Request, status: int, message: str, details: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "error": CODES.get(status, "error"),
+        "message": message,
+        "request_id": getattr(request.state, "request_id", None),
+    }
+    if details is not None:
+        body["details"] = details
+    return body
+
+
+def _json(request: Request, status: int, message: str, details: Any = None) -> JSONResponse:
+    return JSONResponse(error_body(request, status, message, details), status_code=status)
+
+
+def _clean(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"loc": list(e.get("loc", [])), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors]
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return _json(request, exc.status_code, str(exc.detail), exc.details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) else CODES.get(exc.status_code, "error")
+        return _json(request, exc.status_code, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _clean(list(exc.errors()))
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        where = ".".join(str(p) for p in first["loc"])
+        return _json(request, 422, f"{where}: {first['msg']}" if where else first["msg"], errors)
+
+    @app.exception_handler(InvalidEvent)
+    async def invalid_event(request: Request, exc: InvalidEvent) -> JSONResponse:
+        return _json(request, 422, str(exc), exc.errors or None)
+
+    @app.exception_handler(UnknownEventType)
+    async def unknown_type(request: Request, exc: UnknownEventType) -> JSONResponse:
+        return _json(request, 422, str(exc))
+
+    @app.exception_handler(BodyTooLarge)
+    async def body_too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return _json(request, 413, str(exc))
+
+    @app.exception_handler(EventTooLarge)
+    async def too_large(request: Request, exc: EventTooLarge) -> JSONResponse:
+        return _json(request, 413, str(exc))
+
+    @app.exception_handler(PublishFailed)
+    @app.exception_handler(BusUnavailable)
+    async def bus_error(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("api.publish_failed", error=str(exc))
+        return _json(request, 503, f"the event bus is unavailable, nothing was accepted; retry: {exc}")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("api.unhandled", path=request.url.path)
+        return _json(request, 500, "internal error; the request id identifies it in the server log")

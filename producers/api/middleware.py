@@ -1,0 +1,67 @@
+"""Request ids, structured request logs, and a cap on body size (checked while reading)."""
+
+import time
+import uuid
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cognitest.producers.api.errors import CODES, BodyTooLarge
+
+log = structlog.get_logger("cognitest.api")
+
+
+class RequestContext:
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        request_id = headers.get(b"x-request-id", b"").decode()[:64] or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body:
+            await self._too_large(send_with_id, request_id)
+            return
+        seen = 0
+
+        async def counted_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body:
+                    raise BodyTooLarge(self.max_body)
+            return message
+
+        try:
+            await self.app(scope, counted_receive, send_with_id)
+        except BodyTooLarge:
+            await self._too_large(send_with_id, request_id)
+        finally:
+            log.info("http.request", method=scope["method"], path=scope["path"], status=status["code"],
+                     ms=round((time.perf_counter() - started) * 1000, 1))
+            structlog.contextvars.unbind_contextvars("request_id")
+
+    async def _too_large(self, send: Send, request_id: str) -> None:
+        import json
+
+        body = json.dumps({"error": CODES[413], "message": f"request body is over {self.max_body} bytes",
+                           "request_id": request_id}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,129 @@
+"""The event API: publish any registered event, follow events live, manage dead letters."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+
+from cognitest.infra.bus import dlq
+from cognitest.producers.api.commands import accepted, publish, wants_wait
+from cognitest.producers.api.errors import ApiError
+from cognitest.producers.api.routes.nested import require_project
+from cognitest.producers.api.state import AppState, actor_of, get_state
+from cognitest.schemas import parse_event, registry
+from cognitest.schemas.subjects import EVENTS_STREAM, project_filter
+
+State = Annotated[AppState, Depends(get_state)]
+router = APIRouter(prefix="/api/v1", tags=["events"])
+
+EXAMPLE = {
+    "type": "plan.created",
+    "subject": "6f1c1f8e-8b1e-4c55-9c1e-2d7f3f0c9a10",
+    "data": {"plan_id": "0d7c5d55-3f0a-4a57-8d0e-5d4f1f7a8b21", "name": "Checkout regression"},
+}
+
+
+@router.post(
+    "/events", status_code=202, summary="Publish an event",
+    description="Accepts any registered event type as a CloudEvents-style envelope (`type`, `subject` = project "
+                "id, `data`; `id` optional). The actor is the caller. Unknown types and invalid payloads are "
+                "refused with 422 and nothing is published. `?wait=true` waits for the projection.",
+)
+async def publish_event(request: Request, state: State,
+                        raw: dict[str, Any] = Body(..., examples=[EXAMPLE]),
+                        wait: bool = Query(False)) -> JSONResponse:
+    raw = {**raw, "actor": actor_of(request)}
+    raw.setdefault("source", state.settings.source)
+    raw.setdefault("correlationid", request.headers.get("x-correlation-id") or request.state.request_id)
+    event = parse_event(raw)
+    if event.type != "project.created":
+        await require_project(state, UUID(event.subject))
+    published, applied = await publish(state, event, wait=wants_wait(request))
+    if applied:
+        return JSONResponse({"event_id": event.id, "type": event.type, "seq": published.seq,
+                             "duplicate": published.duplicate, "applied": True}, status_code=200)
+    return accepted(event, published, None)
+
+
+@router.get("/event-types", summary="The event catalogue", description="Every event type with its version and JSON Schema.")
+async def event_types() -> dict[str, Any]:
+    return {"items": [
+        {"type": name, "version": registry.version(name), "description": getattr(model, "__event_description__", ""),
+         "schema": model.model_json_schema()}
+        for name, model in registry.items()
+    ]}
+
+
+@router.get(
+    "/events/stream", summary="Follow events live (server-sent events)",
+    description="Streams events as they are published. Filter by project and type pattern (`run.*`, `plan.created`). "
+                "Each SSE `id` is the stream sequence: reconnect with `Last-Event-ID` (or `since`) to resume.",
+)
+async def stream(request: Request, state: State,
+                 project: UUID | None = Query(None, description="only this project's events"),
+                 type: str | None = Query(None, max_length=128, pattern=r"^[a-z_>*]+(\.[a-z_>*]+)*$"),
+                 since: int | None = Query(None, ge=1, description="start at this stream sequence")) -> StreamingResponse:
+    last_id = request.headers.get("last-event-id")
+    start = since or (int(last_id) + 1 if last_id and last_id.isdigit() else None)
+    config = ConsumerConfig(
+        deliver_policy=DeliverPolicy.BY_START_SEQUENCE if start else DeliverPolicy.NEW,
+        opt_start_seq=start,
+    )
+    sub = await state.publisher.js.subscribe(
+        project_filter(str(project) if project else None, type), ordered_consumer=True, config=config,
+        stream=EVENTS_STREAM,
+    )
+
+    async def frames() -> AsyncIterator[bytes]:
+        try:
+            yield b": connected\n\n"
+            while not await request.is_disconnected():
+                try:
+                    msg = await sub.next_msg(timeout=15)
+                except (TimeoutError, asyncio.TimeoutError):
+                    yield b": keep-alive\n\n"
+                    continue
+                except Exception:  # noqa: BLE001  nats raises its own TimeoutError type too
+                    yield b": keep-alive\n\n"
+                    continue
+                seq = msg.metadata.sequence.stream
+                event_type = msg.headers.get("ce-type", "message") if msg.headers else "message"
+                yield f"id: {seq}\nevent: {event_type}\ndata: {msg.data.decode()}\n\n".encode()
+        finally:
+            await sub.unsubscribe()
+
+    return StreamingResponse(frames(), media_type="text/event-stream",
+                             headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
+
+
+@router.get("/dead-letters", summary="List dead-lettered messages", tags=["dead letters"])
+async def list_dead_letters(state: State, limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
+    entries = await dlq.list_dead_letters(state.publisher.js, limit=limit)
+    return {"items": [e.as_dict() for e in entries]}
+
+
+@router.post("/dead-letters/{seq}/redrive", summary="Re-drive a dead letter onto the events stream", tags=["dead letters"])
+async def redrive(state: State, seq: int) -> dict[str, Any]:
+    try:
+        new_seq = await dlq.redrive(state.publisher.js, seq)
+    except NotFoundError:
+        raise ApiError(404, f"no dead letter with sequence {seq}") from None
+    return {"redriven": seq, "seq": new_seq}
+
+
+@router.delete("/dead-letters/{seq}", summary="Discard a dead letter", tags=["dead letters"])
+async def discard(state: State, seq: int) -> dict[str, Any]:
+    try:
+        await dlq.discard(state.publisher.js, seq)
+    except NotFoundError:
+        raise ApiError(404, f"no dead letter with sequence {seq}") from None
+    return {"discarded": seq}
+
+
+__all__ = ["json", "router"]

@@ -1,0 +1,164 @@
+"""Routes for projects and their members."""
+
+import inspect
+from typing import Annotated, Any
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from cognitest.infra.db import models as m
+from cognitest.infra.db.queries import list_rows
+from cognitest.producers.api.commands import accepted, envelope_for, publish, wants_wait
+from cognitest.producers.api.errors import ApiError
+from cognitest.producers.api.resource import PROJECTS
+from cognitest.producers.api.routes.nested import WAIT_DOC, build_query, fetch, list_params, with_signature
+from cognitest.producers.api.state import AppState, actor_of, get_state
+from cognitest.schemas.enums import ProjectStatus, Role
+from cognitest.schemas.events.common import Json, Name
+from cognitest.schemas.events.projects import (
+    MemberAdded,
+    MemberRemoved,
+    MemberRoleChanged,
+    ProjectChanges,
+    ProjectCreated,
+    ProjectDeleted,
+    ProjectUpdated,
+)
+
+State = Annotated[AppState, Depends(get_state)]
+router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
+
+
+class ProjectCreate(BaseModel):
+    project_id: UUID = Field(default_factory=uuid4, description="optional: choose the id yourself")
+    name: Name
+    description: str | None = Field(default=None, max_length=10_000)
+    status: ProjectStatus = ProjectStatus.active
+    owner_id: str | None = Field(default=None, max_length=255, description="defaults to the caller")
+    team_ids: list[str] = Field(default_factory=list)
+    settings: Json = Field(default_factory=dict)
+    ai_context: Json = Field(default_factory=dict)
+
+
+class MemberBody(BaseModel):
+    user_id: str = Field(min_length=1, max_length=255)
+    role: Role
+
+
+class RoleBody(BaseModel):
+    role: Role
+
+
+async def _list(request: Request, state: AppState, **params: Any) -> dict[str, Any]:
+    async with state.sessions() as session:
+        items, total = await list_rows(session, PROJECTS.table, build_query(PROJECTS, None, params), text_column="name")
+    return {"items": jsonable_encoder(items), "total": total, "limit": params["limit"], "offset": params["offset"]}
+
+
+kw = inspect.Parameter.KEYWORD_ONLY
+router.add_api_route(
+    "", with_signature(_list, [inspect.Parameter("request", kw, annotation=Request),
+                              inspect.Parameter("state", kw, annotation=State)], list_params(PROJECTS)),
+    methods=["GET"], summary="List projects",
+)
+
+
+@router.get("/{project_id}", summary="Show a project")
+async def show(state: State, project_id: UUID) -> dict[str, Any]:
+    return jsonable_encoder(await fetch(state, PROJECTS, None, project_id))
+
+
+async def _respond(request: Request, state: AppState, event: Any, project_id: UUID, status: int) -> JSONResponse:
+    published, applied = await publish(state, event, wait=wants_wait(request))
+    if applied:
+        return JSONResponse(jsonable_encoder(await fetch(state, PROJECTS, None, project_id)), status_code=status)
+    return accepted(event, published, project_id, location=f"/api/v1/projects/{project_id}")
+
+
+@router.post("", status_code=202, summary="Create a project",
+             description=f"Publishes project.created; the caller becomes its owner. {WAIT_DOC}")
+async def create(request: Request, state: State, body: ProjectCreate,
+                 wait: bool = Query(False, description=WAIT_DOC)) -> JSONResponse:
+    values = body.model_dump()
+    values["owner_id"] = values["owner_id"] or actor_of(request)
+    event = envelope_for(request, state, ProjectCreated(**values), body.project_id)
+    return await _respond(request, state, event, body.project_id, 201)
+
+
+@router.patch("/{project_id}", status_code=202, summary="Update a project",
+              description=f"Publishes project.updated; `settings` merge key by key. {WAIT_DOC}")
+async def update(request: Request, state: State, project_id: UUID, body: ProjectChanges,
+                 wait: bool = Query(False, description=WAIT_DOC)) -> JSONResponse:
+    await fetch(state, PROJECTS, None, project_id)
+    event = envelope_for(request, state, ProjectUpdated(project_id=project_id, changes=body), project_id)
+    return await _respond(request, state, event, project_id, 200)
+
+
+@router.delete("/{project_id}", status_code=202, summary="Delete a project and everything in it")
+async def delete(request: Request, state: State, project_id: UUID,
+                 wait: bool = Query(False, description=WAIT_DOC)) -> JSONResponse:
+    await fetch(state, PROJECTS, None, project_id)
+    event = envelope_for(request, state, ProjectDeleted(project_id=project_id), project_id)
+    published, applied = await publish(state, event, wait=wants_wait(request))
+    if applied:
+        return JSONResponse({"id": str(project_id), "deleted": True, "event_id": event.id})
+    return accepted(event, published, project_id)
+
+
+# --- members -----------------------------------------------------------------------------
+
+members_table = m.ProjectMember.__table__
+
+
+async def _members(state: AppState, project_id: UUID) -> list[dict[str, Any]]:
+    async with state.sessions() as session:
+        rows = await session.execute(
+            select(members_table).where(members_table.c.project_id == project_id, members_table.c.removed_at.is_(None))
+            .order_by(members_table.c.created_at)
+        )
+    return [{"user_id": r.user_id, "role": r.role, "since": r.created_at} for r in rows]
+
+
+@router.get("/{project_id}/members", summary="List a project's members", tags=["members"])
+async def list_members(state: State, project_id: UUID) -> dict[str, Any]:
+    await fetch(state, PROJECTS, None, project_id)
+    return {"items": jsonable_encoder(await _members(state, project_id))}
+
+
+async def _member_event(request: Request, state: AppState, project_id: UUID, payload: Any, user_id: str) -> JSONResponse:
+    event = envelope_for(request, state, payload, project_id)
+    published, applied = await publish(state, event, wait=wants_wait(request))
+    if applied:
+        return JSONResponse({"items": jsonable_encoder(await _members(state, project_id))}, status_code=200)
+    return accepted(event, published, user_id)
+
+
+@router.post("/{project_id}/members", status_code=202, summary="Add a member", tags=["members"])
+async def add_member(request: Request, state: State, project_id: UUID, body: MemberBody,
+                     wait: bool = Query(False, description=WAIT_DOC)) -> JSONResponse:
+    await fetch(state, PROJECTS, None, project_id)
+    return await _member_event(request, state, project_id, MemberAdded(user_id=body.user_id, role=body.role), body.user_id)
+
+
+@router.patch("/{project_id}/members/{user_id}", status_code=202, summary="Change a member's role", tags=["members"])
+async def change_role(request: Request, state: State, project_id: UUID, user_id: str, body: RoleBody,
+                      wait: bool = Query(False, description=WAIT_DOC)) -> JSONResponse:
+    await _require_member(state, project_id, user_id)
+    return await _member_event(request, state, project_id, MemberRoleChanged(user_id=user_id, role=body.role), user_id)
+
+
+@router.delete("/{project_id}/members/{user_id}", status_code=202, summary="Remove a member", tags=["members"])
+async def remove_member(request: Request, state: State, project_id: UUID, user_id: str,
+                        wait: bool = Query(False, description=WAIT_DOC)) -> JSONResponse:
+    await _require_member(state, project_id, user_id)
+    return await _member_event(request, state, project_id, MemberRemoved(user_id=user_id), user_id)
+
+
+async def _require_member(state: AppState, project_id: UUID, user_id: str) -> None:
+    await fetch(state, PROJECTS, None, project_id)
+    if not any(row["user_id"] == user_id for row in await _members(state, project_id)):
+        raise ApiError(404, f"{user_id} is not a member of project {project_id}")

@@ -1,0 +1,53 @@
+"""AI generation of plans, suites and cases from a project's requirements."""
+
+from uuid import UUID
+
+from pydantic import Field
+
+from cognitest.schemas.events.common import Payload
+from cognitest.schemas.registry import event
+
+
+@event("generation.requested")
+class GenerationRequested(Payload):
+    """Someone asked for a test plan to be generated from requirements."""
+
+    generation_id: UUID
+    document_ids: list[UUID] = Field(default_factory=list)
+    plan_id: UUID | None = Field(default=None, description="regenerate inside an existing plan")
+    suite_id: UUID | None = None
+    case_id: UUID | None = None
+    engine: str | None = Field(default=None, max_length=50, description="offline or llm; default from settings")
+
+
+@event("generation.progress")
+class GenerationProgress(Payload):
+    """A generation moved forward."""
+
+    generation_id: UUID
+    stage: str = Field(max_length=64)
+    done: int = Field(ge=0)
+    total: int = Field(ge=0)
+    message: str | None = Field(default=None, max_length=1_000)
+
+
+@event("generation.completed")
+class GenerationCompleted(Payload):
+    """A generation finished; its plan, suites and cases have been published."""
+
+    generation_id: UUID
+    plan_id: UUID
+    suites: int = Field(ge=0)
+    cases: int = Field(ge=0)
+    covered_requirements: int = Field(ge=0)
+    total_requirements: int = Field(ge=0)
+    tokens: int = Field(default=0, ge=0)
+    cost_usd: float = Field(default=0.0, ge=0)
+
+
+@event("generation.failed")
+class GenerationFailed(Payload):
+    """A generation could not finish."""
+
+    generation_id: UUID
+    reason: str = Field(min_length=1, max_length=2_000)

@@ -1,0 +1,3 @@
+from cognitest.workflows.worker import main
+
+main()

@@ -1,0 +1,1 @@
+"""Project bootstrap: give a new project its default suites and notification settings."""

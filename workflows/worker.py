@@ -1,0 +1,49 @@
+"""The Temporal worker process: every workflow and activity of Cognitest on one task queue."""
+
+import asyncio
+import signal
+
+import structlog
+from temporalio.worker import Worker
+
+from cognitest.infra.bus.connection import connect
+from cognitest.infra.bus.publisher import EventPublisher
+from cognitest.infra.bus.streams import ensure_streams
+from cognitest.infra.logging import configure_logging
+from cognitest.infra.settings import Settings, get_settings
+from cognitest.infra.temporal import connect_temporal
+from cognitest.workflows.bootstrap.activities import BootstrapActivities
+from cognitest.workflows.bootstrap.workflow import ProjectBootstrap
+
+log = structlog.get_logger(__name__)
+WORKFLOWS = [ProjectBootstrap]
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    nc = await connect(settings.nats.effective_url, "cognitest-worker", retry_on_start=True)
+    publisher = EventPublisher(nc, retries=settings.bus.publish_retries)
+    await ensure_streams(publisher.js, settings.bus)
+    client = await connect_temporal(settings.temporal)
+    bootstrap = BootstrapActivities(publisher, settings.source)
+    worker = Worker(
+        client,
+        task_queue=settings.temporal.task_queue,
+        workflows=WORKFLOWS,
+        activities=[bootstrap.create_default_suites, bootstrap.configure_notifications],
+    )
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("worker.started", task_queue=settings.temporal.task_queue, address=settings.temporal.effective_address)
+    async with worker:
+        await stop.wait()
+    # Shut down explicitly: a gRPC client left to interpreter exit can abort the process.
+    await nc.drain()
+    log.info("worker.stopped")
+
+
+def main() -> None:
+    settings = get_settings()
+    configure_logging("worker", settings.log_level, settings.log_format)
+    asyncio.run(run_worker(settings))
