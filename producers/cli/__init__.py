@@ -1,0 +1,1 @@
+"""The `cognitest` command line."""

@@ -1,0 +1,72 @@
+"""The CLI's HTTP client: talks to the API at --api / COGNITEST_API."""
+
+import json
+import os
+from typing import Any
+
+import httpx
+
+from cognitest.producers.cli.exits import BAD_INPUT, UNREACHABLE, CliError
+
+DEFAULT_API = "http://127.0.0.1:8000"
+
+
+def api_url(explicit: str | None = None) -> str:
+    return (explicit or os.environ.get("COGNITEST_API") or DEFAULT_API).rstrip("/")
+
+
+class Api:
+    def __init__(self, base: str | None = None, timeout: float = 30.0) -> None:
+        self.base = api_url(base)
+        self.client = httpx.Client(base_url=self.base, timeout=timeout, headers=_identity())
+
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None) -> Any:
+        try:
+            response = self.client.request(method, path, params=_clean(params), json=body)
+        except httpx.TransportError as exc:
+            raise CliError(f"cannot reach the Cognitest API at {self.base} ({type(exc).__name__}): is it running? "
+                           "Start it with `cognitest up`, or point --api / COGNITEST_API at it", UNREACHABLE) from None
+        if response.status_code >= 400:
+            raise CliError(_message(response), UNREACHABLE if response.status_code in (502, 503, 504) else BAD_INPUT)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            return response.text
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.request("GET", path, params=params)
+
+    def post(self, path: str, body: Any = None, **params: Any) -> Any:
+        return self.request("POST", path, params=params, body=body)
+
+    def patch(self, path: str, body: Any = None, **params: Any) -> Any:
+        return self.request("PATCH", path, params=params, body=body)
+
+    def delete(self, path: str, **params: Any) -> Any:
+        return self.request("DELETE", path, params=params)
+
+
+def _identity() -> dict[str, str]:
+    actor = os.environ.get("COGNITEST_ACTOR")
+    return {"x-actor": actor} if actor else {}
+
+
+def _clean(params: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not params:
+        return None
+    return {k: v for k, v in params.items() if v is not None and v != [] and v != ()}
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}: {response.text[:300]}"
+    message = body.get("message") if isinstance(body, dict) else None
+    details = body.get("details") if isinstance(body, dict) else None
+    text = f"{message or json.dumps(body)[:300]} (HTTP {response.status_code})"
+    if isinstance(details, list) and len(details) > 1:
+        text += "".join(f"\n  {'.'.join(map(str, d.get('loc', [])))}: {d.get('msg')}" for d in details[:10])
+    return text

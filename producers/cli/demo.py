@@ -1,0 +1,60 @@
+"""A demo project for newcomers: a plan, suites, cases with steps, an issue and an API
+collection, created through the API like any user would."""
+
+from typing import Any
+
+from cognitest.producers.cli.client import Api
+
+DEMO_PROJECT = "Demo Shop"
+
+
+def seed_demo(api: Api) -> dict[str, Any]:
+    existing = api.get("/api/v1/projects", q=DEMO_PROJECT, limit=1)
+    if existing["items"]:
+        return existing["items"][0]
+    project = api.post("/api/v1/projects", {
+        "name": DEMO_PROJECT,
+        "description": "An online shop: sign-in, catalogue and checkout. Seeded by `cognitest up` to explore with.",
+    }, wait="true")
+    pid = project["id"]
+    base = f"/api/v1/projects/{pid}"
+    plan = api.post(f"{base}/plans", {
+        "name": "Checkout release 2.4", "description": "Regression and new-feature coverage for the checkout rework.",
+        "objectives": ["Payment succeeds for valid cards", "Invalid input is refused with a clear message"],
+        "tags": ["release-2.4", "checkout"],
+    }, wait="true")
+    suite = api.post(f"{base}/suites", {"name": "Checkout", "plan_id": plan["id"], "tags": ["checkout"]}, wait="true")
+    login = api.post(f"{base}/suites", {"name": "Sign-in", "plan_id": plan["id"], "tags": ["auth"]}, wait="true")
+    cases = [
+        (suite, "Pay with a valid card", "critical", "ready",
+         [("Add a product to the cart", "Cart shows 1 item"), ("Pay with card 4242 4242 4242 4242", "Order confirmation is shown")]),
+        (suite, "Refuse an expired card", "high", "ready",
+         [("Pay with an expired card", "An 'expired card' message is shown and no order is created")]),
+        (suite, "Apply a discount code", "medium", "draft", [("Enter code SAVE10", "Total drops by 10%")]),
+        (login, "Sign in with valid credentials", "critical", "ready",
+         [("Open /login", "The form is shown"), ("Submit a valid e-mail and password", "The dashboard is shown")]),
+        (login, "Lock the account after 5 failed attempts", "high", "draft",
+         [("Submit a wrong password 5 times", "The account is locked for 15 minutes")]),
+    ]
+    created = []
+    for parent, title, priority, status, steps in cases:
+        created.append(api.post(f"{base}/cases", {
+            "title": title, "suite_id": parent["id"], "priority": priority, "status": status,
+            "steps": [{"action": a, "expected": e} for a, e in steps], "tags": list(parent["tags"]),
+        }, wait="true"))
+    api.post(f"{base}/issues", {
+        "title": "Expired card accepted on Safari", "severity": "high", "related_test_case_id": created[1]["id"],
+        "description": "The expiry check is skipped when the date field is autofilled.",
+        "steps_to_reproduce": ["Autofill an expired card in Safari", "Pay"], "tags": ["checkout", "safari"],
+    }, wait="true")
+    api.post(f"{base}/collections", {
+        "name": "Shop API", "description": "Public REST API of the shop",
+        "environment": {"base_url": "http://127.0.0.1:8080"},
+        "requests": [
+            {"name": "List products", "method": "GET", "url": "{{base_url}}/products", "assert": {"status": 200}},
+            {"name": "Create order", "method": "POST", "url": "{{base_url}}/orders", "body": {"sku": "A1", "qty": 1},
+             "assert": {"status": 201}},
+        ],
+        "tags": ["api"],
+    }, wait="true")
+    return project

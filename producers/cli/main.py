@@ -1,0 +1,36 @@
+"""The `cognitest` command. Exit codes: 0 success, 1 a failed check, 2 bad usage or input,
+3 the platform could not be reached."""
+
+import sys
+
+import typer
+
+from cognitest.producers.cli import events, resources, stack
+from cognitest.producers.cli.exits import CliError, report
+from cognitest.producers.cli.schemas_cmd import schemas_app
+
+app = typer.Typer(
+    name="cognitest",
+    help="Cognitest: an AI-first testing platform on an event spine (NATS JetStream, PostgreSQL, Temporal).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+stack.register(app)
+app.command("publish")(events.publish)
+app.add_typer(events.events_app, name="events")
+app.add_typer(schemas_app, name="schemas")
+resources.register(app)
+
+
+def run() -> None:
+    try:
+        app()
+    except CliError as error:
+        report(error)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        raise SystemExit(130) from None
+
+
+if __name__ == "__main__":
+    run()

