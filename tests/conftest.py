@@ -1,0 +1,44 @@
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.support.stack import PlatformStack
+
+
+@pytest.fixture(scope="session")
+async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[PlatformStack]:
+    platform = PlatformStack(tmp_path_factory.mktemp("cognitest-data"))
+    try:
+        await platform.start_all()
+        yield platform
+    finally:
+        await platform.close()
+
+
+@pytest.fixture
+async def api(stack: PlatformStack) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+async def project(api: httpx.AsyncClient) -> dict:
+    response = await api.post("/api/v1/projects", params={"wait": "true"},
+                              json={"name": f"test-{uuid.uuid4().hex[:8]}"}, headers={"x-actor": "alice"})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def eventually(check, timeout: float = 20.0, interval: float = 0.1):  # type: ignore[no-untyped-def]
+    """Poll an async check until it returns a truthy value."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
+        await asyncio.sleep(interval)

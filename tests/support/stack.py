@@ -1,0 +1,128 @@
+"""The test session's platform: the same embedded services and processes `cognitest up` runs,
+on free ports in a temporary data directory."""
+
+import asyncio
+import os
+from pathlib import Path
+
+import httpx
+from nats.js.api import ConsumerInfo
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from cognitest.infra.bus.connection import connect
+from cognitest.infra.bus.publisher import EventPublisher
+from cognitest.infra.db.engine import make_engine, session_factory
+from cognitest.infra.db.migrate import upgrade
+from cognitest.infra.embedded.services import ServiceSpec, nats_spec, platform_spec, temporal_spec
+from cognitest.infra.embedded.supervisor import Supervisor, free_port
+from cognitest.infra.settings import Settings
+from cognitest.schemas.subjects import EVENTS_STREAM
+
+# Short delays so redelivery and dead-lettering happen within a test's patience.
+BUS_ENV = {
+    "COGNITEST_BUS__ACK_WAIT": "4",
+    "COGNITEST_BUS__MAX_DELIVER": "5",
+    "COGNITEST_BUS__RETRY_DELAY": "0.2",
+    "COGNITEST_BUS__RETRY_DELAY_MAX": "2",
+    "COGNITEST_API__WAIT_TIMEOUT": "15",
+    "COGNITEST_LOG_FORMAT": "json",
+}
+
+
+class PlatformStack:
+    def __init__(self, data_dir: Path) -> None:
+        os.environ.update(BUS_ENV)
+        os.environ.update({
+            "COGNITEST_DATA_DIR": str(data_dir),
+            "COGNITEST_NATS__PORT": str(free_port()),
+            "COGNITEST_NATS__MONITOR_PORT": str(free_port()),
+            "COGNITEST_DATABASE__PORT": str(free_port()),
+            "COGNITEST_TEMPORAL__PORT": str(free_port()),
+            "COGNITEST_TEMPORAL__UI_PORT": str(free_port()),
+            "COGNITEST_API__PORT": str(free_port()),
+        })
+        for key in ("COGNITEST_NATS__URL", "COGNITEST_DATABASE__URL", "COGNITEST_TEMPORAL__ADDRESS", "COGNITEST_API__URL"):
+            os.environ.pop(key, None)
+        self.settings = Settings()
+        self.supervisor = Supervisor(echo=bool(os.environ.get("COGNITEST_TEST_ECHO")))
+        self.engine: AsyncEngine | None = None
+        self.publisher: EventPublisher | None = None
+
+    @property
+    def api_url(self) -> str:
+        return self.settings.api.effective_url
+
+    def spec(self, name: str) -> ServiceSpec:
+        s = self.settings
+        if name == "nats":
+            return nats_spec(s)
+        if name == "postgres":
+            from cognitest.infra.embedded.postgres import postgres_spec
+
+            return postgres_spec(s)
+        if name == "temporal":
+            return temporal_spec(s, ui=False)
+        if name == "api":
+            return platform_spec("api", "cognitest.producers.api", s, port=s.api.port, ready_path="/healthz")
+        if name == "consumers":
+            return platform_spec("consumers", "cognitest.consumers", s)
+        if name == "worker":
+            return platform_spec("worker", "cognitest.workflows", s)
+        raise KeyError(name)
+
+    async def start(self, *names: str) -> None:
+        for name in names:
+            await self.supervisor.start(self.spec(name))
+
+    async def restart(self, name: str) -> None:
+        await self.supervisor.stop(name)
+        await self.start(name)
+
+    async def start_all(self) -> None:
+        await self.start("nats", "postgres", "temporal")
+        await upgrade(self.settings.database.effective_url)
+        await self.start("api", "consumers", "worker")
+        self.engine = make_engine(self.settings.database.effective_url)
+        nc = await connect(self.settings.nats.effective_url, "tests")
+        self.publisher = EventPublisher(nc)
+        await self.wait_ready()
+
+    def sessions(self):  # type: ignore[no-untyped-def]
+        assert self.engine is not None
+        return session_factory(self.engine)
+
+    async def wait_ready(self, timeout: float = 60) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        async with httpx.AsyncClient(base_url=self.api_url) as client:
+            while True:
+                try:
+                    response = await client.get("/readyz")
+                    if response.status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                if asyncio.get_running_loop().time() > deadline:
+                    raise TimeoutError("platform not ready")
+                await asyncio.sleep(0.3)
+
+    async def consumer_info(self, durable: str = "projection") -> ConsumerInfo:
+        assert self.publisher is not None
+        return await self.publisher.js.consumer_info(EVENTS_STREAM, durable)
+
+    async def wait_caught_up(self, durable: str = "projection", timeout: float = 60) -> None:
+        """Until the consumer has nothing pending and nothing awaiting acknowledgement."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            info = await self.consumer_info(durable)
+            if info.num_pending == 0 and info.num_ack_pending == 0:
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"{durable} still has {info.num_pending} pending, {info.num_ack_pending} unacked")
+            await asyncio.sleep(0.2)
+
+    async def close(self) -> None:
+        if self.publisher is not None:
+            await self.publisher._nc.close()  # noqa: SLF001
+        if self.engine is not None:
+            await self.engine.dispose()
+        await self.supervisor.stop_all()
