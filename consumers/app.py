@@ -16,6 +16,7 @@ from faststream.specification import AsyncAPI
 
 from cognitest.consumers.bootstrap.handler import CONSUMER as BOOTSTRAP, BootstrapStarter
 from cognitest.consumers.projection.handler import CONSUMER as PROJECTION, ProjectionHandler
+from cognitest.consumers.runtime.batcher import MicroBatcher
 from cognitest.consumers.runtime.advisories import max_deliveries_subject, on_max_deliveries
 from cognitest.infra.bus.streams import durable_consumer, ensure_streams
 from cognitest.infra.db.engine import make_engine, session_factory
@@ -31,6 +32,7 @@ GROUPS = ("projection", "bootstrap")
 @dataclass
 class Wiring:
     projection: ProjectionHandler | None = None
+    batcher: MicroBatcher[Any] | None = None
     bootstrap: BootstrapStarter | None = None
     closers: list[Any] = field(default_factory=list)
 
@@ -53,13 +55,13 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
         @broker.subscriber(
             f"{EVENTS_PREFIX}.>", stream=stream, durable=PROJECTION,
             config=durable_consumer(PROJECTION, bus),
-            pull_sub=PullSub(batch_size=bus.batch_size, timeout=bus.batch_timeout, batch=True),
+            pull_sub=PullSub(batch_size=bus.batch_size, timeout=bus.fetch_timeout),
             ack_policy=AckPolicy.MANUAL, decoder=_raw,
             title="projection", description="Applies every event to the PostgreSQL read models.",
         )
-        async def project(body: list[bytes], message: NatsMessage) -> None:
-            assert wiring.projection is not None
-            await wiring.projection.handle(message.raw_message)  # type: ignore[arg-type]
+        async def project(body: bytes, message: NatsMessage) -> None:
+            assert wiring.batcher is not None
+            await wiring.batcher.submit(message.raw_message)
 
     if "bootstrap" in groups:
         bootstrap_filter = f"{EVENTS_PREFIX}.*.project.created"
@@ -95,6 +97,7 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
         await ensure_streams(js, bus)
         engine = make_engine(settings.database.effective_url, pool_size=settings.database.pool_size)
         wiring.projection = ProjectionHandler(session_factory(engine), nc, js, bus)
+        wiring.batcher = MicroBatcher(wiring.projection.handle, max_size=bus.batch_size, linger=bus.batch_linger)
         if "bootstrap" in groups:
             temporal = await connect_temporal(settings.temporal)
             wiring.bootstrap = BootstrapStarter(temporal, js, bus, settings.temporal)

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from cognitest.consumers.runtime.delivery import (
     delivered_count,
-    retry_delay,
     retry_or_dead_letter,
     stream_seq,
     to_dead_letter,
@@ -108,7 +107,7 @@ class ProjectionHandler:
                 if not is_transient(exc):
                     raise
                 attempt += 1
-                delay = retry_delay(self.bus, attempt)
+                delay = self.bus.backoff(attempt)
                 log.warning("projection.database_unavailable", attempt=attempt, retry_in=delay, error=_describe(exc))
                 await self._keep_alive(msgs, delay)
 

@@ -14,10 +14,6 @@ from cognitest.infra.settings import BusSettings
 log = structlog.get_logger(__name__)
 
 
-def retry_delay(bus: BusSettings, delivered: int) -> float:
-    return min(bus.retry_delay * (2 ** max(delivered - 1, 0)), bus.retry_delay_max)
-
-
 def delivered_count(msg: Msg) -> int:
     try:
         return msg.metadata.num_delivered or 1
@@ -47,7 +43,7 @@ async def retry_or_dead_letter(js: JetStreamContext, consumer: str, msg: Msg, bu
     if delivered >= bus.max_deliver:
         await to_dead_letter(js, consumer, msg, f"gave up after {delivered} deliveries: {reason}")
         return True
-    delay = retry_delay(bus, delivered)
+    delay = bus.backoff(delivered)
     await msg.nak(delay=delay)
     log.info("event.retry", consumer=consumer, seq=stream_seq(msg), delivered=delivered, delay=delay, reason=reason)
     return False

@@ -54,7 +54,6 @@ def durable_consumer(name: str, bus: BusSettings, filter_subject: str = f"{EVENT
         ack_policy=AckPolicy.EXPLICIT,
         ack_wait=bus.ack_wait,
         max_deliver=bus.max_deliver,
-        backoff=bus.backoff() or None,
         filter_subject=filter_subject,
         max_ack_pending=max(bus.batch_size * 4, 1000),
         max_waiting=512,
