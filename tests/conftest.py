@@ -42,3 +42,11 @@ async def eventually(check, timeout: float = 20.0, interval: float = 0.1):  # ty
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
         await asyncio.sleep(interval)
+
+
+async def bootstrapped(api: httpx.AsyncClient, project_id: str) -> None:
+    """Wait until the bootstrap workflow's events for a new project have been applied."""
+    async def done():
+        p = (await api.get(f"/api/v1/projects/{project_id}")).json()
+        return "notifications" in p.get("settings", {})
+    await eventually(done)
