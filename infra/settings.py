@@ -51,17 +51,18 @@ class TemporalSettings(BaseModel):
         return self.ui_url or f"http://127.0.0.1:{self.ui_port}"
 
 
-class ApiSettings(BaseModel):
+class HttpSettings(BaseModel):
+    """The HTTP API server (`COGNITEST_HTTP__*`; the CLI finds the API through `COGNITEST_API`)."""
+
     host: str = "127.0.0.1"
     port: int = 8000
-    url: str | None = Field(default=None, description="where the CLI finds the API")
     max_body_bytes: int = Field(default=1_048_576, description="largest JSON body accepted")
     wait_timeout: float = Field(default=10.0, description="seconds ?wait=true waits for the projection")
     page_size_max: int = 500
 
     @property
     def effective_url(self) -> str:
-        return self.url or f"http://{self.host}:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
 
 class BusSettings(BaseModel):
@@ -84,6 +85,25 @@ class BusSettings(BaseModel):
         return min(self.retry_delay * (2 ** max(delivered - 1, 0)), self.retry_delay_max)
 
 
+class QdrantSettings(BaseModel):
+    url: str | None = Field(default=None, description="http://host:6333; unset = embedded local mode on disk")
+    api_key: str | None = None
+
+    def local_path(self, data_dir: Path) -> Path:
+        return data_dir / "qdrant"
+
+
+class BlobSettings(BaseModel):
+    s3_endpoint_url: str | None = Field(default=None, description="S3/MinIO endpoint; unset = local directory")
+    bucket: str = "cognitest"
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+    region: str = "us-east-1"
+
+    def local_path(self, data_dir: Path) -> Path:
+        return data_dir / "blobs"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COGNITEST_", env_nested_delimiter="__", extra="ignore")
 
@@ -94,8 +114,10 @@ class Settings(BaseSettings):
     nats: NatsSettings = Field(default_factory=NatsSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     temporal: TemporalSettings = Field(default_factory=TemporalSettings)
-    api: ApiSettings = Field(default_factory=ApiSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
     bus: BusSettings = Field(default_factory=BusSettings)
+    qdrant: QdrantSettings = Field(default_factory=QdrantSettings)
+    blob: BlobSettings = Field(default_factory=BlobSettings)
 
     def service_env(self) -> dict[str, str]:
         """Environment that points a child process at the same services as this one."""
@@ -107,8 +129,8 @@ class Settings(BaseSettings):
             "COGNITEST_TEMPORAL__UI_URL": self.temporal.effective_ui_url,
             "COGNITEST_TEMPORAL__NAMESPACE": self.temporal.namespace,
             "COGNITEST_TEMPORAL__TASK_QUEUE": self.temporal.task_queue,
-            "COGNITEST_API__HOST": self.api.host,
-            "COGNITEST_API__PORT": str(self.api.port),
+            "COGNITEST_HTTP__HOST": self.http.host,
+            "COGNITEST_HTTP__PORT": str(self.http.port),
             "COGNITEST_LOG_LEVEL": self.log_level,
         }
 

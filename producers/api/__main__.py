@@ -10,7 +10,7 @@ from cognitest.producers.api.app import create_app
 def main() -> None:
     settings = get_settings()
     configure_logging("api", settings.log_level, settings.log_format)
-    uvicorn.run(create_app(settings), host=settings.api.host, port=settings.api.port, log_config=None,
+    uvicorn.run(create_app(settings), host=settings.http.host, port=settings.http.port, log_config=None,
                 access_log=False, timeout_graceful_shutdown=10)
 
 

@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         waiter = ProjectionWaiter(nc, sessions)
         await waiter.start()
         app.state.cognitest = AppState(settings, nc, publisher, engine, sessions, waiter)
-        log.info("api.started", url=settings.api.effective_url)
+        log.info("api.started", url=settings.http.effective_url)
         try:
             yield
         finally:
@@ -61,5 +61,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"name": "Cognitest", "docs": "/docs", "openapi": "/openapi.json", "health": "/readyz",
                 "temporal_ui": settings.temporal.effective_ui_url}
 
-    app.add_middleware(RequestContext, max_body_bytes=settings.api.max_body_bytes)
+    app.add_middleware(RequestContext, max_body_bytes=settings.http.max_body_bytes)
     return app

@@ -34,7 +34,7 @@ async def publish(state: AppState, event: Envelope[Any], *, wait: bool) -> tuple
     published = await state.publisher.publish(event)
     if future is None:
         return published, None
-    outcome = await state.waiter.wait(event.id, future, state.settings.api.wait_timeout)
+    outcome = await state.waiter.wait(event.id, future, state.settings.http.wait_timeout)
     if outcome is None:
         return published, None
     if not outcome.applied:

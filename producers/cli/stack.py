@@ -23,7 +23,7 @@ def settings_with(data_dir: Path | None, port: int | None) -> Settings:
     if data_dir is not None:
         os.environ["COGNITEST_DATA_DIR"] = str(data_dir)
     if port is not None:
-        os.environ["COGNITEST_API__PORT"] = str(port)
+        os.environ["COGNITEST_HTTP__PORT"] = str(port)
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return settings
@@ -31,7 +31,7 @@ def settings_with(data_dir: Path | None, port: int | None) -> Settings:
 
 def platform_specs(settings: Settings) -> list[ServiceSpec]:
     return [
-        platform_spec("api", "cognitest.producers.api", settings, port=settings.api.port, ready_path="/healthz",
+        platform_spec("api", "cognitest.producers.api", settings, port=settings.http.port, ready_path="/healthz",
                       color="green"),
         platform_spec("consumers", "cognitest.consumers", settings, color="yellow"),
         platform_spec("worker", "cognitest.workflows", settings, color="red"),
@@ -55,7 +55,7 @@ def infrastructure_specs(settings: Settings, *, ui: bool = True) -> list[Service
 
 
 def banner(settings: Settings) -> str:
-    api = settings.api.effective_url
+    api = settings.http.effective_url
     return "\n".join([
         "",
         "Cognitest is up.",
@@ -84,9 +84,9 @@ async def run_up(settings: Settings, *, demo: bool | None) -> int:
             await supervisor.start(spec)
         marker = settings.data_dir / DEMO_MARKER
         if demo or (demo is None and not marker.exists()):
-            project = await asyncio.to_thread(seed_demo, Api(settings.api.effective_url))
+            project = await asyncio.to_thread(seed_demo, Api(settings.http.effective_url))
             marker.write_text(str(project["id"]))
-            print(f"Demo project '{project['name']}' is ready: {settings.api.effective_url}/api/v1/projects/{project['id']}")
+            print(f"Demo project '{project['name']}' is ready: {settings.http.effective_url}/api/v1/projects/{project['id']}")
         print(banner(settings), flush=True)
         exited = asyncio.create_task(supervisor.wait_any_exit())
         stopping = asyncio.create_task(stop.wait())
@@ -114,7 +114,7 @@ def register(app: typer.Typer) -> None:
     def up(
         data_dir: Path = typer.Option(None, "--data-dir", envvar="COGNITEST_DATA_DIR",
                                       help="where NATS, PostgreSQL and Temporal keep their data (default: a per-user data directory)"),
-        port: int = typer.Option(None, "--port", help="API port (default 8000; COGNITEST_API__PORT)"),
+        port: int = typer.Option(None, "--port", help="API port (default 8000; COGNITEST_HTTP__PORT)"),
         demo: bool = typer.Option(None, "--demo/--no-demo", help="seed the demo project (default: on first start only)"),
     ) -> None:
         """Run the whole platform on the embedded stack: NATS, PostgreSQL, Temporal (with its UI), the API,
@@ -125,7 +125,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def api() -> None:
-        """Serve the HTTP API only (host and port from COGNITEST_API__HOST / __PORT)."""
+        """Serve the HTTP API only (host and port from COGNITEST_HTTP__HOST / __PORT)."""
         os.execv(sys.executable, [sys.executable, "-m", "cognitest.producers.api"])
 
     @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -24,7 +24,7 @@ BUS_ENV = {
     "COGNITEST_BUS__MAX_DELIVER": "5",
     "COGNITEST_BUS__RETRY_DELAY": "0.2",
     "COGNITEST_BUS__RETRY_DELAY_MAX": "2",
-    "COGNITEST_API__WAIT_TIMEOUT": "15",
+    "COGNITEST_HTTP__WAIT_TIMEOUT": "15",
     "COGNITEST_LOG_FORMAT": "json",
 }
 
@@ -39,9 +39,9 @@ class PlatformStack:
             "COGNITEST_DATABASE__PORT": str(free_port()),
             "COGNITEST_TEMPORAL__PORT": str(free_port()),
             "COGNITEST_TEMPORAL__UI_PORT": str(free_port()),
-            "COGNITEST_API__PORT": str(free_port()),
+            "COGNITEST_HTTP__PORT": str(free_port()),
         })
-        for key in ("COGNITEST_NATS__URL", "COGNITEST_DATABASE__URL", "COGNITEST_TEMPORAL__ADDRESS", "COGNITEST_API__URL"):
+        for key in ("COGNITEST_NATS__URL", "COGNITEST_DATABASE__URL", "COGNITEST_TEMPORAL__ADDRESS", "COGNITEST_HTTP__URL"):
             os.environ.pop(key, None)
         self.settings = Settings()
         self.supervisor = Supervisor(echo=bool(os.environ.get("COGNITEST_TEST_ECHO")))
@@ -50,7 +50,7 @@ class PlatformStack:
 
     @property
     def api_url(self) -> str:
-        return self.settings.api.effective_url
+        return self.settings.http.effective_url
 
     def spec(self, name: str) -> ServiceSpec:
         s = self.settings
@@ -63,7 +63,7 @@ class PlatformStack:
         if name == "temporal":
             return temporal_spec(s, ui=False)
         if name == "api":
-            return platform_spec("api", "cognitest.producers.api", s, port=s.api.port, ready_path="/healthz")
+            return platform_spec("api", "cognitest.producers.api", s, port=s.http.port, ready_path="/healthz")
         if name == "consumers":
             return platform_spec("consumers", "cognitest.consumers", s)
         if name == "worker":

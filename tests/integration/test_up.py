@@ -1,0 +1,107 @@
+"""`cognitest up`: the whole platform from one command, Ctrl-C stops it, a second start keeps
+the data, a taken port gives a clear message."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cognitest.infra.embedded.supervisor import free_port, port_in_use
+
+
+def up_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COGNITEST_")}
+    ports = {name: free_port() for name in ("api", "nats", "mon", "pg", "tmp", "ui")}
+    env.update({
+        "COGNITEST_DATA_DIR": str(data_dir),
+        "COGNITEST_HTTP__PORT": str(ports["api"]),
+        "COGNITEST_NATS__PORT": str(ports["nats"]),
+        "COGNITEST_NATS__MONITOR_PORT": str(ports["mon"]),
+        "COGNITEST_DATABASE__PORT": str(ports["pg"]),
+        "COGNITEST_TEMPORAL__PORT": str(ports["tmp"]),
+        "COGNITEST_TEMPORAL__UI_PORT": str(ports["ui"]),
+    })
+    return env
+
+
+def start_up(env: dict[str, str], *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "cognitest.producers.cli.main", "up", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for_banner(process: subprocess.Popen, timeout: float = 150) -> str:
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if "Press Ctrl-C to stop." in line:
+            return "".join(seen)
+    process.kill()
+    raise AssertionError("up did not come up:\n" + "".join(seen[-60:]))
+
+
+def stop(process: subprocess.Popen) -> int:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    return process.returncode
+
+
+@pytest.mark.slow
+def test_up_runs_everything_seeds_the_demo_and_keeps_data(tmp_path: Path) -> None:
+    env = up_env(tmp_path / "data")
+    api = f"http://127.0.0.1:{env['COGNITEST_HTTP__PORT']}"
+    first = start_up(env)
+    banner = wait_for_banner(first)
+    assert f"API           {api}" in banner and "/docs" in banner
+    assert f"Temporal UI   http://127.0.0.1:{env['COGNITEST_TEMPORAL__UI_PORT']}" in banner
+    assert "Demo project 'Demo Shop' is ready" in banner
+    projects = httpx.get(f"{api}/api/v1/projects").json()["items"]
+    assert [p["name"] for p in projects] == ["Demo Shop"]
+    pid = projects[0]["id"]
+    cases = httpx.get(f"{api}/api/v1/projects/{pid}/cases").json()
+    assert cases["total"] == 5
+    assert httpx.get(f"{api}/readyz").json()["status"] == "ready"
+    assert httpx.get(f"http://127.0.0.1:{env['COGNITEST_TEMPORAL__UI_PORT']}/").status_code == 200
+    httpx.post(f"{api}/api/v1/projects/{pid}/plans", params={"wait": "true"}, json={"name": "kept across restarts"})
+    assert stop(first) == 0
+    for port in ("COGNITEST_HTTP__PORT", "COGNITEST_NATS__PORT", "COGNITEST_DATABASE__PORT", "COGNITEST_TEMPORAL__PORT"):
+        assert not port_in_use(int(env[port])), f"{port} still in use after Ctrl-C"
+
+    second = start_up(env)
+    banner = wait_for_banner(second)
+    assert "Demo project" not in banner  # seeded once only
+    projects = httpx.get(f"{api}/api/v1/projects").json()["items"]
+    assert [p["name"] for p in projects] == ["Demo Shop"]
+    plans = httpx.get(f"{api}/api/v1/projects/{pid}/plans", params={"q": "kept"}).json()["items"]
+    assert [p["name"] for p in plans] == ["kept across restarts"]
+    assert stop(second) == 0
+
+
+@pytest.mark.slow
+def test_up_refuses_a_taken_port_with_a_clear_message(tmp_path: Path) -> None:
+    env = up_env(tmp_path / "data")
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", int(env["COGNITEST_NATS__PORT"])))
+    blocker.listen()
+    try:
+        process = start_up(env, "--no-demo")
+        out, _ = process.communicate(timeout=60)
+    finally:
+        blocker.close()
+    assert process.returncode != 0
+    assert f"port {env['COGNITEST_NATS__PORT']} for nats is already in use" in out
+    assert "Traceback" not in out

@@ -1,0 +1,77 @@
+"""compose.yaml is for users (no container engine runs here): parse it and check that it runs
+the production shape and that every environment variable it sets is a real setting."""
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel
+
+from cognitest.infra.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+services: dict[str, Any] = compose["services"]
+PLATFORM = {"api", "projection", "bootstrap", "worker", "migrate"}
+
+
+def setting_exists(name: str) -> bool:
+    assert name.startswith("COGNITEST_"), name
+    path = name.removeprefix("COGNITEST_").lower().split("__")
+    model: type[BaseModel] = Settings
+    for i, part in enumerate(path):
+        field = model.model_fields.get(part)
+        if field is None:
+            return False
+        annotation = field.annotation
+        if i < len(path) - 1:
+            if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+                return False
+            model = annotation
+    return True
+
+
+def test_the_production_shape_is_there() -> None:
+    assert {"nats", "postgres", "temporal", "temporal-ui", "qdrant", "minio"} <= services.keys()
+    assert PLATFORM <= services.keys()
+    assert "-js" in services["nats"]["command"]
+    for name, service in services.items():
+        if name != "migrate":
+            assert "healthcheck" in service, f"{name} has no health check"
+    for name in ("api", "projection", "bootstrap", "worker"):
+        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert services[name]["command"][0] == "cognitest"
+    assert "8000:8000" in services["api"]["ports"]
+
+
+def test_platform_environment_names_are_settings() -> None:
+    for name in PLATFORM:
+        env = services[name]["environment"]
+        assert env, name
+        unknown = [key for key in env if not setting_exists(key)]
+        assert not unknown, f"{name} sets variables no setting reads: {unknown}"
+        assert env["COGNITEST_NATS__URL"].startswith("nats://nats:")
+        assert env["COGNITEST_DATABASE__URL"].startswith("postgresql+asyncpg://")
+
+
+def test_the_checker_rejects_a_misspelt_name() -> None:
+    assert setting_exists("COGNITEST_NATS__URL")
+    assert not setting_exists("COGNITEST_NATS__URI")
+    assert not setting_exists("COGNITEST_NAT__URL")
+
+
+def test_compose_settings_load() -> None:
+    env = {k.removeprefix("COGNITEST_"): v for k, v in services["api"]["environment"].items()}
+    assert env["TEMPORAL__ADDRESS"] == "temporal:7233"
+    import os
+
+    saved = dict(os.environ)
+    try:
+        os.environ.update(services["api"]["environment"])
+        settings = Settings()
+        assert settings.nats.effective_url == "nats://nats:4222"
+        assert settings.http.host == "0.0.0.0"
+        assert settings.blob.s3_endpoint_url == "http://minio:9000"
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
