@@ -1,93 +1,73 @@
-"""The consumers' FastStream application: subscribers, wiring, and the AsyncAPI document.
+"""The consumers' process: durable pull consumers with manual acknowledgement, run by
+`consumers.runtime.pull`, inside a FastStream application that owns the connection, the
+advisory subscriptions and the AsyncAPI document (every subject and payload).
 
-Every subscriber is a durable pull consumer (scalable by running more processes) with manual
-acknowledgement; delivery decisions live in `consumers.runtime.delivery`."""
+Delivery decisions (ack, retry later, dead-letter) live in `consumers.runtime.delivery`."""
 
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
 from faststream import FastStream
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
-from faststream.nats.annotations import NatsMessage
 from faststream.specification import AsyncAPI
 
 from cognitest.consumers.bootstrap.handler import CONSUMER as BOOTSTRAP, BootstrapStarter
 from cognitest.consumers.projection.handler import CONSUMER as PROJECTION, ProjectionHandler
-from cognitest.consumers.runtime.batcher import MicroBatcher
 from cognitest.consumers.runtime.advisories import max_deliveries_subject, on_max_deliveries
-from cognitest.infra.bus.streams import durable_consumer, ensure_streams
+from cognitest.consumers.runtime.pull import PullConsumer
+from cognitest.infra.bus.streams import durable_consumer, ensure_consumer, ensure_streams
 from cognitest.infra.db.engine import make_engine, session_factory
 from cognitest.infra.settings import Settings
 from cognitest.infra.temporal import connect_temporal
 from cognitest.schemas import registry
+from cognitest.schemas.envelope import Envelope
 from cognitest.schemas.subjects import EVENTS_PREFIX, EVENTS_STREAM
 
 log = structlog.get_logger(__name__)
 GROUPS = ("projection", "bootstrap")
+FILTERS = {PROJECTION: f"{EVENTS_PREFIX}.>", BOOTSTRAP: f"{EVENTS_PREFIX}.*.project.created"}
+DESCRIPTIONS = {
+    PROJECTION: "Applies every event to the PostgreSQL read models (batched, one transaction per batch).",
+    BOOTSTRAP: "Starts the ProjectBootstrap Temporal workflow for each new project.",
+}
+SPECIFICATION = AsyncAPI(
+    title="Cognitest events", version="1.0.0",
+    description="Every Cognitest event on NATS JetStream: subjects are cognitest.events.<project>.<type>; "
+                "payloads are CloudEvents 1.0 envelopes. Failed messages go to cognitest.dlq.<consumer>.<project>.<type>.",
+)
 
 
-@dataclass
-class Wiring:
-    projection: ProjectionHandler | None = None
-    batcher: MicroBatcher[Any] | None = None
-    bootstrap: BootstrapStarter | None = None
-    closers: list[Any] = field(default_factory=list)
+def _describe(broker: NatsBroker, groups: tuple[str, ...], settings: Settings) -> None:
+    """Declare what the process consumes and what may be published, for the AsyncAPI document.
+    These FastStream subscribers are never started: the pull loops do the consuming."""
+    stream = JStream(EVENTS_STREAM, declare=False)
+    for group in groups:
+        durable = PROJECTION if group == "projection" else BOOTSTRAP
+        subscriber = broker.subscriber(
+            FILTERS[durable], stream=stream, durable=durable, config=durable_consumer(durable, settings.bus, FILTERS[durable]),
+            pull_sub=PullSub(batch_size=settings.bus.batch_size), ack_policy=AckPolicy.MANUAL,
+            title=durable, description=DESCRIPTIONS[durable],
+        )
 
-
-async def _raw(msg: Any) -> Any:
-    """Keep bodies as bytes: each handler parses and validates events itself, so one bad
-    message is dead-lettered alone instead of failing a whole batch in the decoder."""
-    raw = msg.raw_message
-    return [m.data for m in raw] if isinstance(raw, list) else raw.data
+        @subscriber
+        async def documented(body: Envelope[Any]) -> None:  # pragma: no cover - documentation only
+            raise NotImplementedError
+    for event_type, payload in registry.items():
+        broker.publisher(f"{EVENTS_PREFIX}.{{project}}.{event_type}", schema=registry.envelope(event_type),
+                         title=event_type, description=getattr(payload, "__event_description__", ""))
 
 
 def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStream:
     bus = settings.bus
-    broker = NatsBroker(settings.nats.effective_url, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
-                        logger=None, graceful_timeout=15)
-    wiring = Wiring()
-    stream = JStream(EVENTS_STREAM, declare=False)
-
-    if "projection" in groups:
-        @broker.subscriber(
-            f"{EVENTS_PREFIX}.>", stream=stream, durable=PROJECTION,
-            config=durable_consumer(PROJECTION, bus),
-            pull_sub=PullSub(batch_size=bus.batch_size, timeout=bus.fetch_timeout),
-            ack_policy=AckPolicy.MANUAL, decoder=_raw,
-            title="projection", description="Applies every event to the PostgreSQL read models.",
-        )
-        async def project(body: bytes, message: NatsMessage) -> None:
-            assert wiring.batcher is not None
-            await wiring.batcher.submit(message.raw_message)
-
-    if "bootstrap" in groups:
-        bootstrap_filter = f"{EVENTS_PREFIX}.*.project.created"
-
-        @broker.subscriber(
-            bootstrap_filter, stream=stream, durable=BOOTSTRAP,
-            config=durable_consumer(BOOTSTRAP, bus, bootstrap_filter),
-            pull_sub=PullSub(batch_size=16, timeout=0.5), ack_policy=AckPolicy.MANUAL, decoder=_raw,
-            title="project-bootstrap", description="Starts the ProjectBootstrap workflow for each new project.",
-        )
-        async def bootstrap(body: bytes, message: NatsMessage) -> None:
-            assert wiring.bootstrap is not None
-            await wiring.bootstrap.handle(message.raw_message)
+    broker = NatsBroker(settings.nats.effective_url, max_reconnect_attempts=-1, reconnect_time_wait=0.5, logger=None)
+    runtime: list[PullConsumer] = []
 
     for consumer in (PROJECTION, BOOTSTRAP):
-        @broker.subscriber(max_deliveries_subject(consumer), include_in_schema=False, decoder=_raw)
+        @broker.subscriber(max_deliveries_subject(consumer), include_in_schema=False)
         async def dead_letter_exhausted(body: bytes, _consumer: str = consumer) -> None:
             await on_max_deliveries(broker.config.connection_state.stream, _consumer, body)
-
-    for event_type, payload in registry.items():
-        broker.publisher(
-            f"{EVENTS_PREFIX}.{{project}}.{event_type}",
-            schema=registry.envelope(event_type),
-            title=event_type,
-            description=getattr(payload, "__event_description__", ""),
-        )
 
     @asynccontextmanager
     async def lifespan():  # type: ignore[no-untyped-def]
@@ -96,25 +76,36 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
         nc, js = state.connection, state.stream
         await ensure_streams(js, bus)
         engine = make_engine(settings.database.effective_url, pool_size=settings.database.pool_size)
-        wiring.projection = ProjectionHandler(session_factory(engine), nc, js, bus)
-        wiring.batcher = MicroBatcher(wiring.projection.handle, max_size=bus.batch_size, linger=bus.batch_linger)
+        if "projection" in groups:
+            config = durable_consumer(PROJECTION, bus, FILTERS[PROJECTION])
+            await ensure_consumer(js, config)
+            handler = ProjectionHandler(session_factory(engine), nc, js, bus)
+            runtime.append(PullConsumer(js, config, handler.handle, batch_size=bus.batch_size, linger=bus.batch_linger))
         if "bootstrap" in groups:
-            temporal = await connect_temporal(settings.temporal)
-            wiring.bootstrap = BootstrapStarter(temporal, js, bus, settings.temporal)
+            config = durable_consumer(BOOTSTRAP, bus, FILTERS[BOOTSTRAP])
+            await ensure_consumer(js, config)
+            starter = BootstrapStarter(await connect_temporal(settings.temporal), js, bus, settings.temporal)
+            runtime.append(PullConsumer(js, config, starter.handle_batch, batch_size=16, linger=0.0))
+        for pull in runtime:
+            await pull.start()
         log.info("consumers.started", groups=list(groups), nats=settings.nats.effective_url)
         try:
             yield
         finally:
             await engine.dispose()
 
-    app = FastStream(broker, lifespan=lifespan, specification=AsyncAPI(
-        title="Cognitest events", version="1.0.0",
-        description="Every Cognitest event on NATS JetStream: subjects are cognitest.events.<project>.<type>; "
-                    "payloads are CloudEvents 1.0 envelopes.",
-    ))
+    app = FastStream(broker, lifespan=lifespan, specification=SPECIFICATION)
+
+    @app.on_shutdown
+    async def stop_consuming() -> None:  # before the broker closes its connection
+        for pull in runtime:
+            await pull.stop()
+
     return app
 
 
 def asyncapi_document(settings: Settings) -> dict[str, Any]:
-    app = build_app(settings)
+    broker = NatsBroker(settings.nats.effective_url)
+    _describe(broker, GROUPS, settings)
+    app = FastStream(broker, specification=SPECIFICATION)
     return app.schema.to_specification().to_jsonable()  # type: ignore[union-attr]

@@ -69,9 +69,8 @@ class BusSettings(BaseModel):
     duplicate_window: float = Field(default=120.0, description="seconds JetStream remembers event ids")
     max_deliver: int = Field(default=10, description="deliveries before a message is dead-lettered")
     ack_wait: float = Field(default=30.0, description="seconds before an unacked message is redelivered")
-    batch_size: int = Field(default=500, description="messages a consumer fetches and applies at once")
-    fetch_timeout: float = Field(default=5.0, description="seconds one pull request waits for messages")
-    batch_linger: float = Field(default=0.002, description="seconds a batch waits for more messages")
+    batch_size: int = Field(default=1000, description="messages a consumer fetches and applies at once")
+    batch_linger: float = Field(default=0.02, description="seconds a consumer gathers more messages into a batch")
     retry_delay: float = Field(default=1.0, description="first retry delay after a failure (doubles)")
     retry_delay_max: float = 30.0
     publish_retries: int = 5

@@ -6,6 +6,7 @@ requires for extension names.
 """
 
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 from uuid import UUID, uuid4
 
@@ -40,7 +41,7 @@ class Envelope(BaseModel, Generic[P]):
     traceparent: str | None = Field(default=None, max_length=128)
     data: P
 
-    @property
+    @cached_property
     def project_id(self) -> UUID:
         return UUID(self.subject)
 
@@ -80,4 +81,5 @@ def new_event(
     )
     if event_id is not None:
         kwargs["id"] = event_id
-    return Envelope[type(payload)](**kwargs)  # type: ignore[valid-type]
+    envelope_cls = getattr(type(payload), "__envelope__", None) or Envelope[type(payload)]  # type: ignore[misc]
+    return envelope_cls(**kwargs)

@@ -23,6 +23,10 @@ class BootstrapStarter:
         self.bus = bus
         self.settings = settings
 
+    async def handle_batch(self, msgs: list[Msg]) -> None:
+        for msg in msgs:
+            await self.handle(msg)
+
     async def handle(self, msg: Msg) -> None:
         try:
             event = parse_event(msg.data)

@@ -31,7 +31,7 @@ async def connect(url: str, name: str, *, connect_timeout: float = 5.0, retry_on
 
 async def _connect_once(url: str, name: str, connect_timeout: float) -> Client:
     async def on_disconnect() -> None:
-        log.warning("nats.disconnected", url=url)
+        log.info("nats.disconnected", url=url)
 
     async def on_reconnect() -> None:
         log.info("nats.reconnected", url=url)

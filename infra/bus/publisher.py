@@ -86,24 +86,32 @@ class EventPublisher:
         were not acknowledged (safe thanks to the ids)."""
         pending = list(events)
         results: dict[str, Published] = {}
+        encoded = {e.id: encode(e) for e in events}
         for attempt in range(1, self._retries + 1):
-            futures = []
-            for event in pending:
-                subject, body, headers = encode(event)
-                futures.append(
-                    await self._js.publish_async(subject, body, stream=EVENTS_STREAM, headers=headers, wait_stall=self._timeout)
-                )
+            futures: list[asyncio.Future[Any]] = []
+            try:
+                for event in pending:
+                    subject, body, headers = encoded[event.id]
+                    futures.append(await self._js.publish_async(subject, body, stream=EVENTS_STREAM, headers=headers))
+            except _TRANSIENT:
+                pass  # what was not sent is re-sent below
+            if futures:
+                await asyncio.wait(futures, timeout=self._timeout)
             failed: list[Envelope[Any]] = []
-            for event, future in zip(pending, futures, strict=True):
-                try:
-                    ack = await asyncio.wait_for(future, self._timeout)
+            for index, event in enumerate(pending):
+                future = futures[index] if index < len(futures) else None
+                if future is not None and future.done() and not future.cancelled() and future.exception() is None:
+                    ack = future.result()
                     results[event.id] = Published(event.id, ack.seq, bool(ack.duplicate))
-                except (*_TRANSIENT, APIError):
+                else:
+                    if future is not None and not future.done():
+                        future.cancel()
                     failed.append(event)
             if not failed:
                 break
             if attempt == self._retries:
                 raise PublishFailed(f"NATS did not acknowledge {len(failed)} of {len(events)} events")
+            log.warning("publish.retry_batch", failed=len(failed), attempt=attempt)
             pending = failed
             await asyncio.sleep(0.2 * attempt)
         return [results[e.id] for e in events]

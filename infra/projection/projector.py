@@ -5,8 +5,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import BigInteger, String, Table, Uuid, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitest.infra.db import models as m
@@ -17,6 +17,17 @@ from cognitest.infra.projection.tx import Tx
 from cognitest.schemas import Envelope
 
 applied: Table = m.AppliedEvent.__table__  # type: ignore[assignment]
+
+# One statement with four array parameters, whatever the batch size: a multi-row VALUES list
+# would be compiled anew for every batch (measured: most of the projector's time).
+RECORD_APPLIED = text(
+    "INSERT INTO applied_events (event_id, stream_seq, event_type, project_id) "
+    "SELECT * FROM unnest(:ids, :seqs, :types, :projects) "
+    "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+).bindparams(
+    bindparam("ids", type_=ARRAY(String)), bindparam("seqs", type_=ARRAY(BigInteger)),
+    bindparam("types", type_=ARRAY(String)), bindparam("projects", type_=ARRAY(Uuid)),
+)
 
 
 @dataclass(frozen=True)
@@ -32,13 +43,13 @@ async def apply_batch(session: AsyncSession, batch: Sequence[Incoming]) -> list[
         unique.setdefault(item.event.id, item)
     if not unique:
         return []
-    rows = [
-        {"event_id": i.event.id, "stream_seq": i.seq, "event_type": i.event.type, "project_id": i.event.project_id}
-        for i in unique.values()
-    ]
-    inserted = await session.execute(
-        pg_insert(applied).values(rows).on_conflict_do_nothing(index_elements=["event_id"]).returning(applied.c.event_id)
-    )
+    items = list(unique.values())
+    inserted = await session.execute(RECORD_APPLIED, {
+        "ids": [i.event.id for i in items],
+        "seqs": [i.seq for i in items],
+        "types": [i.event.type for i in items],
+        "projects": [i.event.project_id for i in items],
+    })
     fresh = {row[0] for row in inserted}
     todo = sorted((i for i in unique.values() if i.event.id in fresh), key=lambda i: i.seq)
     tx = Tx(session)

@@ -16,9 +16,14 @@ class Tx:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._pending: list[tuple[Table, tuple[str, ...], list[dict[str, Any]]]] = []
+        # rows known to exist in this transaction (table, id) -> owning project, so a batch of
+        # a thousand cases checks its project once instead of a thousand times
+        self._known: dict[tuple[str, Any], Any] = {}
 
     def insert(self, table: Table, row: dict[str, Any]) -> None:
         """Insert a row unless its primary key exists (a replayed create changes nothing)."""
+        if "id" in row:
+            self._known[(table.name, _key(row["id"]))] = row.get("project_id", row["id"])
         keys = tuple(sorted(row))
         if self._pending and self._pending[-1][0] is table and self._pending[-1][1] == keys:
             self._pending[-1][2].append(row)
@@ -58,9 +63,16 @@ class Tx:
 
     async def require(self, table: Table, row_id: UUID | str, event: Envelope[Any], *, scoped: bool = True) -> None:
         c = table.c
-        owner = await self.execute(select(c.project_id if "project_id" in c else c.id).where(c.id == row_id))
-        found = owner.first()
-        if found is None:
-            raise NotYetApplicable(f"{table.name} {row_id} does not exist (yet)")
-        if scoped and "project_id" in c and found[0] != event.project_id:
+        key = (table.name, _key(row_id))
+        if key not in self._known:
+            owner = await self.execute(select(c.project_id if "project_id" in c else c.id).where(c.id == row_id))
+            found = owner.first()
+            if found is None:
+                raise NotYetApplicable(f"{table.name} {row_id} does not exist (yet)")
+            self._known[key] = found[0]
+        if scoped and "project_id" in c and _key(self._known[key]) != _key(event.project_id):
             raise PermanentError(f"{table.name} {row_id} belongs to another project")
+
+
+def _key(value: Any) -> str:
+    return str(value)
