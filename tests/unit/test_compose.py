@@ -75,3 +75,14 @@ def test_compose_settings_load() -> None:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def test_readme_names_only_real_settings() -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    cli_only = {"COGNITEST_API", "COGNITEST_PROJECT", "COGNITEST_ACTOR"}
+    names = set(re.findall(r"COGNITEST_[A-Z_]+[A-Z]", readme)) - cli_only
+    assert names, "README lists no settings"
+    unknown = sorted(n for n in names if not setting_exists(n))
+    assert not unknown, f"README names settings that do not exist: {unknown}"

@@ -79,3 +79,12 @@ def test_every_event_type_exports_json_schema() -> None:
     for name in registry:
         schema = registry.envelope(name).model_json_schema()
         assert "data" in schema["properties"] and "type" in schema["properties"]
+
+
+def test_docs_event_catalogue_is_current() -> None:
+    from pathlib import Path
+
+    from cognitest.producers.cli.schemas_cmd import catalogue_markdown
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "events.md"
+    assert doc.read_text() == catalogue_markdown(), "run: cognitest schemas markdown > docs/events.md"
