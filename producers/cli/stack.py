@@ -70,41 +70,51 @@ def banner(settings: Settings) -> str:
     ])
 
 
+async def _start(supervisor: Supervisor, settings: Settings, demo: bool | None) -> None:
+    for spec in infrastructure_specs(settings):
+        await supervisor.start(spec)
+    await upgrade(settings.database.effective_url)
+    for spec in platform_specs(settings):
+        await supervisor.start(spec)
+    marker = settings.data_dir / DEMO_MARKER
+    if demo or (demo is None and not marker.exists()):
+        project = await asyncio.to_thread(seed_demo, Api(settings.http.effective_url))
+        marker.write_text(str(project["id"]))
+        print(f"Demo project '{project['name']}' is ready: {settings.http.effective_url}/api/v1/projects/{project['id']}")
+    print(banner(settings), flush=True)
+
+
 async def run_up(settings: Settings, *, demo: bool | None) -> int:
     supervisor = Supervisor()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    stopping = asyncio.create_task(stop.wait())
     try:
-        for spec in infrastructure_specs(settings):
-            await supervisor.start(spec)
-        await upgrade(settings.database.effective_url)
-        for spec in platform_specs(settings):
-            await supervisor.start(spec)
-        marker = settings.data_dir / DEMO_MARKER
-        if demo or (demo is None and not marker.exists()):
-            project = await asyncio.to_thread(seed_demo, Api(settings.http.effective_url))
-            marker.write_text(str(project["id"]))
-            print(f"Demo project '{project['name']}' is ready: {settings.http.effective_url}/api/v1/projects/{project['id']}")
-        print(banner(settings), flush=True)
+        starting = asyncio.create_task(_start(supervisor, settings, demo))
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():  # Ctrl-C while starting: stop what has started
+            starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
+            return 130
+        starting.result()
         exited = asyncio.create_task(supervisor.wait_any_exit())
-        stopping = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        if exited in done:
+        await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if exited.done():
             dead = exited.result()
             sys.stderr.write(f"error: {dead.spec.name} exited with code {dead.process.returncode}; stopping.\n")
             return 1
-        stopping.cancel()
         exited.cancel()
         return 0
-    except (StartFailed, ToolMissing, RuntimeError) as exc:
+    except (StartFailed, ToolMissing, RuntimeError, OSError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return UNREACHABLE
     except CliError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return exc.code
     finally:
+        stopping.cancel()
         print("Stopping...", flush=True)
         await supervisor.stop_all()
 
