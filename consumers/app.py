@@ -13,10 +13,15 @@ from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.specification import AsyncAPI
 
-from cognitest.consumers.bootstrap.handler import CONSUMER as BOOTSTRAP, BootstrapStarter
+from cognitest.consumers.bootstrap import handler as bootstrap
+from cognitest.consumers.generation import handler as generation
 from cognitest.consumers.projection.handler import CONSUMER as PROJECTION, ProjectionHandler
 from cognitest.consumers.runtime.advisories import max_deliveries_subject, on_max_deliveries
+from cognitest.consumers.requirements.handler import CONSUMER as REQUIREMENTS, RequirementParser
 from cognitest.consumers.runtime.pull import PullConsumer
+from cognitest.consumers.runtime.starter import WorkflowStarter
+from cognitest.infra.blob import blob_store
+from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.bus.streams import durable_consumer, ensure_consumer, ensure_streams
 from cognitest.infra.db.engine import make_engine, session_factory
 from cognitest.infra.settings import Settings
@@ -26,11 +31,20 @@ from cognitest.schemas.envelope import Envelope
 from cognitest.schemas.subjects import EVENTS_PREFIX, EVENTS_STREAM
 
 log = structlog.get_logger(__name__)
-GROUPS = ("projection", "bootstrap")
-FILTERS = {PROJECTION: f"{EVENTS_PREFIX}.>", BOOTSTRAP: f"{EVENTS_PREFIX}.*.project.created"}
+BOOTSTRAP, GENERATION = bootstrap.CONSUMER, generation.CONSUMER
+GROUPS = ("projection", "bootstrap", "requirements", "generation")
+DURABLES = {"projection": PROJECTION, "bootstrap": BOOTSTRAP, "requirements": REQUIREMENTS, "generation": GENERATION}
+FILTERS = {
+    PROJECTION: f"{EVENTS_PREFIX}.>",
+    BOOTSTRAP: f"{EVENTS_PREFIX}.*.project.created",
+    REQUIREMENTS: f"{EVENTS_PREFIX}.*.requirement.uploaded",
+    GENERATION: f"{EVENTS_PREFIX}.*.generation.requested",
+}
 DESCRIPTIONS = {
     PROJECTION: "Applies every event to the PostgreSQL read models (batched, one transaction per batch).",
     BOOTSTRAP: "Starts the ProjectBootstrap Temporal workflow for each new project.",
+    REQUIREMENTS: "Parses uploaded requirement documents into atomic requirements (requirement.parsed / .rejected).",
+    GENERATION: "Starts the GenerationPipeline Temporal workflow for each generation request.",
 }
 SPECIFICATION = AsyncAPI(
     title="Cognitest events", version="1.0.0",
@@ -44,7 +58,7 @@ def _describe(broker: NatsBroker, groups: tuple[str, ...], settings: Settings) -
     These FastStream subscribers are never started: the pull loops do the consuming."""
     stream = JStream(EVENTS_STREAM, declare=False)
     for group in groups:
-        durable = PROJECTION if group == "projection" else BOOTSTRAP
+        durable = DURABLES[group]
         subscriber = broker.subscriber(
             FILTERS[durable], stream=stream, durable=durable, config=durable_consumer(durable, settings.bus, FILTERS[durable]),
             pull_sub=PullSub(batch_size=settings.bus.batch_size), ack_policy=AckPolicy.MANUAL,
@@ -64,7 +78,7 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
     broker = NatsBroker(settings.nats.effective_url, max_reconnect_attempts=-1, reconnect_time_wait=0.5, logger=None)
     runtime: list[PullConsumer] = []
 
-    for consumer in (PROJECTION, BOOTSTRAP):
+    for consumer in FILTERS:
         @broker.subscriber(max_deliveries_subject(consumer), include_in_schema=False)
         async def dead_letter_exhausted(body: bytes, _consumer: str = consumer) -> None:
             await on_max_deliveries(broker.config.connection_state.stream, _consumer, body)
@@ -81,11 +95,20 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
             await ensure_consumer(js, config)
             handler = ProjectionHandler(session_factory(engine), nc, js, bus)
             runtime.append(PullConsumer(js, config, handler.handle, batch_size=bus.batch_size, linger=bus.batch_linger))
-        if "bootstrap" in groups:
-            config = durable_consumer(BOOTSTRAP, bus, FILTERS[BOOTSTRAP])
+        temporal = None
+        for group, module in (("bootstrap", bootstrap), ("generation", generation)):
+            if group in groups:
+                temporal = temporal or await connect_temporal(settings.temporal)
+                config = durable_consumer(module.CONSUMER, bus, FILTERS[module.CONSUMER])
+                await ensure_consumer(js, config)
+                starter = WorkflowStarter(module.CONSUMER, module.plan, temporal, js, bus, settings.temporal.task_queue)
+                runtime.append(PullConsumer(js, config, starter.handle_batch, batch_size=16, linger=0.0))
+        if "requirements" in groups:
+            config = durable_consumer(REQUIREMENTS, bus, FILTERS[REQUIREMENTS])
             await ensure_consumer(js, config)
-            starter = BootstrapStarter(await connect_temporal(settings.temporal), js, bus, settings.temporal)
-            runtime.append(PullConsumer(js, config, starter.handle_batch, batch_size=16, linger=0.0))
+            parser = RequirementParser(blob_store(settings), EventPublisher(nc, retries=bus.publish_retries), js, bus,
+                                       settings.requirements, settings.source)
+            runtime.append(PullConsumer(js, config, parser.handle_batch, batch_size=4, linger=0.0))
         for pull in runtime:
             await pull.start()
         log.info("consumers.started", groups=list(groups), nats=settings.nats.effective_url)

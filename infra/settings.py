@@ -103,6 +103,22 @@ class BlobSettings(BaseModel):
         return data_dir / "blobs"
 
 
+class RequirementsSettings(BaseModel):
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, description="largest requirement document accepted")
+    max_unzipped_bytes: int = Field(default=200 * 1024 * 1024, description="largest uncompressed DOCX content")
+    max_zip_ratio: float = Field(default=100.0, description="largest compression ratio of a DOCX member")
+
+
+class LlmSettings(BaseModel):
+    model: str | None = Field(default=None, description="litellm model name; unset = the offline engine")
+    fallbacks: list[str] = Field(default_factory=list, description="models tried when the main one fails")
+    api_base: str | None = Field(default=None, description="OpenAI-compatible endpoint, if not the provider's")
+    api_key: str | None = None
+    timeout: float = 60.0
+    temperature: float = 0.2
+    max_repairs: int = Field(default=2, description="times an invalid answer is sent back for repair")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COGNITEST_", env_nested_delimiter="__", extra="ignore")
 
@@ -117,6 +133,8 @@ class Settings(BaseSettings):
     bus: BusSettings = Field(default_factory=BusSettings)
     qdrant: QdrantSettings = Field(default_factory=QdrantSettings)
     blob: BlobSettings = Field(default_factory=BlobSettings)
+    requirements: RequirementsSettings = Field(default_factory=RequirementsSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
 
     def service_env(self) -> dict[str, str]:
         """Environment that points a child process at the same services as this one."""

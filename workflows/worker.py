@@ -12,11 +12,15 @@ from cognitest.infra.bus.streams import ensure_streams
 from cognitest.infra.logging import configure_logging
 from cognitest.infra.settings import Settings, get_settings
 from cognitest.infra.temporal import connect_temporal
+from cognitest.infra.db.engine import make_engine, session_factory
+from cognitest.infra.knowledge import Knowledge
 from cognitest.workflows.bootstrap.activities import BootstrapActivities
 from cognitest.workflows.bootstrap.workflow import ProjectBootstrap
+from cognitest.workflows.generation.activities import GenerationActivities
+from cognitest.workflows.generation.workflow import GenerationPipeline
 
 log = structlog.get_logger(__name__)
-WORKFLOWS = [ProjectBootstrap]
+WORKFLOWS = [ProjectBootstrap, GenerationPipeline]
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
@@ -25,11 +29,14 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     await ensure_streams(publisher.js, settings.bus)
     client = await connect_temporal(settings.temporal)
     bootstrap = BootstrapActivities(publisher, settings.source)
+    engine = make_engine(settings.database.effective_url, pool_size=4)
+    generation = GenerationActivities(settings, session_factory(engine), publisher, Knowledge(settings))
     worker = Worker(
         client,
         task_queue=settings.temporal.task_queue,
         workflows=WORKFLOWS,
-        activities=[bootstrap.create_default_suites, bootstrap.configure_notifications],
+        activities=[bootstrap.create_default_suites, bootstrap.configure_notifications, *generation.all()],
+        max_concurrent_activities=8,
     )
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -40,6 +47,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         await stop.wait()
     # Shut down explicitly: a gRPC client left to interpreter exit can abort the process.
     await nc.drain()
+    await engine.dispose()
     log.info("worker.stopped")
 
 

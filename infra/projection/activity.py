@@ -50,7 +50,7 @@ async def requirement_parsed(tx: Tx, event: Envelope[Any], seq: int) -> None:
         tx.insert(requirements, {
             "id": derived_id(d.document_id, req.key), "project_id": event.project_id, "document_id": d.document_id,
             "key": req.key, "title": req.title, "text": req.text, "kind": req.kind.value,
-            "priority": req.priority.value, "created_at": event.time, "last_event_seq": seq,
+            "priority": req.priority.value, "section": req.section, "created_at": event.time, "last_event_seq": seq,
             "acceptance_criteria": [[s.model_dump() for s in scenario] for scenario in req.acceptance_criteria],
         })
 

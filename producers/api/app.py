@@ -13,7 +13,8 @@ from cognitest.infra.db.engine import make_engine, session_factory
 from cognitest.infra.settings import Settings, get_settings
 from cognitest.producers.api import errors
 from cognitest.producers.api.middleware import RequestContext
-from cognitest.producers.api.routes import events, health, projects
+from cognitest.infra.blob import blob_store
+from cognitest.producers.api.routes import events, generation, health, projects, requirements
 from cognitest.producers.api.routes.nested import nested_routers
 from cognitest.producers.api.state import AppState
 from cognitest.producers.api.waiter import ProjectionWaiter
@@ -38,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sessions = session_factory(engine)
         waiter = ProjectionWaiter(nc, sessions)
         await waiter.start()
-        app.state.cognitest = AppState(settings, nc, publisher, engine, sessions, waiter)
+        app.state.cognitest = AppState(settings, nc, publisher, engine, sessions, waiter, blobs=blob_store(settings))
         log.info("api.started", url=settings.http.effective_url)
         try:
             yield
@@ -55,11 +56,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(projects.router)
     for router in nested_routers():
         app.include_router(router)
+    app.include_router(requirements.router)
+    app.include_router(generation.router)
 
     @app.get("/", include_in_schema=False)
     async def root() -> dict[str, Any]:
         return {"name": "Cognitest", "docs": "/docs", "openapi": "/openapi.json", "health": "/readyz",
                 "temporal_ui": settings.temporal.effective_ui_url}
 
-    app.add_middleware(RequestContext, max_body_bytes=settings.http.max_body_bytes)
+    app.add_middleware(RequestContext, max_body_bytes=settings.http.max_body_bytes,
+                       max_upload_bytes=settings.requirements.max_upload_bytes * 5 + 65_536)
     return app

@@ -12,8 +12,10 @@ log = structlog.get_logger("cognitest.api")
 
 
 class RequestContext:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, max_upload_bytes: int | None = None) -> None:
         self.app = app
+        self.max_json_body = max_body_bytes
+        self.max_upload = max_upload_bytes or max_body_bytes
         self.max_body = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -33,9 +35,13 @@ class RequestContext:
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
             await send(message)
 
+        # multipart uploads (requirement documents) get their own, larger cap; each file's own
+        # limit is checked by the route
+        multipart = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+        limit = self.max_upload if multipart else self.max_json_body
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body:
-            await self._too_large(send_with_id, request_id)
+        if length is not None and length.isdigit() and int(length) > limit:
+            await self._too_large(send_with_id, request_id, limit)
             return
         seen = 0
 
@@ -44,23 +50,23 @@ class RequestContext:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_body:
-                    raise BodyTooLarge(self.max_body)
+                if seen > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         try:
             await self.app(scope, counted_receive, send_with_id)
         except BodyTooLarge:
-            await self._too_large(send_with_id, request_id)
+            await self._too_large(send_with_id, request_id, limit)
         finally:
             log.info("http.request", method=scope["method"], path=scope["path"], status=status["code"],
                      ms=round((time.perf_counter() - started) * 1000, 1))
             structlog.contextvars.unbind_contextvars("request_id")
 
-    async def _too_large(self, send: Send, request_id: str) -> None:
+    async def _too_large(self, send: Send, request_id: str, limit: int) -> None:
         import json
 
-        body = json.dumps({"error": CODES[413], "message": f"request body is over {self.max_body} bytes",
+        body = json.dumps({"error": CODES[413], "message": f"request body is over {limit} bytes",
                            "request_id": request_id}).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})

@@ -23,6 +23,7 @@ class AppState:
     engine: AsyncEngine
     sessions: async_sessionmaker
     waiter: ProjectionWaiter
+    blobs: Any = None
     _temporal: Any = None
     _temporal_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

@@ -41,8 +41,12 @@ class GenerationCompleted(Payload):
     cases: int = Field(ge=0)
     covered_requirements: int = Field(ge=0)
     total_requirements: int = Field(ge=0)
+    uncovered: list[str] = Field(default_factory=list, description="keys of requirements no case covers")
+    engine: str | None = Field(default=None, max_length=200)
     tokens: int = Field(default=0, ge=0)
     cost_usd: float = Field(default=0.0, ge=0)
+    repairs: int = Field(default=0, ge=0)
+    fallbacks_used: list[str] = Field(default_factory=list)
 
 
 @event("generation.failed")

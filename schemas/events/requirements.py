@@ -33,6 +33,7 @@ class AtomicRequirement(BaseModel):
     kind: RequirementKind = RequirementKind.functional
     priority: Priority = Priority.medium
     acceptance_criteria: list[list[GherkinStep]] = Field(default_factory=list)
+    section: str | None = Field(default=None, max_length=500, description="the heading or feature it sits under")
 
 
 @event("requirement.parsed")

@@ -8,6 +8,7 @@ from pydantic import Field
 from cognitest.schemas.enums import CaseStatus, Priority
 from cognitest.schemas.events.common import Changes, Confidence, Json, Name, Payload, Tags, Title
 from cognitest.schemas.registry import event
+from cognitest.schemas.steps import Step
 
 
 class PlanFields(Payload):
@@ -18,6 +19,7 @@ class PlanFields(Payload):
     generated_by: str | None = Field(default=None, max_length=50)
     source_documents: list[str] = Field(default_factory=list)
     confidence_score: Confidence | None = None
+    sections: dict[str, list[str]] = Field(default_factory=dict, description="IEEE 829 sections: scope, approach, risks ...")
     tags: Tags = Field(default_factory=list)
     metadata: Json = Field(default_factory=dict)
 
@@ -38,6 +40,7 @@ class PlanChanges(Changes):
     name: Name | None = None
     description: str | None = Field(default=None, max_length=100_000)
     objectives: list[str] | None = None
+    sections: dict[str, list[str]] | None = None
     source_documents: list[str] | None = None
     confidence_score: Confidence | None = None
     tags: Tags | None = None
@@ -111,6 +114,7 @@ class CaseFields(Payload):
     description: str | None = Field(default=None, max_length=100_000)
     preconditions: str | None = Field(default=None, max_length=10_000)
     steps: list[dict[str, Any]] = Field(default_factory=list, max_length=500)
+    executable_steps: list[Step] = Field(default_factory=list, max_length=500, description="the step language (cognitest.schemas.steps)")
     expected_result: str | None = Field(default=None, max_length=10_000)
     status: CaseStatus = CaseStatus.draft
     priority: Priority = Priority.medium
@@ -143,6 +147,7 @@ class CaseChanges(Changes):
     description: str | None = Field(default=None, max_length=100_000)
     preconditions: str | None = Field(default=None, max_length=10_000)
     steps: list[dict[str, Any]] | None = Field(default=None, max_length=500)
+    executable_steps: list[Step] | None = Field(default=None, max_length=500)
     expected_result: str | None = Field(default=None, max_length=10_000)
     actual_result: str | None = Field(default=None, max_length=10_000)
     status: CaseStatus | None = None

@@ -1,0 +1,1 @@
+"""Starts the GenerationPipeline workflow for each generation request."""

@@ -1,0 +1,1 @@
+"""Parses uploaded requirement documents into atomic requirements."""

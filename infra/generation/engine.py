@@ -1,0 +1,48 @@
+"""One interface, two engines: the offline engine (deterministic heuristics, no network) and the
+LLM engine (any provider through litellm). `engine_for` picks by name or settings."""
+
+from typing import Protocol
+
+from cognitest.infra.generation.offline.cases import cases_for, merge_shared
+from cognitest.infra.generation.offline.plan import plan_for
+from cognitest.infra.settings import LlmSettings
+from cognitest.schemas.generation import FeatureJob, FeatureResult, PlanJob, PlanResult, Usage
+
+
+class Engine(Protocol):
+    name: str
+
+    async def plan(self, job: PlanJob) -> PlanResult: ...
+
+    async def feature_cases(self, job: FeatureJob) -> FeatureResult: ...
+
+
+class OfflineEngine:
+    name = "offline"
+
+    async def plan(self, job: PlanJob) -> PlanResult:
+        return PlanResult(plan=plan_for(job.title, job.requirements), usage=Usage(engine=self.name))
+
+    async def feature_cases(self, job: FeatureJob) -> FeatureResult:
+        cases = merge_shared([case for requirement in job.requirements for case in cases_for(requirement)])
+        return FeatureResult(feature=job.feature, cases=cases, usage=Usage(engine=self.name))
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def engine_for(name: str | None, llm: LlmSettings) -> Engine:
+    """`offline`, `llm`, or None for the default: the LLM when a model is configured."""
+    chosen = name or ("llm" if llm.model else "offline")
+    if chosen not in _ENGINES:
+        if chosen == "offline":
+            _ENGINES[chosen] = OfflineEngine()
+        elif chosen == "llm":
+            if not llm.model:
+                raise ValueError("the llm engine needs COGNITEST_LLM__MODEL")
+            from cognitest.infra.generation.llm import LlmEngine
+
+            _ENGINES[chosen] = LlmEngine(llm)
+        else:
+            raise ValueError(f"unknown generation engine {chosen!r} (offline or llm)")
+    return _ENGINES[chosen]

@@ -1,0 +1,93 @@
+"""Turning the pipeline's drafts into events: suites by feature and by category, cases traced
+to requirement ids, everything with ids derived from the generation (a retried publish sends
+the very same events)."""
+
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from cognitest.schemas import Envelope, new_event
+from cognitest.schemas.events.generation import GenerationCompleted
+from cognitest.schemas.events.testing import CaseDeleted, CaseGenerated, PlanGenerated, SuiteGenerated
+from cognitest.schemas.generation import CaseDraft, GenerationSummary, Usage
+from cognitest.schemas.pipeline import PublishJob
+
+CATEGORY_SUITES = {"negative": "Negative", "boundary": "Boundary", "security": "Security",
+                   "accessibility": "Accessibility", "api": "API", "performance": "Performance smoke"}
+
+
+def derived(generation_id: UUID, *parts: object) -> UUID:
+    return uuid5(NAMESPACE_URL, f"cognitest:generation:{generation_id}:" + ":".join(map(str, parts)))
+
+
+def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], GenerationSummary]:
+    g = job.generation
+    loaded = job.loaded
+    events: list[Envelope[Any]] = []
+
+    def emit(payload: Any, *parts: object) -> None:
+        events.append(new_event(payload, project_id=g.project_id, actor=g.actor, source=source,
+                                correlationid=g.correlationid, event_id=str(derived(g.generation_id, "event", *parts))))
+
+    usage = Usage(engine="offline")
+    for result in job.features:
+        usage = usage.add(result.usage).model_copy(update={"engine": result.usage.engine})
+    if job.plan is not None:
+        usage = usage.add(job.plan.usage).model_copy(update={"engine": job.plan.usage.engine})
+    engine_label = f"{usage.engine}:{usage.model}" if usage.model else usage.engine
+    by_key = {r.key: r for r in loaded.requirements}
+
+    plan_id = loaded.plan_id or derived(g.generation_id, "plan")
+    if job.plan is not None and loaded.suite_id is None:
+        p = job.plan.plan
+        emit(PlanGenerated(plan_id=plan_id, name=p.name, description=p.description, objectives=p.objectives,
+                           sections=p.sections(), generated_by=engine_label[:50],
+                           source_documents=[str(d) for d in loaded.document_ids], confidence_score=None,
+                           tags=["generated"], metadata={"generation_id": str(g.generation_id)},
+                           generation_id=g.generation_id), "plan")
+
+    suites: dict[str, list[CaseDraft]] = {}
+    for result in job.features:
+        for case in result.cases:
+            name = loaded.suite_name or (result.feature if case.category == "functional"
+                                         else CATEGORY_SUITES.get(case.category, case.category.title()))
+            suites.setdefault(name, []).append(case)
+
+    covered: set[str] = set()
+    case_count = 0
+    for name, cases in suites.items():
+        suite_id = loaded.suite_id or derived(g.generation_id, "suite", name)
+        if loaded.suite_id is None:
+            category = next(iter({c.category for c in cases}), "functional")
+            emit(SuiteGenerated(suite_id=suite_id, plan_id=plan_id, name=name[:255], generated_by=engine_label[:50],
+                                description=f"{len(cases)} generated case(s)", tags=["generated", category],
+                                metadata={"generation_id": str(g.generation_id), "category": category},
+                                generation_id=g.generation_id), "suite", name)
+        for index, case in enumerate(cases):
+            requirement_ids = [str(by_key[k].id) for k in case.requirement_keys if k in by_key]
+            covered.update(requirement_ids)
+            case_id = derived(g.generation_id, "case", name, index)
+            emit(CaseGenerated(
+                case_id=case_id, suite_id=suite_id, title=case.title, preconditions=case.preconditions,
+                steps=[s.model_dump() for s in case.steps], executable_steps=case.executable_steps,
+                expected_result=case.expected_result, priority=case.priority, tags=case.tags[:50],
+                generated_by=engine_label[:50], confidence_score=round(case.confidence, 3),
+                requirement_ids=requirement_ids, generation_id=g.generation_id,
+                metadata={"generation_id": str(g.generation_id), "category": case.category,
+                          "confidence_reasons": case.confidence_reasons, "requirement_keys": case.requirement_keys},
+            ), "case", name, index)
+            case_count += 1
+    for old in loaded.existing:  # regeneration replaces generated cases nobody edited
+        if not old.edited:
+            emit(CaseDeleted(case_id=old.id), "replace", old.id)
+
+    total = len(loaded.requirements)
+    uncovered = [r.key for r in loaded.requirements if str(r.id) not in covered]
+    summary = GenerationSummary(generation_id=g.generation_id, plan_id=plan_id, suites=len(suites), cases=case_count,
+                                covered_requirements=total - len(uncovered), total_requirements=total,
+                                uncovered=uncovered, usage=usage)
+    emit(GenerationCompleted(generation_id=g.generation_id, plan_id=plan_id, suites=summary.suites, cases=case_count,
+                             covered_requirements=summary.covered_requirements, total_requirements=total,
+                             uncovered=uncovered, engine=engine_label[:200], repairs=usage.repairs,
+                             fallbacks_used=usage.fallbacks_used,
+                             tokens=usage.prompt_tokens + usage.completion_tokens, cost_usd=usage.cost_usd), "completed")
+    return events, summary

@@ -1,0 +1,194 @@
+"""Splitting text into atomic requirements with stable ids, kind, priority and acceptance
+criteria. Deterministic: the same document always gives the same requirements and ids."""
+
+import re
+from collections.abc import Iterable
+
+from cognitest.infra.requirements.convert import Converted, Line, Story
+from cognitest.schemas.enums import Priority, RequirementKind
+from cognitest.schemas.events.requirements import AtomicRequirement, GherkinStep
+
+# A document's own identifier at the start of a line: FR-3.2, NFR-1, REQ-12, US-7, SEC_2, [AUTH-1]
+_OWN_ID = re.compile(r"^\W{0,3}(?P<key>[A-Z][A-Z0-9]{0,11}(?:[-_.]\d+[A-Za-z]?)+(?:\.\d+)*)\s*[\]):.\-–—]?\s+(?P<rest>.+)$")
+_MODAL = re.compile(r"\b(shall|must|should|may|will|could|needs? to|is required to|are required to|has to|have to|won'?t)\b",
+                    re.IGNORECASE)
+_STORY = re.compile(r"^\s*As an? .+?,?\s+I (want|need|would like|can)\b", re.IGNORECASE)
+_GWT = re.compile(r"^\s*(Given|When|Then|And|But)\s+(.+)$", re.IGNORECASE)
+_SCENARIO = re.compile(r"^\s*(Scenario|Example)( Outline)?:\s*(.*)$", re.IGNORECASE)
+_CRITERIA_HEADING = re.compile(r"acceptance criteria|acceptance tests?", re.IGNORECASE)
+_REQ_HEADING = re.compile(r"requirement|feature|user stor|capabilit|function", re.IGNORECASE)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
+
+_NON_FUNCTIONAL = re.compile(
+    r"\b(performance|response time|latency|throughput|within \d+(\.\d+)? ?(ms|milliseconds?|seconds?|s)\b|"
+    r"availab|uptime|scalab|concurrent users|load|usabilit|accessib|wcag|reliab|recover|backup|"
+    r"encrypt|tls|https|audit log|maintainab|portab|browsers?\b|mobile devices?)", re.IGNORECASE)
+_CONSTRAINT = re.compile(r"\b(comply|compliance|gdpr|pci|hipaa|regulat|constraint|must be (written|built|hosted|deployed)|"
+                         r"only (supports?|runs?)|limited to|licen[cs]e|budget|deadline)", re.IGNORECASE)
+
+
+def priority_of(text: str, explicit: str | None = None) -> Priority:
+    if explicit:
+        value = explicit.strip().lower()
+        for p in Priority:
+            if value.startswith(p.value):
+                return p
+        moscow = {"must": Priority.high, "should": Priority.medium, "could": Priority.low, "won": Priority.low,
+                  "p0": Priority.critical, "p1": Priority.high, "p2": Priority.medium, "p3": Priority.low,
+                  "highest": Priority.critical, "blocker": Priority.critical, "major": Priority.high,
+                  "minor": Priority.low, "trivial": Priority.low, "lowest": Priority.low}
+        for word, p in moscow.items():
+            if value.startswith(word):
+                return p
+    lowered = text.lower()
+    if re.search(r"\b(critical|safety|security-critical)\b", lowered) and re.search(r"\b(shall|must)\b", lowered):
+        return Priority.critical
+    if re.search(r"\b(shall|must|is required to|are required to|has to|have to|mandatory)\b", lowered):
+        return Priority.high
+    if re.search(r"\(m\)|\bmust have\b", lowered):
+        return Priority.high
+    if re.search(r"\bshould\b|\bshould have\b|\(s\)", lowered):
+        return Priority.medium
+    if re.search(r"\b(may|could|optional|nice to have|won'?t)\b|\(c\)|\(w\)", lowered):
+        return Priority.low
+    return Priority.medium
+
+
+def kind_of(text: str, key: str | None = None) -> RequirementKind:
+    prefix = (key or "").upper()
+    if prefix.startswith(("NFR", "NF-", "PERF", "SEC")):
+        return RequirementKind.non_functional
+    if prefix.startswith(("CON", "CR-", "C-")):
+        return RequirementKind.constraint
+    if _CONSTRAINT.search(text):
+        return RequirementKind.constraint
+    if _NON_FUNCTIONAL.search(text):
+        return RequirementKind.non_functional
+    return RequirementKind.functional
+
+
+def _title(text: str) -> str:
+    first = _SENTENCE.split(text.strip(), maxsplit=1)[0]
+    return first if len(first) <= 120 else first[:117].rstrip() + "…"
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.items: list[AtomicRequirement] = []
+        self.used: set[str] = set()
+        self.counter = 0
+
+    def key(self, own: str | None) -> str:
+        if own and own not in self.used:
+            self.used.add(own)
+            return own
+        while True:
+            self.counter += 1
+            candidate = f"REQ-{self.counter}"
+            if candidate not in self.used:
+                self.used.add(candidate)
+                return candidate
+
+    def add(self, text: str, *, own_key: str | None, section: str | None, explicit_priority: str | None = None,
+            title: str | None = None, criteria: list[list[tuple[str, str]]] | None = None) -> AtomicRequirement:
+        text = " ".join(text.split())
+        key = self.key(own_key)
+        requirement = AtomicRequirement(
+            key=key, title=(title or _title(text))[:500], text=text[:20_000], kind=kind_of(text, own_key),
+            priority=priority_of(text, explicit_priority), section=section[:500] if section else None,
+            acceptance_criteria=[[GherkinStep(keyword=k.capitalize(), text=t) for k, t in sc] for sc in (criteria or []) if sc],
+        )
+        self.items.append(requirement)
+        return requirement
+
+
+def split(doc: Converted) -> list[AtomicRequirement]:
+    builder = _Builder()
+    for story in doc.stories:
+        _add_story(builder, story)
+    _split_lines(builder, doc.lines)
+    return builder.items
+
+
+def _add_story(builder: _Builder, story: Story) -> None:
+    text = story.title if not story.description else f"{story.title}. {story.description}"
+    builder.add(text, own_key=story.key, section=story.section, explicit_priority=story.priority,
+                title=story.title, criteria=story.criteria)
+
+
+def _split_lines(builder: _Builder, lines: Iterable[Line]) -> None:
+    section: str | None = None
+    in_requirements_section = False
+    in_criteria = False
+    last: AtomicRequirement | None = None
+    scenario: list[tuple[str, str]] | None = None
+
+    def attach(keyword: str, text: str) -> None:
+        nonlocal scenario, last
+        if last is None:
+            return
+        if keyword.lower() == "given" or scenario is None:
+            scenario = []
+            last.acceptance_criteria.append([])
+        last.acceptance_criteria[-1].append(GherkinStep(keyword=keyword.capitalize(), text=text.strip()))
+        scenario.append((keyword, text))
+
+    for line in lines:
+        text = line.text.strip()
+        if not text:
+            continue
+        if line.kind == "heading":
+            if _CRITERIA_HEADING.search(text):
+                in_criteria = True
+                continue
+            own = _OWN_ID.match(text)
+            if own and (_MODAL.search(own.group("rest")) or _STORY.match(own.group("rest"))):
+                last = builder.add(own.group("rest"), own_key=own.group("key"), section=section)
+                scenario, in_criteria = None, False
+                continue
+            section = own.group("rest") if own else text
+            in_requirements_section = bool(_REQ_HEADING.search(text))
+            in_criteria = False
+            scenario = None
+            continue
+        if _SCENARIO.match(text):
+            scenario = None
+            continue
+        if gwt := _GWT.match(text):
+            attach(gwt.group(1), gwt.group(2))
+            continue
+        if text.lower().rstrip(":") in ("acceptance criteria", "acceptance criteria are"):
+            in_criteria = True
+            continue
+        if in_criteria and line.kind == "item" and last is not None and not _OWN_ID.match(text):
+            last.acceptance_criteria.append([GherkinStep(keyword="Then", text=text)])
+            continue
+        for sentence in _sentences(text, line.kind):
+            own = _OWN_ID.match(sentence)
+            body = own.group("rest") if own else sentence
+            explicit = _explicit_priority(body)
+            if own or _STORY.match(body) or _MODAL.search(body) or (in_requirements_section and line.kind == "item"):
+                if len(body.split()) < 3 and not own:
+                    continue
+                last = builder.add(_strip_priority(body), own_key=own.group("key") if own else None, section=section,
+                                   explicit_priority=explicit)
+                scenario, in_criteria = None, False
+
+
+def _sentences(text: str, kind: str) -> list[str]:
+    if _OWN_ID.match(text) or kind in ("item", "row"):
+        return [text.replace(" | ", " — ") if kind == "row" else text]
+    return [s for s in _SENTENCE.split(text) if s.strip()]
+
+
+_PRIORITY_TAG = re.compile(r"[\[(]\s*(?:priority\s*[:=]\s*)?(critical|high|medium|low|must|should|could|won'?t)\s*[\])]\s*$"
+                           r"|\bpriority\s*[:=]\s*(critical|high|medium|low)\b", re.IGNORECASE)
+
+
+def _explicit_priority(text: str) -> str | None:
+    match = _PRIORITY_TAG.search(text)
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def _strip_priority(text: str) -> str:
+    return _PRIORITY_TAG.sub("", text).strip()

@@ -1,0 +1,55 @@
+"""Data passed between the generation pipeline's workflow and its activities."""
+
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from cognitest.schemas.generation import Example, FeatureResult, GenerationInput, PlanResult, Requirement
+
+
+class ExistingCase(BaseModel):
+    id: UUID
+    title: str
+    category: str | None = None
+    requirement_ids: list[str] = Field(default_factory=list)
+    edited: bool = False
+
+
+class Loaded(BaseModel):
+    title: str
+    requirements: list[Requirement]
+    document_ids: list[UUID] = Field(default_factory=list)
+    plan_id: UUID | None = None
+    suite_id: UUID | None = None
+    suite_name: str | None = None
+    existing: list[ExistingCase] = Field(default_factory=list)
+
+
+class RetrievalJob(BaseModel):
+    project_id: UUID
+    texts: list[str]
+    limit: int = 5
+
+
+class Progress(BaseModel):
+    generation: GenerationInput
+    stage: str
+    done: int
+    total: int
+    message: str | None = None
+
+
+class PublishJob(BaseModel):
+    generation: GenerationInput
+    loaded: Loaded
+    plan: PlanResult | None = None
+    features: list[FeatureResult]
+    examples: list[Example] = Field(default_factory=list)
+
+
+class Failure(BaseModel):
+    generation: GenerationInput
+    reason: str
+
+
+

@@ -1,0 +1,209 @@
+"""The step language of executable test cases, version 1.
+
+A case's `executable_steps` is a list of these; the execution engine (web through Playwright,
+mobile through Appium, API through httpx) runs them in order. Cases without them are manual.
+Values may reference variables as `{{name}}` (set by `set_var` or saved from a response)."""
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+STEP_LANGUAGE_VERSION = 1
+
+
+class Target(BaseModel):
+    """How to find an element: exactly one strategy (role takes an optional name)."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: str | None = Field(default=None, description="ARIA role, e.g. button, textbox, link")
+    name: str | None = Field(default=None, description="accessible name, with role")
+    label: str | None = None
+    text: str | None = None
+    test_id: str | None = None
+    css: str | None = None
+    xpath: str | None = None
+    accessibility_id: str | None = Field(default=None, description="mobile accessibility id")
+
+    @model_validator(mode="after")
+    def one_strategy(self) -> "Target":
+        chosen = [k for k in ("role", "label", "text", "test_id", "css", "xpath", "accessibility_id") if getattr(self, k)]
+        if len(chosen) != 1:
+            raise ValueError("a target needs exactly one of role, label, text, test_id, css, xpath, accessibility_id")
+        if self.name and not self.role:
+            raise ValueError("name goes with role")
+        return self
+
+
+class _Step(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: str | None = Field(default=None, max_length=500)
+
+
+class Goto(_Step):
+    action: Literal["goto"] = "goto"
+    url: str
+
+
+class Click(_Step):
+    action: Literal["click"] = "click"
+    target: Target
+
+
+class Fill(_Step):
+    action: Literal["fill"] = "fill"
+    target: Target
+    value: str
+
+
+class Select(_Step):
+    action: Literal["select"] = "select"
+    target: Target
+    value: str
+
+
+class Check(_Step):
+    action: Literal["check"] = "check"
+    target: Target
+    checked: bool = True
+
+
+class Press(_Step):
+    action: Literal["press"] = "press"
+    key: str
+    target: Target | None = None
+
+
+class Hover(_Step):
+    action: Literal["hover"] = "hover"
+    target: Target
+
+
+class Upload(_Step):
+    action: Literal["upload"] = "upload"
+    target: Target
+    files: list[str]
+
+
+class WaitFor(_Step):
+    action: Literal["wait_for"] = "wait_for"
+    target: Target | None = None
+    state: Literal["visible", "hidden", "attached", "detached"] = "visible"
+    timeout_ms: int = Field(default=5000, ge=0, le=600_000)
+
+
+class ExpectText(_Step):
+    action: Literal["expect_text"] = "expect_text"
+    text: str
+    target: Target | None = None
+    exact: bool = False
+
+
+class ExpectVisible(_Step):
+    action: Literal["expect_visible"] = "expect_visible"
+    target: Target
+
+
+class ExpectHidden(_Step):
+    action: Literal["expect_hidden"] = "expect_hidden"
+    target: Target
+
+
+class ExpectValue(_Step):
+    action: Literal["expect_value"] = "expect_value"
+    target: Target
+    value: str
+
+
+class ExpectUrl(_Step):
+    action: Literal["expect_url"] = "expect_url"
+    pattern: str = Field(description="substring or regular expression of the URL")
+
+
+class ExpectTitle(_Step):
+    action: Literal["expect_title"] = "expect_title"
+    text: str
+
+
+class ExpectCount(_Step):
+    action: Literal["expect_count"] = "expect_count"
+    target: Target
+    count: int = Field(ge=0)
+
+
+class ExpectAttribute(_Step):
+    action: Literal["expect_attribute"] = "expect_attribute"
+    target: Target
+    name: str
+    value: str
+
+
+class Screenshot(_Step):
+    action: Literal["screenshot"] = "screenshot"
+    name: str = "screenshot"
+
+
+class Request(_Step):
+    action: Literal["request"] = "request"
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] = "GET"
+    url: str
+    headers: dict[str, str] = Field(default_factory=dict)
+    json_body: Any = None
+    body: str | None = None
+    save: dict[str, str] = Field(default_factory=dict, description="variable name -> JSON path into the response")
+
+
+class ExpectStatus(_Step):
+    action: Literal["expect_status"] = "expect_status"
+    status: int = Field(ge=100, le=599)
+
+
+class ExpectHeader(_Step):
+    action: Literal["expect_header"] = "expect_header"
+    name: str
+    value: str | None = None
+
+
+class ExpectJson(_Step):
+    action: Literal["expect_json"] = "expect_json"
+    path: str = Field(description="JSON path, e.g. $.items[0].id")
+    equals: Any = None
+    exists: bool = True
+
+
+class ExpectJsonSchema(_Step):
+    action: Literal["expect_json_schema"] = "expect_json_schema"
+    json_schema: dict[str, Any]
+
+
+class SetVar(_Step):
+    action: Literal["set_var"] = "set_var"
+    name: str
+    value: str
+
+
+class Tap(_Step):
+    action: Literal["tap"] = "tap"
+    target: Target
+
+
+class TypeText(_Step):
+    action: Literal["type"] = "type"
+    target: Target
+    text: str
+
+
+class Swipe(_Step):
+    action: Literal["swipe"] = "swipe"
+    direction: Literal["up", "down", "left", "right"]
+
+
+class Back(_Step):
+    action: Literal["back"] = "back"
+
+
+Step = Annotated[
+    Union[Goto, Click, Fill, Select, Check, Press, Hover, Upload, WaitFor, ExpectText, ExpectVisible,  # noqa: UP007
+          ExpectHidden, ExpectValue, ExpectUrl, ExpectTitle, ExpectCount, ExpectAttribute, Screenshot, Request,
+          ExpectStatus, ExpectHeader, ExpectJson, ExpectJsonSchema, SetVar, Tap, TypeText, Swipe, Back],
+    Field(discriminator="action"),
+]

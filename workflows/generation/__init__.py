@@ -1,0 +1,1 @@
+"""GenerationPipeline: requirements in, a traceable plan, suites and cases out."""

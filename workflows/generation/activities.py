@@ -1,0 +1,92 @@
+"""Activities of the generation pipeline: each reads or writes through infra, never a consumer."""
+
+import structlog
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from cognitest.infra.bus.publisher import EventPublisher
+from cognitest.infra.generation.engine import engine_for
+from cognitest.infra.generation.publishing import build_events, derived
+from cognitest.infra.generation.reading import NothingToGenerate, load
+from cognitest.infra.knowledge import Knowledge
+from cognitest.infra.settings import Settings
+from cognitest.schemas import new_event
+from cognitest.schemas.events.generation import GenerationFailed, GenerationProgress
+from cognitest.schemas.generation import (
+    Example,
+    FeatureJob,
+    FeatureResult,
+    GenerationInput,
+    GenerationSummary,
+    PlanJob,
+    PlanResult,
+)
+from cognitest.schemas.pipeline import Failure, Loaded, Progress, PublishJob, RetrievalJob
+
+log = structlog.get_logger(__name__)
+
+
+class GenerationActivities:
+    def __init__(self, settings: Settings, sessions: async_sessionmaker, publisher: EventPublisher,
+                 knowledge: Knowledge) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.publisher = publisher
+        self.knowledge = knowledge
+
+    @activity.defn(name="load_requirements")
+    async def load_requirements(self, data: GenerationInput) -> Loaded:
+        try:
+            return await load(self.sessions, data)
+        except NothingToGenerate as exc:
+            raise ApplicationError(str(exc), type="NothingToGenerate", non_retryable=True) from None
+
+    @activity.defn(name="retrieve_examples")
+    async def retrieve_examples(self, job: RetrievalJob) -> list[Example]:
+        return await self.knowledge.similar(str(job.project_id), job.texts, job.limit)
+
+    @activity.defn(name="generate_plan")
+    async def generate_plan(self, job: PlanJob) -> PlanResult:
+        return await self._engine(job.engine).plan(job)
+
+    @activity.defn(name="generate_feature")
+    async def generate_feature(self, job: FeatureJob) -> FeatureResult:
+        return await self._engine(job.engine).feature_cases(job)
+
+    def _engine(self, name: str | None):  # type: ignore[no-untyped-def]
+        try:
+            return engine_for(name, self.settings.llm)
+        except ValueError as exc:
+            raise ApplicationError(str(exc), type="ValueError", non_retryable=True) from None
+
+    @activity.defn(name="publish_generation")
+    async def publish_generation(self, job: PublishJob) -> GenerationSummary:
+        events, summary = build_events(job, self.settings.source)
+        for start in range(0, len(events), 500):
+            await self.publisher.publish_many(events[start:start + 500])
+            activity.heartbeat(start)
+        log.info("generation.published", generation_id=str(job.generation.generation_id),
+                 project=str(job.generation.project_id), cases=summary.cases, suites=summary.suites)
+        return summary
+
+    @activity.defn(name="report_progress")
+    async def report_progress(self, note: Progress) -> None:
+        g = note.generation
+        await self.publisher.publish(new_event(
+            GenerationProgress(generation_id=g.generation_id, stage=note.stage, done=note.done, total=note.total,
+                               message=note.message),
+            project_id=g.project_id, actor=g.actor, source=self.settings.source, correlationid=g.correlationid,
+            event_id=str(derived(g.generation_id, "event", "progress", note.stage))))
+
+    @activity.defn(name="report_failure")
+    async def report_failure(self, note: Failure) -> None:
+        g = note.generation
+        await self.publisher.publish(new_event(
+            GenerationFailed(generation_id=g.generation_id, reason=note.reason[:2000]),
+            project_id=g.project_id, actor=g.actor, source=self.settings.source, correlationid=g.correlationid,
+            event_id=str(derived(g.generation_id, "event", "failed"))))
+
+    def all(self) -> list:  # type: ignore[type-arg]
+        return [self.load_requirements, self.retrieve_examples, self.generate_plan, self.generate_feature,
+                self.publish_generation, self.report_progress, self.report_failure]

@@ -1,0 +1,79 @@
+"""The generation pipeline, deterministic: load requirements -> retrieve examples -> plan ->
+one activity per feature, in parallel -> publish. Every side effect is an activity with a
+timeout and a retry policy; ids of everything published derive from the generation id, so a
+worker killed half-way finishes after a restart without duplicating a case."""
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from cognitest.schemas.generation import (
+        GENERATION_WORKFLOW,
+        FeatureJob,
+        FeatureResult,
+        GenerationInput,
+        GenerationSummary,
+        PlanJob,
+        PlanResult,
+    )
+    from cognitest.schemas.pipeline import Failure, Loaded, Progress, PublishJob, RetrievalJob
+
+QUICK = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=20), maximum_attempts=30,
+                    non_retryable_error_types=["NothingToGenerate"])
+MODEL = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(seconds=30), maximum_attempts=4,
+                    non_retryable_error_types=["InvalidModelOutput", "ValueError"])
+
+
+def feature_of(requirement) -> str:  # type: ignore[no-untyped-def]
+    return requirement.section or "General"
+
+
+@workflow.defn(name=GENERATION_WORKFLOW)
+class GenerationPipeline:
+    @workflow.run
+    async def run(self, data: GenerationInput) -> GenerationSummary:
+        try:
+            return await self._run(data)
+        except ActivityError as exc:
+            reason = str(exc.cause or exc)
+            await workflow.execute_activity("report_failure", Failure(generation=data, reason=reason[:2000]),
+                                            start_to_close_timeout=timedelta(seconds=30), retry_policy=QUICK)
+            raise ApplicationError(f"generation failed: {reason}", non_retryable=True) from exc
+
+    async def _progress(self, data: GenerationInput, stage: str, done: int, total: int, message: str | None = None) -> None:
+        await workflow.execute_activity("report_progress", Progress(generation=data, stage=stage, done=done, total=total,
+                                                                    message=message),
+                                        start_to_close_timeout=timedelta(seconds=30), retry_policy=QUICK)
+
+    async def _run(self, data: GenerationInput) -> GenerationSummary:
+        loaded: Loaded = await workflow.execute_activity(
+            "load_requirements", data, result_type=Loaded, start_to_close_timeout=timedelta(seconds=60), retry_policy=QUICK)
+        await self._progress(data, "requirements", len(loaded.requirements), len(loaded.requirements))
+        examples = await workflow.execute_activity(
+            "retrieve_examples", RetrievalJob(project_id=data.project_id, texts=[r.text for r in loaded.requirements][:50]),
+            result_type=list, start_to_close_timeout=timedelta(seconds=60), retry_policy=QUICK)
+        plan: PlanResult | None = None
+        if loaded.suite_id is None:
+            plan = await workflow.execute_activity(
+                "generate_plan", PlanJob(generation_id=data.generation_id, project_id=data.project_id, title=loaded.title,
+                                         requirements=loaded.requirements, examples=examples, engine=data.engine),
+                result_type=PlanResult, start_to_close_timeout=timedelta(minutes=3), retry_policy=MODEL)
+            await self._progress(data, "plan", 1, 1, plan.plan.name)
+        groups: dict[str, list] = {}
+        for requirement in loaded.requirements:
+            groups.setdefault(feature_of(requirement), []).append(requirement)
+        jobs = [FeatureJob(generation_id=data.generation_id, project_id=data.project_id, feature=name,
+                           requirements=reqs, examples=examples, engine=data.engine) for name, reqs in groups.items()]
+        results: list[FeatureResult] = list(await asyncio.gather(*[
+            workflow.execute_activity("generate_feature", job, result_type=FeatureResult,
+                                      start_to_close_timeout=timedelta(minutes=5), retry_policy=MODEL)
+            for job in jobs]))
+        await self._progress(data, "cases", len(results), len(jobs), f"{sum(len(r.cases) for r in results)} cases")
+        return await workflow.execute_activity(
+            "publish_generation", PublishJob(generation=data, loaded=loaded, plan=plan, features=results, examples=examples),
+            result_type=GenerationSummary, start_to_close_timeout=timedelta(minutes=5),
+            heartbeat_timeout=timedelta(seconds=60), retry_policy=QUICK)
