@@ -5,7 +5,7 @@ import sys
 
 import typer
 
-from cognitest.producers.cli import events, resources, stack
+from cognitest.producers.cli import events, generation_cmd, resources, stack
 from cognitest.producers.cli.exits import CliError, report
 from cognitest.producers.cli.schemas_cmd import schemas_app
 
@@ -20,6 +20,8 @@ app.command("publish")(events.publish)
 app.add_typer(events.events_app, name="events")
 app.add_typer(schemas_app, name="schemas")
 resources.register(app)
+app.add_typer(generation_cmd.requirements_app, name="requirements")
+app.command("generate")(generation_cmd.generate)
 
 
 def run() -> None:

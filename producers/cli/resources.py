@@ -190,6 +190,11 @@ def resource_app(res: Resource) -> typer.Typer:
 
 
 def register(root: typer.Typer) -> None:
+    from cognitest.producers.cli.generation_cmd import matrix
+
     root.add_typer(resource_app(PROJECTS), name="projects")
     for res in NESTED:
-        root.add_typer(resource_app(res), name=res.plural)
+        sub = resource_app(res)
+        if res.plural == "plans":
+            sub.command("matrix")(matrix)
+        root.add_typer(sub, name=res.plural)

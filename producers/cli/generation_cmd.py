@@ -1,0 +1,132 @@
+"""`cognitest requirements add|list`, `cognitest generate`, `cognitest plans matrix`."""
+
+
+import time
+from pathlib import Path
+
+import httpx
+import typer
+
+from cognitest.producers.cli.client import Api
+from cognitest.producers.cli.exits import BAD_INPUT, FAILED, UNREACHABLE, CliError, fail
+from cognitest.producers.cli.output import console, emit_json, show
+
+requirements_app = typer.Typer(help="Upload requirement documents and read their atomic requirements.", no_args_is_help=True)
+API = typer.Option(None, "--api", envvar="COGNITEST_API", help="API base URL")
+JSON = typer.Option(False, "--json", help="print only JSON")
+PROJECT = typer.Option(..., "--project", "-p", envvar="COGNITEST_PROJECT", help="project id")
+
+
+@requirements_app.command("add")
+def add(files: list[Path] = typer.Argument(..., help="PDF, DOCX, Markdown, text, HTML, Gherkin, JSON or CSV files"),
+        project: str = PROJECT, no_wait: bool = typer.Option(False, "--no-wait", help="do not wait for parsing"),
+        api: str = API, as_json: bool = JSON) -> None:
+    """Upload documents; prints each document's id and its parsed requirements. Exit 2 if any is rejected."""
+    client = Api(api, timeout=120)
+    parts = []
+    for path in files:
+        try:
+            parts.append(("files", (path.name, path.read_bytes())))
+        except OSError as exc:
+            fail(f"cannot read {path}: {exc.strerror}")
+    try:
+        response = client.client.post(f"/api/v1/projects/{project}/requirements", files=parts,
+                                      params=None if no_wait else {"wait": "true"})
+    except httpx.TransportError as exc:
+        raise CliError(f"cannot reach the Cognitest API at {client.base} ({type(exc).__name__})", UNREACHABLE) from None
+    if response.status_code >= 400:
+        body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+        raise CliError(f"{body.get('message', response.text[:300])} (HTTP {response.status_code})",
+                       UNREACHABLE if response.status_code in (502, 503, 504) else BAD_INPUT)
+    documents = response.json()["documents"]
+    if as_json:
+        emit_json({"documents": [{"id": d.get("id", d.get("document_id")), "filename": d["filename"],
+                                  "status": d.get("status", "uploaded"), "reason": d.get("reason"),
+                                  "requirements": d.get("requirements", [])} for d in documents]})
+    else:
+        for d in documents:
+            console.print(f"[bold]{d['filename']}[/] {d.get('id', d.get('document_id'))} — {d.get('status', 'uploaded')}"
+                          + (f": {d['reason']}" if d.get("reason") else ""))
+            for r in d.get("requirements", []):
+                console.print(f"  {r['key']:<10} {r['priority']:<8} {r['kind']:<15} {r['title'][:80]}")
+    if any(d.get("status") == "rejected" for d in documents):
+        raise SystemExit(BAD_INPUT)
+
+
+@requirements_app.command("list")
+def list_requirements(project: str = PROJECT, document: str = typer.Option(None, "--document"), api: str = API,
+                      as_json: bool = JSON) -> None:
+    """List the project's atomic requirements."""
+    show(Api(api).get(f"/api/v1/projects/{project}/requirements", document_id=document), as_json=as_json,
+         columns=["key", "priority", "kind", "section", "title"], title="requirements")
+
+
+def generate(project: str = PROJECT,
+             document: list[str] = typer.Option(None, "--document", "-d", help="only these documents (repeat)"),
+             suite: str = typer.Option(None, "--suite", help="regenerate this suite (edited cases are kept)"),
+             case: str = typer.Option(None, "--case", help="regenerate this case"),
+             engine: str = typer.Option(None, "--engine", help="offline or llm (default: llm when configured)"),
+             wait: bool = typer.Option(False, "--wait", help="show progress and wait for the result"),
+             timeout: float = typer.Option(900, "--timeout", help="seconds to wait"),
+             api: str = API, as_json: bool = JSON) -> None:
+    """Generate a test plan, suites and cases from the project's requirements. Exit 1 if the generation fails."""
+    client = Api(api)
+    body = {"document_ids": document or [], "suite_id": suite, "case_id": case, "engine": engine}
+    accepted = client.post(f"/api/v1/projects/{project}/generations", {k: v for k, v in body.items() if v})
+    generation_id = accepted["resource_id"]
+    if not wait:
+        emit_json({"generation_id": generation_id}) if as_json else print(generation_id)
+        return
+    deadline = time.monotonic() + timeout
+    status: dict = {}
+    with console.status("generating…", spinner="dots") as spinner:
+        while time.monotonic() < deadline:
+            try:
+                status = client.get(f"/api/v1/projects/{project}/generations/{generation_id}")
+            except CliError as exc:
+                if "not found" not in str(exc):
+                    raise
+                status = {"status": "requested"}
+            if status["status"] in ("completed", "failed"):
+                break
+            progress = status.get("progress") or {}
+            if not as_json and progress:
+                spinner.update(f"{progress.get('stage')}: {progress.get('done')}/{progress.get('total')} "
+                               f"{progress.get('message') or ''}")
+            time.sleep(0.3)
+    if status.get("status") == "failed":
+        if as_json:
+            emit_json({"generation_id": generation_id, "status": "failed", "error": status.get("error")})
+        raise CliError(f"generation failed: {status.get('error')}", FAILED)
+    if status.get("status") != "completed":
+        raise CliError(f"generation {generation_id} did not finish within {timeout:.0f}s", FAILED)
+    result = status["result"]
+    covered, total = result["covered_requirements"], result["total_requirements"]
+    summary = {"generation_id": generation_id, "plan_id": result["plan_id"], "suites": result["suites"],
+               "cases": result["cases"], "engine": result.get("engine"), "tokens": result.get("tokens", 0),
+               "cost_usd": result.get("cost_usd", 0.0),
+               "coverage": {"covered": covered, "total": total, "ratio": round(covered / total, 4) if total else 1.0,
+                            "uncovered": result.get("uncovered", [])}}
+    if as_json:
+        emit_json(summary)
+        return
+    console.print(f"Plan {summary['plan_id']}: {summary['suites']} suites, {summary['cases']} cases "
+                  f"({summary['engine']})")
+    console.print(f"Coverage: {covered}/{total} requirements" + (f"; uncovered: {', '.join(summary['coverage']['uncovered'])}"
+                                                               if summary["coverage"]["uncovered"] else ""))
+
+
+def matrix(plan: str = typer.Argument(..., metavar="PLAN_ID"), project: str = PROJECT, api: str = API,
+           as_json: bool = JSON) -> None:
+    """The traceability matrix of a plan: each requirement with the cases that cover it."""
+    data = Api(api).get(f"/api/v1/projects/{project}/plans/{plan}/traceability")
+    if as_json:
+        emit_json(data)
+        return
+    for row in data["requirements"]:
+        marker = "[green]✓[/]" if row["cases"] else "[red]✗[/]"
+        console.print(f"{marker} {row['key']:<10} {len(row['cases']):>3} case(s)  {row['title'][:70]}")
+    console.print(f"Coverage {data['covered']}/{data['total']} ({data['coverage']:.0%})")
+
+
+__all__ = ["generate", "matrix", "requirements_app"]
