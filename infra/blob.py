@@ -66,6 +66,7 @@ class S3BlobStore:
 
         self.blob = settings.blob
         self.session = aioboto3.Session()  # one session for the process, not one per call
+        self._bucket_ready = False
 
     def _client(self) -> Any:
         return self.session.client(
@@ -77,6 +78,12 @@ class S3BlobStore:
         digest = sha256(data)
         key = f"sha256/{digest}"
         async with self._client() as s3:
+            if not self._bucket_ready:
+                try:
+                    await s3.head_bucket(Bucket=self.blob.bucket)
+                except Exception:  # noqa: BLE001  first use against a fresh MinIO: create it
+                    await s3.create_bucket(Bucket=self.blob.bucket)
+                self._bucket_ready = True
             try:
                 await s3.head_object(Bucket=self.blob.bucket, Key=key)
                 return f"s3://{self.blob.bucket}/{key}", False

@@ -5,12 +5,20 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from tests.support.fake_llm import FakeLlm
 from tests.support.stack import PlatformStack
 
 
 @pytest.fixture(scope="session")
-async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[PlatformStack]:
-    platform = PlatformStack(tmp_path_factory.mktemp("cognitest-data"))
+def fake_llm():  # type: ignore[no-untyped-def]
+    server = FakeLlm()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+async def stack(tmp_path_factory: pytest.TempPathFactory, fake_llm: FakeLlm) -> AsyncIterator[PlatformStack]:
+    platform = PlatformStack(tmp_path_factory.mktemp("cognitest-data"), llm_url=fake_llm.url)
     try:
         await platform.start_all()
         yield platform

@@ -46,8 +46,12 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
                            generation_id=g.generation_id), "plan")
 
     suites: dict[str, list[CaseDraft]] = {}
+    # regenerating a suite or a case: only the kinds of cases that suite holds
+    keep = {e.category for e in loaded.existing if e.category} if loaded.suite_id else set()
     for result in job.features:
         for case in result.cases:
+            if keep and case.category not in keep:
+                continue
             name = loaded.suite_name or (result.feature if case.category == "functional"
                                          else CATEGORY_SUITES.get(case.category, case.category.title()))
             suites.setdefault(name, []).append(case)

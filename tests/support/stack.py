@@ -26,12 +26,17 @@ BUS_ENV = {
     "COGNITEST_BUS__RETRY_DELAY_MAX": "2",
     "COGNITEST_HTTP__WAIT_TIMEOUT": "15",
     "COGNITEST_LOG_FORMAT": "json",
+    "COGNITEST_REQUIREMENTS__MAX_UPLOAD_BYTES": "2000000",
+    "COGNITEST_LLM__TIMEOUT": "3",
 }
 
 
 class PlatformStack:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, llm_url: str | None = None) -> None:
         os.environ.update(BUS_ENV)
+        if llm_url:  # the worker's LLM engine talks to a local fake provider; tests pick the engine
+            os.environ.update({"COGNITEST_LLM__MODEL": "openai/gpt-4o-mini", "COGNITEST_LLM__API_BASE": llm_url,
+                               "COGNITEST_LLM__API_KEY": "test", "COGNITEST_LLM__FALLBACKS": '["openai/gpt-4o"]'})
         os.environ.update({
             "COGNITEST_DATA_DIR": str(data_dir),
             "COGNITEST_NATS__PORT": str(free_port()),

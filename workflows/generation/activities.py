@@ -1,5 +1,9 @@
 """Activities of the generation pipeline: each reads or writes through infra, never a consumer."""
 
+import asyncio
+from collections.abc import Awaitable
+from typing import TypeVar
+
 import structlog
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio import activity
@@ -25,6 +29,23 @@ from cognitest.schemas.generation import (
 from cognitest.schemas.pipeline import Failure, Loaded, Progress, PublishJob, RetrievalJob
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
+
+
+async def _heartbeating(work: Awaitable[T], every: float = 5.0) -> T:
+    """Heartbeat while a model call runs, so a dead worker is noticed within the heartbeat
+    timeout instead of the whole start-to-close timeout."""
+
+    async def beat() -> None:
+        while True:
+            activity.heartbeat()
+            await asyncio.sleep(every)
+
+    beating = asyncio.create_task(beat())
+    try:
+        return await work
+    finally:
+        beating.cancel()
 
 
 class GenerationActivities:
@@ -48,11 +69,11 @@ class GenerationActivities:
 
     @activity.defn(name="generate_plan")
     async def generate_plan(self, job: PlanJob) -> PlanResult:
-        return await self._engine(job.engine).plan(job)
+        return await _heartbeating(self._engine(job.engine).plan(job))
 
     @activity.defn(name="generate_feature")
     async def generate_feature(self, job: FeatureJob) -> FeatureResult:
-        return await self._engine(job.engine).feature_cases(job)
+        return await _heartbeating(self._engine(job.engine).feature_cases(job))
 
     def _engine(self, name: str | None):  # type: ignore[no-untyped-def]
         try:

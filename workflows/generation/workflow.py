@@ -61,7 +61,8 @@ class GenerationPipeline:
             plan = await workflow.execute_activity(
                 "generate_plan", PlanJob(generation_id=data.generation_id, project_id=data.project_id, title=loaded.title,
                                          requirements=loaded.requirements, examples=examples, engine=data.engine),
-                result_type=PlanResult, start_to_close_timeout=timedelta(minutes=3), retry_policy=MODEL)
+                result_type=PlanResult, start_to_close_timeout=timedelta(minutes=3),
+                heartbeat_timeout=timedelta(seconds=20), retry_policy=MODEL)
             await self._progress(data, "plan", 1, 1, plan.plan.name)
         groups: dict[str, list] = {}
         for requirement in loaded.requirements:
@@ -70,7 +71,8 @@ class GenerationPipeline:
                            requirements=reqs, examples=examples, engine=data.engine) for name, reqs in groups.items()]
         results: list[FeatureResult] = list(await asyncio.gather(*[
             workflow.execute_activity("generate_feature", job, result_type=FeatureResult,
-                                      start_to_close_timeout=timedelta(minutes=5), retry_policy=MODEL)
+                                      start_to_close_timeout=timedelta(minutes=5),
+                                      heartbeat_timeout=timedelta(seconds=20), retry_policy=MODEL)
             for job in jobs]))
         await self._progress(data, "cases", len(results), len(jobs), f"{sum(len(r.cases) for r in results)} cases")
         return await workflow.execute_activity(

@@ -1,0 +1,188 @@
+"""Requirement documents in, traceable plans, suites and cases out: through the API, the
+consumers and the GenerationPipeline workflow on real NATS, PostgreSQL and Temporal."""
+
+import asyncio
+import io
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import eventually
+from tests.support.fake_llm import FakeLlm
+from tests.support.stack import PlatformStack
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+async def upload(api: httpx.AsyncClient, pid: str, *files: tuple[str, bytes], wait: bool = True) -> httpx.Response:
+    return await api.post(f"/api/v1/projects/{pid}/requirements", params={"wait": "true"} if wait else None,
+                          files=[("files", f) for f in files])
+
+
+async def generate(api: httpx.AsyncClient, pid: str, timeout: float = 90, **body) -> dict:  # type: ignore[no-untyped-def]
+    response = await api.post(f"/api/v1/projects/{pid}/generations", json=body)
+    assert response.status_code == 202, response.text
+    gid = response.json()["resource_id"]
+
+    async def finished():
+        r = await api.get(f"/api/v1/projects/{pid}/generations/{gid}")
+        return r.json() if r.status_code == 200 and r.json()["status"] in ("completed", "failed") else None
+    return await eventually(finished, timeout=timeout, interval=0.3)
+
+
+async def test_bad_uploads_are_refused_and_nothing_is_stored(stack: PlatformStack, api: httpx.AsyncClient, project: dict) -> None:
+    pid = project["id"]
+    blobs = stack.settings.blob.local_path(stack.settings.data_dir)
+    before = sorted(blobs.rglob("*")) if blobs.exists() else []
+    exe = b"MZ\x90\x00" + b"\x00" * 500
+    r = await upload(api, pid, ("spec.pdf", exe))
+    assert r.status_code == 415 and "spec.pdf" in r.json()["message"]
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", b"\x00" * 60_000_000)
+    r = await upload(api, pid, ("bomb.docx", bomb.getvalue()))
+    assert r.status_code == 422 and "zip bomb" in r.json()["message"]
+    r = await upload(api, pid, ("empty.md", b"  \n"))
+    assert r.status_code == 422 and "empty" in r.json()["message"]
+    r = await upload(api, pid, ("big.txt", b"The system shall scale. " * 90_000))
+    assert r.status_code == 413
+    # one bad file refuses the whole upload: the good one is not stored either
+    r = await upload(api, pid, ("good.md", b"The system shall work."), ("bad.pdf", exe))
+    assert r.status_code == 415
+    assert (sorted(blobs.rglob("*")) if blobs.exists() else []) == before
+    assert (await api.get(f"/api/v1/projects/{pid}/documents")).json()["items"] == []
+
+
+async def test_corrupt_pdf_becomes_a_clear_rejection(api: httpx.AsyncClient, project: dict) -> None:
+    r = await upload(api, project["id"], ("broken.pdf", b"%PDF-1.7\nthis is not really a pdf"))
+    assert r.status_code == 201
+    document = r.json()["documents"][0]
+    assert document["status"] == "rejected" and "damaged" in document["reason"]
+
+
+async def test_upload_generate_and_trace(api: httpx.AsyncClient, project: dict) -> None:
+    pid = project["id"]
+    r = await upload(api, pid, ("login_spec.md", (FIXTURES / "login_spec.md").read_bytes()),
+                     ("checkout.feature", (FIXTURES / "checkout_stories.feature").read_bytes()))
+    assert r.status_code == 201, r.text
+    documents = r.json()["documents"]
+    assert [d["status"] for d in documents] == ["parsed", "parsed"]
+    assert [q["key"] for q in documents[0]["requirements"]][:3] == ["FR-1.1", "FR-1.2", "FR-1.3"]
+    status = await generate(api, pid, engine="offline")
+    assert status["status"] == "completed", status
+    result = status["result"]
+    total = sum(len(d["requirements"]) for d in documents)
+    assert result["covered_requirements"] == result["total_requirements"] == total and result["uncovered"] == []
+    plan = (await api.get(f"/api/v1/projects/{pid}/plans/{result['plan_id']}")).json()
+    assert plan["generated_by"] == "offline" and plan["sections"]["exit_criteria"]
+    suites = (await api.get(f"/api/v1/projects/{pid}/suites", params={"plan_id": result["plan_id"]})).json()["items"]
+    assert {"Checkout", "Negative", "Security"} <= {s["name"] for s in suites}
+    cases = (await api.get(f"/api/v1/projects/{pid}/cases", params={"tag": "boundary", "limit": 500})).json()["items"]
+    assert any("64 characters is accepted" in c["title"] for c in cases)
+    assert all(c["ai_generated"] and c["requirement_ids"] for c in cases)
+    matrix = (await api.get(f"/api/v1/projects/{pid}/plans/{result['plan_id']}/traceability")).json()
+    assert matrix["coverage"] == 1.0 and matrix["total"] == total and all(row["cases"] for row in matrix["requirements"])
+    login = (await api.get(f"/api/v1/projects/{pid}/cases", params={"q": "/login", "limit": 50})).json()["items"]
+    assert any(c["executable_steps"] and c["executable_steps"][0]["action"] == "goto" for c in login) or any(
+        c["executable_steps"] for c in (await api.get(f"/api/v1/projects/{pid}/cases", params={"limit": 500})).json()["items"])
+
+
+async def test_regenerating_a_suite_keeps_what_people_edited(api: httpx.AsyncClient, project: dict) -> None:
+    pid = project["id"]
+    await upload(api, pid, ("login_spec.md", (FIXTURES / "login_spec.md").read_bytes()))
+    first = await generate(api, pid, engine="offline")
+    suites = (await api.get(f"/api/v1/projects/{pid}/suites", params={"plan_id": first["result"]["plan_id"]})).json()["items"]
+    negative = next(s for s in suites if s["name"] == "Negative")
+    before = (await api.get(f"/api/v1/projects/{pid}/cases", params={"suite_id": negative["id"], "limit": 500})).json()["items"]
+    edited = before[0]
+    r = await api.patch(f"/api/v1/projects/{pid}/cases/{edited['id']}", params={"wait": "true"},
+                        json={"title": "Edited by a person"})
+    assert r.status_code == 200
+    again = await generate(api, pid, engine="offline", suite_id=negative["id"])
+    assert again["status"] == "completed", again
+
+    async def replaced():
+        items = (await api.get(f"/api/v1/projects/{pid}/cases", params={"suite_id": negative["id"], "limit": 500})).json()["items"]
+        return items if len(items) == len(before) + 1 else None
+    after = await eventually(replaced)
+    ids = {c["id"] for c in after}
+    assert edited["id"] in ids  # kept, with the person's title
+    assert next(c for c in after if c["id"] == edited["id"])["title"] == "Edited by a person"
+    assert not ({c["id"] for c in before[1:]} & ids)  # the untouched generated ones were replaced
+
+
+async def test_llm_engine_end_to_end_with_a_timeout_retried_by_temporal(api: httpx.AsyncClient, project: dict,
+                                                                        fake_llm: FakeLlm) -> None:
+    pid = project["id"]
+    await upload(api, pid, ("checkout.feature", (FIXTURES / "checkout_stories.feature").read_bytes()))
+    calls = len(fake_llm.requests)
+    fake_llm.script["gpt-4o-mini"].append(("sleep", 5))  # over the 3 s timeout
+    fake_llm.script["gpt-4o"].append(("sleep", 5))  # the fallback too: the activity fails, Temporal retries it
+    status = await generate(api, pid, engine="llm", timeout=120)
+    assert status["status"] == "completed", status
+    result = status["result"]
+    assert result["engine"].startswith("llm") and result["tokens"] > 0 and result["cost_usd"] > 0
+    assert result["covered_requirements"] == result["total_requirements"] == 3
+    assert len(fake_llm.requests) - calls >= 4  # timed-out calls, then the retried activity's calls
+    cases = (await api.get(f"/api/v1/projects/{pid}/cases", params={"q": "LLM case", "limit": 100})).json()
+    assert cases["total"] == 3
+
+
+@pytest.mark.slow
+async def test_worker_killed_mid_pipeline_finishes_without_duplicates(stack: PlatformStack, api: httpx.AsyncClient,
+                                                                       project: dict, fake_llm: FakeLlm) -> None:
+    pid = project["id"]
+    await upload(api, pid, ("login_spec.md", (FIXTURES / "login_spec.md").read_bytes()))
+    fake_llm.delay = 2.0
+    try:
+        response = await api.post(f"/api/v1/projects/{pid}/generations", json={"engine": "llm"})
+        gid = response.json()["resource_id"]
+        await asyncio.sleep(2.5)  # the plan call is answered; feature calls are in flight
+        stack.supervisor.kill("worker")
+        await stack.supervisor.stop("worker")
+        await stack.start("worker")
+
+        async def finished():
+            r = await api.get(f"/api/v1/projects/{pid}/generations/{gid}")
+            return r.json() if r.status_code == 200 and r.json()["status"] in ("completed", "failed") else None
+        status = await eventually(finished, timeout=150, interval=0.5)
+    finally:
+        fake_llm.delay = 0.0
+    assert status["status"] == "completed", status
+    await stack.wait_caught_up()
+    cases = (await api.get(f"/api/v1/projects/{pid}/cases", params={"limit": 500})).json()
+    titles = [c["title"] for c in cases["items"]]
+    assert cases["total"] == status["result"]["cases"] == len(titles)
+    assert len(set(c["id"] for c in cases["items"])) == len(titles)
+
+
+def test_cli_requirements_add_and_generate(stack: PlatformStack, tmp_path: Path) -> None:
+    env = {**os.environ, "COGNITEST_API": stack.api_url}
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "cognitest.producers.cli.main", *args], capture_output=True,
+                              text=True, env=env, timeout=180)
+
+    import json
+
+    pid = json.loads(cli("projects", "create", "--name", "cli-gen", "--json").stdout)["id"]
+    added = cli("requirements", "add", str(FIXTURES / "stories.json"), str(FIXTURES / "stories.csv"), "-p", pid, "--json")
+    assert added.returncode == 0, added.stderr
+    documents = json.loads(added.stdout)["documents"]
+    assert [[r["key"] for r in d["requirements"]] for d in documents] == [["SHOP-11", "SHOP-12"], ["US-1", "US-2"]]
+    generated = cli("generate", "-p", pid, "--engine", "offline", "--wait", "--json")
+    assert generated.returncode == 0, generated.stderr
+    summary = json.loads(generated.stdout)
+    assert summary["coverage"] == {"covered": 4, "total": 4, "ratio": 1.0, "uncovered": []}
+    assert summary["suites"] >= 2 and summary["cases"] >= 4
+    matrix = cli("plans", "matrix", summary["plan_id"], "-p", pid, "--json")
+    assert json.loads(matrix.stdout)["coverage"] == 1.0
+    (tmp_path / "evil.pdf").write_bytes(b"MZ" + b"\x00" * 100)
+    refused = cli("requirements", "add", str(tmp_path / "evil.pdf"), "-p", pid)
+    assert refused.returncode == 2 and "415" in refused.stderr

@@ -1,0 +1,79 @@
+"""A local OpenAI-compatible chat completions server that records what it receives. By default
+it answers like a well-behaved model (a plan, or one case per requirement); tests can script
+failures per model: HTTP errors, invalid JSON, slowness."""
+
+import json
+import re
+import threading
+import time
+from collections import defaultdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+def good_answer(request: dict[str, Any]) -> str:
+    user = next(m["content"] for m in request["messages"] if m["role"] == "user")
+    data = json.loads(re.search(r"<requirements>\n(.*)\n</requirements>", user, re.DOTALL).group(1))
+    if "test plan" in user:
+        return json.dumps({"name": "LLM plan", "description": "from the model", "objectives": ["o"], "scope_in": ["s"],
+                           "approach": ["a"], "risks": ["r"], "exit_criteria": ["e"]})
+    requirements = data["requirements"]
+    return json.dumps({"cases": [
+        {"title": f"LLM case for {r['key']}", "category": "functional",
+         "steps": [{"action": "do it", "expected": "it works"}], "expected_result": "works",
+         "priority": "high", "requirement_keys": [r["key"]], "confidence": 0.8, "confidence_reasons": ["model"]}
+        for r in requirements]})
+
+
+class FakeLlm:
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.script: dict[str, list[Any]] = defaultdict(list)  # model -> queued behaviours
+        self.delay = 0.0
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                with fake._lock:
+                    fake.requests.append(body)
+                    model = body.get("model", "")
+                    behaviour = fake.script[model].pop(0) if fake.script[model] else "ok"
+                if fake.delay:
+                    time.sleep(fake.delay)
+                if isinstance(behaviour, int):
+                    self._send(behaviour, {"error": {"message": "scripted failure", "type": "server_error"}})
+                    return
+                if isinstance(behaviour, tuple) and behaviour[0] == "sleep":
+                    time.sleep(behaviour[1])
+                    behaviour = "ok"
+                content = good_answer(body) if behaviour == "ok" else behaviour(body) if callable(behaviour) else behaviour
+                self._send(200, {
+                    "id": "chatcmpl-1", "object": "chat.completion", "created": int(time.time()), "model": model,
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500},
+                })
+
+            def _send(self, status: int, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def models_called(self) -> list[str]:
+        return [r.get("model", "") for r in self.requests]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
