@@ -10,6 +10,7 @@
 
 import json
 import os
+from functools import lru_cache
 import re
 import secrets
 from typing import Any, TypeVar
@@ -53,6 +54,11 @@ def _data(payload: Any) -> str:
     return json.dumps(payload, ensure_ascii=False).replace("<", "\\u003c")
 
 
+@lru_cache(maxsize=8)
+def _schema_text(schema: type[BaseModel]) -> str:
+    return json.dumps(schema.model_json_schema(), separators=(",", ":"))
+
+
 def _strip_fences(text: str) -> str:
     text = text.strip()
     match = re.match(r"^```(?:json)?\s*(.*?)\s*```$", text, re.DOTALL)
@@ -81,7 +87,7 @@ class LlmEngine:
 
     async def _ask(self, task: str, data: Any, schema: type[M]) -> tuple[M, Usage]:
         canary = f"cg-{secrets.token_hex(6)}"
-        system = SYSTEM.format(schema=json.dumps(schema.model_json_schema()), canary=canary)
+        system = SYSTEM.format(schema=_schema_text(schema), canary=canary)
         messages: list[dict[str, Any]] = [
             {"role": "system", "content": [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}]},
             {"role": "user", "content": f"{task}\n<requirements>\n{_data(data)}\n</requirements>"},

@@ -6,6 +6,22 @@ from typing import Any
 from cognitest.producers.cli.client import Api
 
 DEMO_PROJECT = "Demo Shop"
+DEMO_SPEC = """# Demo Shop: sign-in and checkout
+
+## Sign-in
+SI-1: Customers shall sign in on the /login page with their email and password.
+SI-2: The password must be between 8 and 64 characters long.
+SI-3: After 5 failed attempts the account shall be locked for 15 minutes.
+
+## Checkout
+CO-1: As a customer, I want to pay for my cart with a saved card, so that checkout is quick.
+Given a customer with 2 items in the cart
+When they pay with the saved card
+Then the order is confirmed
+CO-2: The discount code must be one of SAVE10, SAVE20 or FREESHIP.
+CO-3: POST /api/orders shall create an order and return it.
+NFR-1: The checkout page should respond within 2 seconds.
+"""
 
 
 def seed_demo(api: Api) -> dict[str, Any]:
@@ -57,4 +73,8 @@ def seed_demo(api: Api) -> dict[str, Any]:
         ],
         "tags": ["api"],
     }, wait="true")
+    # a requirement document and a generated plan, so the AI side has something to show
+    api.client.post(f"{base}/requirements", params={"wait": "true"},
+                    files=[("files", ("demo-shop-spec.md", DEMO_SPEC.encode()))])
+    api.post(f"{base}/generations", {"engine": "offline"})
     return project

@@ -72,8 +72,19 @@ def test_up_runs_everything_seeds_the_demo_and_keeps_data(tmp_path: Path) -> Non
     projects = httpx.get(f"{api}/api/v1/projects").json()["items"]
     assert [p["name"] for p in projects] == ["Demo Shop"]
     pid = projects[0]["id"]
-    cases = httpx.get(f"{api}/api/v1/projects/{pid}/cases").json()
-    assert cases["total"] == 5
+    written = httpx.get(f"{api}/api/v1/projects/{pid}/cases", params={"tag": "checkout"}).json()
+    assert written["total"] == 3  # the hand-written demo cases
+    documents = httpx.get(f"{api}/api/v1/projects/{pid}/documents").json()["items"]
+    assert [d["status"] for d in documents] == ["parsed"] and len(documents[0]["requirements"]) == 7
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the demo's generated plan arrives through the pipeline
+        generated = httpx.get(f"{api}/api/v1/projects/{pid}/plans", params={"tag": "generated"}).json()["items"]
+        if generated:
+            break
+        time.sleep(0.5)
+    assert generated, "the demo generation did not produce a plan"
+    matrix = httpx.get(f"{api}/api/v1/projects/{pid}/plans/{generated[0]['id']}/traceability").json()
+    assert matrix["coverage"] == 1.0
     assert httpx.get(f"{api}/readyz").json()["status"] == "ready"
     assert httpx.get(f"http://127.0.0.1:{env['COGNITEST_TEMPORAL__UI_PORT']}/").status_code == 200
     httpx.post(f"{api}/api/v1/projects/{pid}/plans", params={"wait": "true"}, json={"name": "kept across restarts"})
