@@ -11,7 +11,7 @@ import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from cognitest.consumers.runtime.delivery import retry_or_dead_letter, to_dead_letter
+from cognitest.consumers.runtime.delivery import one_by_one, parse_or_dead_letter, retry_or_dead_letter
 from cognitest.consumers.runtime.transient import is_transient
 from cognitest.infra.blob import BlobNotFound, BlobStore
 from cognitest.infra.bus.publisher import EventPublisher
@@ -20,7 +20,7 @@ from cognitest.infra.requirements.outcome import outcome_event_id
 from cognitest.infra.requirements.sniff import EmptyDocument, UnsafeDocument, UnsupportedDocument, sniff
 from cognitest.infra.requirements.split import split
 from cognitest.infra.settings import BusSettings, RequirementsSettings
-from cognitest.schemas import Envelope, InvalidEvent, UnknownEventType, new_event, parse_event
+from cognitest.schemas import Envelope, new_event
 from cognitest.schemas.events.requirements import RequirementParsed, RequirementRejected
 
 CONSUMER = "requirements"
@@ -38,14 +38,11 @@ class RequirementParser:
         self.source = source
 
     async def handle_batch(self, msgs: list[Msg]) -> None:
-        for msg in msgs:
-            await self.handle(msg)
+        await one_by_one(self.handle, msgs)
 
     async def handle(self, msg: Msg) -> None:
-        try:
-            event = parse_event(msg.data)
-        except (InvalidEvent, UnknownEventType) as exc:
-            await to_dead_letter(self.js, CONSUMER, msg, str(exc))
+        event = await parse_or_dead_letter(self.js, CONSUMER, msg)
+        if event is None:
             return
         bound = log.bind(event_id=event.id, project=event.subject, correlation_id=event.correlationid)
         try:

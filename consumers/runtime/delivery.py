@@ -10,6 +10,7 @@ from nats.js import JetStreamContext
 
 from cognitest.infra.bus.dlq import dead_letter
 from cognitest.infra.settings import BusSettings
+from cognitest.schemas import Envelope, InvalidEvent, UnknownEventType, parse_event
 
 log = structlog.get_logger(__name__)
 
@@ -47,3 +48,18 @@ async def retry_or_dead_letter(js: JetStreamContext, consumer: str, msg: Msg, bu
     await msg.nak(delay=delay)
     log.info("event.retry", consumer=consumer, seq=stream_seq(msg), delivered=delivered, delay=delay, reason=reason)
     return False
+
+
+async def parse_or_dead_letter(js: JetStreamContext, consumer: str, msg: Msg) -> Envelope | None:  # type: ignore[type-arg]
+    """The typed event, or None after dead-lettering a message that can never be one."""
+    try:
+        return parse_event(msg.data)
+    except (InvalidEvent, UnknownEventType) as exc:
+        await to_dead_letter(js, consumer, msg, str(exc))
+        return None
+
+
+async def one_by_one(handle, msgs: list[Msg]) -> None:  # type: ignore[no-untyped-def]
+    """Handle a batch message by message (consumers whose work is per event)."""
+    for msg in msgs:
+        await handle(msg)

@@ -11,9 +11,9 @@ from pydantic import BaseModel
 from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from cognitest.consumers.runtime.delivery import retry_or_dead_letter, to_dead_letter
+from cognitest.consumers.runtime.delivery import one_by_one, parse_or_dead_letter, retry_or_dead_letter
 from cognitest.infra.settings import BusSettings
-from cognitest.schemas import Envelope, InvalidEvent, UnknownEventType, parse_event
+from cognitest.schemas import Envelope
 
 log = structlog.get_logger(__name__)
 Plan = Callable[[Envelope[Any]], tuple[str, BaseModel, str]]  # -> (workflow name, input, workflow id)
@@ -30,14 +30,11 @@ class WorkflowStarter:
         self.task_queue = task_queue
 
     async def handle_batch(self, msgs: list[Msg]) -> None:
-        for msg in msgs:
-            await self.handle(msg)
+        await one_by_one(self.handle, msgs)
 
     async def handle(self, msg: Msg) -> None:
-        try:
-            event = parse_event(msg.data)
-        except (InvalidEvent, UnknownEventType) as exc:
-            await to_dead_letter(self.js, self.consumer, msg, str(exc))
+        event = await parse_or_dead_letter(self.js, self.consumer, msg)
+        if event is None:
             return
         bound = log.bind(event_id=event.id, project=event.subject, correlation_id=event.correlationid)
         name, data, workflow_id = self.plan(event)
