@@ -7,7 +7,14 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from cognitest.schemas import Envelope, new_event
 from cognitest.schemas.events.generation import GenerationCompleted
-from cognitest.schemas.events.testing import CaseDeleted, CaseGenerated, PlanGenerated, SuiteGenerated
+from cognitest.schemas.events.testing import (
+    CaseChanges,
+    CaseDeleted,
+    CaseGenerated,
+    CaseUpdated,
+    PlanGenerated,
+    SuiteGenerated,
+)
 from cognitest.schemas.generation import CaseDraft, GenerationSummary, Usage
 from cognitest.schemas.pipeline import PublishJob
 
@@ -45,6 +52,9 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
                            tags=["generated"], metadata={"generation_id": str(g.generation_id)},
                            generation_id=g.generation_id), "plan")
 
+    if g.case_id is not None and loaded.existing:
+        return _regenerate_case(job, emit, events, usage, engine_label)
+
     suites: dict[str, list[CaseDraft]] = {}
     # regenerating a suite or a case: only the kinds of cases that suite holds
     keep = {e.category for e in loaded.existing if e.category} if loaded.suite_id else set()
@@ -76,7 +86,7 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
                 expected_result=case.expected_result, priority=case.priority, tags=case.tags[:50],
                 generated_by=engine_label[:50], confidence_score=round(case.confidence, 3),
                 requirement_ids=requirement_ids, generation_id=g.generation_id,
-                metadata={"generation_id": str(g.generation_id), "category": case.category,
+                metadata={"generation_id": str(g.generation_id), "category": case.category, "draft_title": case.title,
                           "confidence_reasons": case.confidence_reasons, "requirement_keys": case.requirement_keys},
             ), "case", name, index)
             case_count += 1
@@ -94,4 +104,41 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
                              uncovered=uncovered, engine=engine_label[:200], repairs=usage.repairs,
                              fallbacks_used=usage.fallbacks_used,
                              tokens=usage.prompt_tokens + usage.completion_tokens, cost_usd=usage.cost_usd), "completed")
+    return events, summary
+
+
+def _regenerate_case(job: PublishJob, emit: Any, events: list[Envelope[Any]], usage: Usage,
+                     engine_label: str) -> tuple[list[Envelope[Any]], GenerationSummary]:
+    """Regenerate one case in place: the draft of the same kind that traces the most of the same
+    requirements (then the closest title) replaces its content; its id stays."""
+    from difflib import SequenceMatcher
+
+    g, loaded = job.generation, job.loaded
+    target = loaded.existing[0]
+    by_key = {r.key: r for r in loaded.requirements}
+    drafts = [c for result in job.features for c in result.cases if not target.category or c.category == target.category]
+    drafts = drafts or [c for result in job.features for c in result.cases]
+
+    def score(case: CaseDraft) -> tuple[int, float]:
+        ids = {str(by_key[k].id) for k in case.requirement_keys if k in by_key}
+        return len(ids & set(target.requirement_ids)), SequenceMatcher(None, case.title, target.title).ratio()
+
+    best = max(drafts, key=score)
+    requirement_ids = [str(by_key[k].id) for k in best.requirement_keys if k in by_key]
+    emit(CaseUpdated(case_id=target.id, changes=CaseChanges(
+        title=best.title, preconditions=best.preconditions, steps=[s.model_dump() for s in best.steps],
+        executable_steps=best.executable_steps, expected_result=best.expected_result, priority=best.priority,
+        tags=best.tags[:50], requirement_ids=requirement_ids,
+        metadata={"generation_id": str(g.generation_id), "category": best.category, "regenerated": True,
+                  "draft_title": best.title,
+                  "confidence_reasons": best.confidence_reasons, "requirement_keys": best.requirement_keys})),
+        "regenerate", target.id)
+    plan_id = loaded.plan_id or derived(g.generation_id, "plan")
+    total = len(loaded.requirements)
+    summary = GenerationSummary(generation_id=g.generation_id, plan_id=plan_id, suites=0, cases=1,
+                                covered_requirements=total, total_requirements=total, usage=usage)
+    emit(GenerationCompleted(generation_id=g.generation_id, plan_id=plan_id, suites=0, cases=1,
+                             covered_requirements=total, total_requirements=total, engine=engine_label[:200],
+                             tokens=usage.prompt_tokens + usage.completion_tokens, cost_usd=usage.cost_usd,
+                             repairs=usage.repairs, fallbacks_used=usage.fallbacks_used), "completed")
     return events, summary

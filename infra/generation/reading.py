@@ -45,7 +45,9 @@ async def load(sessions: async_sessionmaker, data: GenerationInput) -> Loaded:
             if suite is None:
                 raise NothingToGenerate(f"suite {data.suite_id} not found")
             suite_name, plan_id = suite.name, suite.test_plan_id
-            existing = [ExistingCase(id=c.id, title=c.title, category=(c.metadata_ or {}).get("category"),
+            # match on the title the case was generated with: a person may have rewritten it since
+            existing = [ExistingCase(id=c.id, title=(c.metadata_ or {}).get("draft_title") or c.title,
+                                     category=(c.metadata_ or {}).get("category"),
                                      requirement_ids=list(c.requirement_ids), edited=_edited(c)) for c in cases]
             wanted_ids = {rid for c in cases for rid in c.requirement_ids}
         docs_q = select(m.RequirementDocument).where(m.RequirementDocument.project_id == data.project_id,

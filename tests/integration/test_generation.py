@@ -186,3 +186,25 @@ def test_cli_requirements_add_and_generate(stack: PlatformStack, tmp_path: Path)
     (tmp_path / "evil.pdf").write_bytes(b"MZ" + b"\x00" * 100)
     refused = cli("requirements", "add", str(tmp_path / "evil.pdf"), "-p", pid)
     assert refused.returncode == 2 and "415" in refused.stderr
+
+
+async def test_regenerating_one_case_replaces_its_content_in_place(api: httpx.AsyncClient, project: dict) -> None:
+    pid = project["id"]
+    await upload(api, pid, ("login_spec.md", (FIXTURES / "login_spec.md").read_bytes()))
+    first = await generate(api, pid, engine="offline")
+    cases = (await api.get(f"/api/v1/projects/{pid}/cases", params={"tag": "boundary", "limit": 500})).json()["items"]
+    target = next(c for c in cases if "65 characters" in c["title"] or "64 characters" in c["title"])
+    await api.patch(f"/api/v1/projects/{pid}/cases/{target['id']}", params={"wait": "true"},
+                    json={"title": "a person's rewrite", "steps": [{"action": "x", "expected": "y"}]})
+    total_before = (await api.get(f"/api/v1/projects/{pid}/cases", params={"limit": 1})).json()["total"]
+    again = await generate(api, pid, engine="offline", case_id=target["id"])
+    assert again["status"] == "completed" and again["result"]["cases"] == 1, again
+
+    async def regenerated():
+        case = (await api.get(f"/api/v1/projects/{pid}/cases/{target['id']}")).json()
+        return case if case["title"] != "a person's rewrite" else None
+    case = await eventually(regenerated)
+    assert case["title"] == target["title"] and case["requirement_ids"] == target["requirement_ids"]
+    assert case["metadata"]["regenerated"] is True
+    assert (await api.get(f"/api/v1/projects/{pid}/cases", params={"limit": 1})).json()["total"] == total_before
+    assert first["result"]["plan_id"]
