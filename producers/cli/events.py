@@ -113,3 +113,23 @@ def dlq_discard(seq: int = typer.Argument(...), api: str = API, as_json: bool = 
     """Drop a dead letter for good."""
     result = Api(api).delete(f"/api/v1/dead-letters/{seq}")
     emit_json(result) if as_json else print(f"discarded dead letter {seq}")
+
+
+def status(api: str = API, as_json: bool = JSON) -> None:
+    """Health of NATS, PostgreSQL and Temporal, the lag of every consumer, and the dead letters.
+    Exit 1 if anything is unhealthy."""
+    from cognitest.producers.cli.exits import FAILED
+    from cognitest.producers.cli.output import console
+
+    data = Api(api).get("/api/v1/status")
+    if as_json:
+        emit_json(data)
+    else:
+        for name, check in data["checks"].items():
+            mark = "[green]ok[/]" if check["ok"] else f"[red]down[/] {check.get('error', '')}"
+            console.print(f"{name:<10} {mark}")
+        show({"items": data["consumers"]}, as_json=False, title="consumers",
+             columns=["name", "pending", "unacked", "redelivered", "waiting_pulls", "last_delivered_seq"])
+        console.print(f"dead letters: {data['dead_letters']}")
+    if not data["ok"]:
+        raise SystemExit(FAILED)

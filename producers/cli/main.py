@@ -17,6 +17,7 @@ app = typer.Typer(
 )
 stack.register(app)
 app.command("publish")(events.publish)
+app.command("status")(events.status)
 app.add_typer(events.events_app, name="events")
 app.add_typer(schemas_app, name="schemas")
 resources.register(app)

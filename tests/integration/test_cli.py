@@ -100,3 +100,15 @@ def test_schemas_export_and_asyncapi(stack: PlatformStack, tmp_path) -> None:  #
     addresses = {c["address"] for c in asyncapi["channels"].values()}
     assert "cognitest.events.{project}.plan.created" in addresses
     assert len([a for a in addresses if a.startswith("cognitest.events.{project}.")]) == len(index)
+
+
+def test_status_shows_health_and_consumer_lag(stack: PlatformStack) -> None:
+    data = ok_json(cli(stack, "status", "--json"))
+    assert data["ok"] is True and set(data["checks"]) == {"nats", "postgres", "temporal"}
+    names = {c["name"] for c in data["consumers"]}
+    assert {"projection", "project-bootstrap", "requirements", "generation"} <= names
+    assert all(c["pending"] >= 0 for c in data["consumers"]) and isinstance(data["dead_letters"], int)
+    human = cli(stack, "status")
+    assert human.returncode == 0 and "projection" in human.stdout
+    down = cli(stack, "status", "--api", "http://127.0.0.1:9")
+    assert down.returncode == 3

@@ -78,3 +78,24 @@ async def test_nats_restart_loses_nothing_acknowledged(stack: PlatformStack, pro
     assert set(acknowledged) <= stored
     assert len(stored) == len(events)
     assert await rows_with(stack, tag) == len(events)
+
+
+@pytest.mark.slow
+async def test_two_consumer_processes_share_the_work_without_doubles(stack: PlatformStack, project: dict) -> None:
+    """Scale out: a second consumers process joins the same durable consumers (queue semantics);
+    a burst is split between them, nothing applied twice, nothing lost."""
+    second = stack.spec("consumers")
+    second.name = "consumers-2"
+    await stack.supervisor.start(second)
+    try:
+        tag = f"scale-{uuid.uuid4().hex[:6]}"
+        events = case_events(project["id"], 3000, tag)
+        await stack.publisher.publish_many(events)
+        await stack.wait_caught_up(timeout=90)
+        assert await rows_with(stack, tag) == 3000
+        records = await applied_records(stack, events)
+        assert len(records) == len(set(records)) == 3000
+        logs = "\n".join(stack.supervisor.running["consumers-2"].tail)
+        assert "Traceback" not in logs
+    finally:
+        await stack.supervisor.stop("consumers-2")

@@ -31,6 +31,9 @@ BUS_ENV = {
 }
 
 
+DURABLES = {"projection", "project-bootstrap", "requirements", "generation"}
+
+
 class PlatformStack:
     def __init__(self, data_dir: Path, llm_url: str | None = None) -> None:
         os.environ.update(BUS_ENV)
@@ -103,12 +106,17 @@ class PlatformStack:
                 try:
                     response = await client.get("/readyz")
                     if response.status_code == 200:
-                        return
+                        break
                 except httpx.HTTPError:
                     pass
                 if asyncio.get_running_loop().time() > deadline:
                     raise TimeoutError("platform not ready")
                 await asyncio.sleep(0.3)
+        assert self.publisher is not None
+        while {c.name for c in await self.publisher.js.consumers_info(EVENTS_STREAM)} < DURABLES:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("the consumers did not declare their durable consumers")
+            await asyncio.sleep(0.2)
 
     async def consumer_info(self, durable: str = "projection") -> ConsumerInfo:
         assert self.publisher is not None
