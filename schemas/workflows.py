@@ -1,6 +1,6 @@
 """Inputs and results of Temporal workflows (data only: workflows and their callers share these)."""
 
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import BaseModel, Field
 
@@ -23,3 +23,8 @@ class BootstrapResult(BaseModel):
 
 def bootstrap_workflow_id(project_id: UUID | str) -> str:
     return f"project-bootstrap-{project_id}"
+
+
+def bootstrap_id(project_id: UUID | str, *parts: str) -> UUID:
+    """Ids of what the bootstrap creates (default suites and their events): known to anyone."""
+    return uuid5(NAMESPACE_URL, f"cognitest:bootstrap:{project_id}:{':'.join(parts)}")

@@ -130,3 +130,38 @@ def matrix(plan: str = typer.Argument(..., metavar="PLAN_ID"), project: str = PR
 
 
 __all__ = ["generate", "matrix", "requirements_app"]
+
+
+def report(files: list[Path] = typer.Argument(..., help="JUnit XML files (one run)"), project: str = PROJECT,
+           run_name: str = typer.Option(None, "--run-name"), commit: str = typer.Option(None, "--commit"),
+           branch: str = typer.Option(None, "--branch"),
+           fail_on_failure: bool = typer.Option(False, "--fail-on-failure", help="exit 1 when a test failed or errored"),
+           api: str = API, as_json: bool = JSON) -> None:
+    """Import CI results (JUnit XML from pytest, Surefire, Gradle, jest-junit, go-junit-report ...) as one run."""
+    client = Api(api, timeout=300)
+    parts = []
+    for path in files:
+        try:
+            parts.append(("files", (path.name, path.read_bytes(), "application/xml")))
+        except OSError as exc:
+            fail(f"cannot read {path}: {exc.strerror}")
+    data = {k: v for k, v in {"run_name": run_name, "commit": commit, "branch": branch}.items() if v}
+    try:
+        response = client.client.post(f"/api/v1/projects/{project}/results", files=parts, data=data, params={"wait": "true"})
+    except httpx.TransportError as exc:
+        raise CliError(f"cannot reach the Cognitest API at {client.base} ({type(exc).__name__})", UNREACHABLE) from None
+    if response.status_code >= 400:
+        body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+        raise CliError(f"{body.get('message', response.text[:300])} (HTTP {response.status_code})",
+                       UNREACHABLE if response.status_code in (502, 503, 504) else BAD_INPUT)
+    result = response.json()
+    totals = result["totals"]
+    if as_json:
+        emit_json({"run_id": result["run_id"], "tests": totals["total"], "passed": totals["passed"],
+                   "failed": totals["failed"], "errors": totals["errors"], "skipped": totals["skipped"],
+                   "cases_created": result["cases_created"]})
+    else:
+        console.print(f"run {result['run_id']}: {totals['total']} tests, {totals['passed']} passed, "
+                      f"{totals['failed']} failed, {totals['errors']} errors, {totals['skipped']} skipped")
+    if fail_on_failure and (totals["failed"] or totals["errors"]):
+        raise SystemExit(FAILED)

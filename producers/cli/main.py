@@ -23,6 +23,7 @@ app.add_typer(schemas_app, name="schemas")
 resources.register(app)
 app.add_typer(generation_cmd.requirements_app, name="requirements")
 app.command("generate")(generation_cmd.generate)
+app.command("report")(generation_cmd.report)
 
 
 def run() -> None:

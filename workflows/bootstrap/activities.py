@@ -1,15 +1,13 @@
 """Bootstrap activities: they publish events whose ids derive from the project, so a retried
 activity publishes the very same events and nothing is created twice."""
 
-from uuid import NAMESPACE_URL, UUID, uuid5
-
 from temporalio import activity
 
 from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.schemas import new_event
 from cognitest.schemas.events.projects import ProjectChanges, ProjectUpdated
 from cognitest.schemas.events.testing import SuiteCreated
-from cognitest.schemas.workflows import BootstrapInput, BootstrapResult
+from cognitest.schemas.workflows import BootstrapInput, BootstrapResult, bootstrap_id
 
 DEFAULT_NOTIFICATIONS = {
     "notifications": {
@@ -20,10 +18,6 @@ DEFAULT_NOTIFICATIONS = {
 }
 
 
-def _id(project_id: UUID, *parts: str) -> UUID:
-    return uuid5(NAMESPACE_URL, f"cognitest:bootstrap:{project_id}:{':'.join(parts)}")
-
-
 class BootstrapActivities:
     def __init__(self, publisher: EventPublisher, source: str) -> None:
         self.publisher = publisher
@@ -32,11 +26,11 @@ class BootstrapActivities:
     def _envelope(self, data: BootstrapInput, payload, *parts: str):  # type: ignore[no-untyped-def]
         return new_event(payload, project_id=data.project_id, actor=data.actor, source=self.source,
                          correlationid=data.correlationid, causationid=data.causationid,
-                         event_id=str(_id(data.project_id, "event", *parts)))
+                         event_id=str(bootstrap_id(data.project_id, "event", *parts)))
 
     @activity.defn(name="create_default_suites")
     async def create_default_suites(self, data: BootstrapInput) -> BootstrapResult:
-        suites = {name: _id(data.project_id, "suite", name) for name in data.default_suites}
+        suites = {name: bootstrap_id(data.project_id, "suite", name) for name in data.default_suites}
         events = [
             self._envelope(data, SuiteCreated(suite_id=suite_id, name=name, tags=["default"],
                                               description=f"Default {name.lower()} suite",
