@@ -17,6 +17,7 @@ from cognitest.consumers.bootstrap import handler as bootstrap
 from cognitest.consumers.generation import handler as generation
 from cognitest.consumers.projection.handler import CONSUMER as PROJECTION, ProjectionHandler
 from cognitest.consumers.runtime.advisories import max_deliveries_subject, on_max_deliveries
+from cognitest.consumers.execution.handler import CONSUMER as EXECUTION, FILTER as EXECUTION_FILTER, Executor
 from cognitest.consumers.requirements.handler import CONSUMER as REQUIREMENTS, RequirementParser
 from cognitest.consumers.runtime.pull import PullConsumer
 from cognitest.consumers.runtime.starter import WorkflowStarter
@@ -32,19 +33,22 @@ from cognitest.schemas.subjects import EVENTS_PREFIX, EVENTS_STREAM
 
 log = structlog.get_logger(__name__)
 BOOTSTRAP, GENERATION = bootstrap.CONSUMER, generation.CONSUMER
-GROUPS = ("projection", "bootstrap", "requirements", "generation")
-DURABLES = {"projection": PROJECTION, "bootstrap": BOOTSTRAP, "requirements": REQUIREMENTS, "generation": GENERATION}
+GROUPS = ("projection", "bootstrap", "requirements", "generation", "execution")
+DURABLES = {"projection": PROJECTION, "bootstrap": BOOTSTRAP, "requirements": REQUIREMENTS, "generation": GENERATION,
+            "execution": EXECUTION}
 FILTERS = {
     PROJECTION: f"{EVENTS_PREFIX}.>",
     BOOTSTRAP: f"{EVENTS_PREFIX}.*.project.created",
     REQUIREMENTS: f"{EVENTS_PREFIX}.*.requirement.uploaded",
     GENERATION: f"{EVENTS_PREFIX}.*.generation.requested",
+    EXECUTION: EXECUTION_FILTER,
 }
 DESCRIPTIONS = {
     PROJECTION: "Applies every event to the PostgreSQL read models (batched, one transaction per batch).",
     BOOTSTRAP: "Starts the ProjectBootstrap Temporal workflow for each new project.",
     REQUIREMENTS: "Parses uploaded requirement documents into atomic requirements (requirement.parsed / .rejected).",
     GENERATION: "Starts the GenerationPipeline Temporal workflow for each generation request.",
+    EXECUTION: "Runs test runs (web, mobile, API) and reports each case (run.started, run.case_finished, run.completed...).",
 }
 SPECIFICATION = AsyncAPI(
     title="Cognitest events", version="1.0.0",
@@ -109,6 +113,13 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
             parser = RequirementParser(blob_store(settings), EventPublisher(nc, retries=bus.publish_retries), js, bus,
                                        settings.requirements, settings.source)
             runtime.append(PullConsumer(js, config, parser.handle_batch, batch_size=4, linger=0.0))
+        if "execution" in groups:
+            config = durable_consumer(EXECUTION, bus, FILTERS[EXECUTION])
+            await ensure_consumer(js, config)
+            executor = Executor(session_factory(engine), nc, EventPublisher(nc, retries=bus.publish_retries),
+                                blob_store(settings), js, bus, settings.execution, settings.source)
+            await executor.start()
+            runtime.append(PullConsumer(js, config, executor.handle_batch, batch_size=1, linger=0.0))
         for pull in runtime:
             await pull.start()
         log.info("consumers.started", groups=list(groups), nats=settings.nats.effective_url)

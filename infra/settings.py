@@ -119,6 +119,15 @@ class LlmSettings(BaseModel):
     max_repairs: int = Field(default=2, description="times an invalid answer is sent back for repair")
 
 
+class ExecutionSettings(BaseModel):
+    chromium_path: str | None = Field(default=None, description="a Chromium to drive; unset = a system one if found, else Playwright's")
+    allowed_hosts: list[str] = Field(default_factory=list, description="if set, the only hosts tests may reach")
+    step_timeout_ms: int = Field(default=10_000, description="Playwright's timeout per step")
+    request_timeout: float = 30.0
+    max_parallel: int = Field(default=4, description="cases run at once by one execution process")
+    appium_url: str | None = Field(default=None, description="default Appium server for mobile runs")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COGNITEST_", env_nested_delimiter="__", extra="ignore")
 
@@ -135,6 +144,7 @@ class Settings(BaseSettings):
     blob: BlobSettings = Field(default_factory=BlobSettings)
     requirements: RequirementsSettings = Field(default_factory=RequirementsSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
+    execution: ExecutionSettings = Field(default_factory=ExecutionSettings)
 
     def service_env(self) -> dict[str, str]:
         """Environment that points a child process at the same services as this one."""

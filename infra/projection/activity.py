@@ -4,10 +4,11 @@ feedback, runs and their results, alerts and automation executions."""
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, cast, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 
 from cognitest.infra.db import models as m
-from cognitest.infra.projection.registry import handles, ignore
+from cognitest.infra.projection.registry import handles
 from cognitest.infra.projection.resources import projects
 from cognitest.infra.projection.tx import Tx
 from cognitest.schemas import Envelope
@@ -22,7 +23,6 @@ alerts: Table = m.Alert.__table__  # type: ignore[assignment]
 workflows: Table = m.Workflow.__table__  # type: ignore[assignment]
 executions: Table = m.WorkflowExecution.__table__  # type: ignore[assignment]
 
-handles("run.cancel_requested")(ignore)
 
 
 def derived_id(*parts: object) -> UUID:
@@ -107,6 +107,13 @@ async def run_requested(tx: Tx, event: Envelope[Any], seq: int) -> None:
     })
 
 
+@handles("run.cancel_requested")
+async def run_cancel_requested(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    await tx.require(runs, event.data.run_id, event)
+    await tx.execute(update(runs).where(runs.c.id == event.data.run_id)
+                     .values(request=runs.c.request.op("||")(cast({"cancel_requested": True}, JSONB))))
+
+
 @handles("run.started")
 async def run_started(tx: Tx, event: Envelope[Any], seq: int) -> None:
     await tx.update_row(runs, event.data.run_id, event, seq, {
@@ -120,7 +127,7 @@ async def run_case_finished(tx: Tx, event: Envelope[Any], seq: int) -> None:
     await tx.require(runs, d.run_id, event)
     tx.insert(results, {
         "id": derived_id(event.id), "project_id": event.project_id, "run_id": d.run_id, "test_case_id": d.case_id,
-        "key": None, "outcome": d.outcome.value, "duration_ms": d.duration_ms, "attempts": d.attempts,
+        "key": " · ".join(p for p in (d.title, d.browser) if p) or None, "outcome": d.outcome.value, "duration_ms": d.duration_ms, "attempts": d.attempts,
         "error": d.error, "log": d.log, "artifacts": d.artifacts, "created_at": event.time,
     })
 

@@ -14,7 +14,7 @@ from cognitest.infra.settings import Settings, get_settings
 from cognitest.producers.api import errors
 from cognitest.producers.api.middleware import RequestContext
 from cognitest.infra.blob import blob_store
-from cognitest.producers.api.routes import events, generation, health, projects, requirements, results
+from cognitest.producers.api.routes import events, generation, health, projects, requirements, results, runs
 from cognitest.producers.api.routes.nested import nested_routers
 from cognitest.producers.api.state import AppState
 from cognitest.producers.api.waiter import ProjectionWaiter
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(requirements.router)
     app.include_router(generation.router)
     app.include_router(results.router)
+    app.include_router(runs.router)
 
     @app.get("/", include_in_schema=False)
     async def root() -> dict[str, Any]:

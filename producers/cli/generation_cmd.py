@@ -165,3 +165,59 @@ def report(files: list[Path] = typer.Argument(..., help="JUnit XML files (one ru
                       f"{totals['failed']} failed, {totals['errors']} errors, {totals['skipped']} skipped")
     if fail_on_failure and (totals["failed"] or totals["errors"]):
         raise SystemExit(FAILED)
+
+
+def run(project: str = PROJECT, suite: str = typer.Option(None, "--suite"), plan: str = typer.Option(None, "--plan"),
+        case: list[str] = typer.Option(None, "--case", help="a case id (repeat)"),
+        collection: str = typer.Option(None, "--collection", help="run an API collection"),
+        base_url: str = typer.Option(None, "--base-url", help="environment base URL"),
+        env: Path = typer.Option(None, "--env", help="a JSON file with the environment (base_url, variables, ...)"),
+        browser: list[str] = typer.Option(None, "--browser", help="chromium, firefox, webkit (repeat)"),
+        parallel: int = typer.Option(1, "--parallel", min=1, max=64), retries: int = typer.Option(0, "--retries", min=0, max=10),
+        name: str = typer.Option(None, "--name"), wait: bool = typer.Option(False, "--wait", help="follow and exit 1 if it fails"),
+        timeout: float = typer.Option(3600, "--timeout"), api: str = API, as_json: bool = JSON) -> None:
+    """Start a run; with --wait, print each case as it finishes and exit 1 when the run fails (a CI gate)."""
+    environment: dict = {}
+    if env is not None:
+        try:
+            import json
+
+            environment = json.loads(env.read_text())
+        except (OSError, ValueError) as exc:
+            fail(f"--env: {exc}")
+    if base_url:
+        environment["base_url"] = base_url
+    body = {"name": name, "suite_id": suite, "plan_id": plan, "case_ids": case or [], "collection_id": collection,
+            "environment": environment, "browsers": browser or ["chromium"], "parallelism": parallel, "retries": retries}
+    client = Api(api)
+    run_id = client.post(f"/api/v1/projects/{project}/runs", {k: v for k, v in body.items() if v not in (None, [])})["resource_id"]
+    if not wait:
+        emit_json({"run_id": run_id}) if as_json else print(run_id)
+        return
+    deadline, shown, state = time.monotonic() + timeout, 0, {}
+    while time.monotonic() < deadline:
+        try:
+            state = client.get(f"/api/v1/projects/{project}/runs/{run_id}")
+        except CliError as exc:
+            if "not found" not in str(exc):
+                raise
+            time.sleep(0.3)
+            continue
+        results = client.get(f"/api/v1/projects/{project}/runs/{run_id}/results", limit=5000)["items"]
+        if not as_json:
+            for r in results[shown:]:
+                mark = {"passed": "[green]PASS[/]", "flaky": "[yellow]FLAKY[/]", "manual": "[blue]MANUAL[/]",
+                        "skipped": "[dim]SKIP[/]"}.get(r["outcome"], "[red]FAIL[/]")
+                console.print(f"{mark} {r['key'] or r['case_id']} ({r['duration_ms']} ms)" +
+                              (f"\n      {r['error']}" if r.get("error") and r["outcome"] not in ("passed",) else ""))
+        shown = max(shown, len(results))
+        if state["status"] in ("completed", "failed", "cancelled"):
+            break
+        time.sleep(0.5)
+    totals = state.get("totals") or {}
+    if as_json:
+        emit_json({"run_id": run_id, "status": state.get("status"), "totals": totals})
+    else:
+        console.print(f"run {run_id} {state.get('status')}: " + ", ".join(f"{v} {k}" for k, v in totals.items() if v))
+    if state.get("status") != "completed":
+        raise SystemExit(FAILED)

@@ -24,6 +24,7 @@ resources.register(app)
 app.add_typer(generation_cmd.requirements_app, name="requirements")
 app.command("generate")(generation_cmd.generate)
 app.command("report")(generation_cmd.report)
+app.command("run")(generation_cmd.run)
 
 
 def run() -> None:

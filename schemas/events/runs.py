@@ -18,7 +18,8 @@ class RunRequested(Payload):
     plan_id: UUID | None = None
     suite_id: UUID | None = None
     case_ids: list[UUID] = Field(default_factory=list)
-    environment: Json = Field(default_factory=dict)
+    collection_id: UUID | None = Field(default=None, description="run an API collection's requests")
+    environment: Json = Field(default_factory=dict, description="base_url, variables, appium_url, capabilities")
     browsers: list[str] = Field(default_factory=lambda: ["chromium"])
     device: str | None = Field(default=None, max_length=100)
     parallelism: int = Field(default=1, ge=1, le=64)
@@ -46,6 +47,8 @@ class RunCaseFinished(Payload):
 
     run_id: UUID
     case_id: UUID
+    title: str | None = Field(default=None, max_length=500)
+    browser: str | None = Field(default=None, max_length=32)
     outcome: CaseOutcome
     duration_ms: int = Field(default=0, ge=0)
     attempts: int = Field(default=1, ge=1)

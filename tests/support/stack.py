@@ -31,7 +31,7 @@ BUS_ENV = {
 }
 
 
-DURABLES = {"projection", "project-bootstrap", "requirements", "generation"}
+DURABLES = {"projection", "project-bootstrap", "requirements", "generation", "execution"}
 
 
 class PlatformStack:

@@ -1,0 +1,100 @@
+"""Starting and cancelling runs, recording manual results, downloading artifacts."""
+
+from typing import Annotated, Any
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from cognitest.infra.blob import BlobNotFound
+from cognitest.infra.db import models as m
+from cognitest.producers.api.commands import accepted, envelope_for, publish, wants_wait
+from cognitest.producers.api.errors import ApiError
+from cognitest.producers.api.routes.nested import require_project
+from cognitest.producers.api.state import AppState, get_state
+from cognitest.schemas.enums import CaseOutcome
+from cognitest.schemas.events.runs import RunCancelRequested, RunCaseFinished, RunRequested
+
+State = Annotated[AppState, Depends(get_state)]
+router = APIRouter(prefix="/api/v1/projects/{project_id}", tags=["runs"])
+
+
+class RunBody(BaseModel):
+    name: str | None = Field(default=None, max_length=255)
+    plan_id: UUID | None = None
+    suite_id: UUID | None = None
+    case_ids: list[UUID] = Field(default_factory=list)
+    collection_id: UUID | None = None
+    environment: dict[str, Any] = Field(default_factory=dict, description="base_url, variables, appium_url, capabilities")
+    browsers: list[str] = Field(default_factory=lambda: ["chromium"])
+    device: str | None = None
+    parallelism: int = Field(default=1, ge=1, le=64)
+    retries: int = Field(default=0, ge=0, le=10)
+
+
+class ManualResult(BaseModel):
+    case_id: UUID
+    outcome: CaseOutcome
+    comment: str | None = Field(default=None, max_length=5000)
+
+
+@router.post("/runs", status_code=202, summary="Start a run",
+             description="Targets a plan, a suite, a list of cases or an API collection. Cases with executable steps "
+                         "run on the web (Playwright, per browser), on a device (Appium) or against an API (httpx); "
+                         "cases without are manual. Follow with GET .../runs/{id} or the event stream.")
+async def start_run(request: Request, state: State, project_id: UUID, body: RunBody) -> JSONResponse:
+    await require_project(state, project_id)
+    if not (body.plan_id or body.suite_id or body.case_ids or body.collection_id):
+        raise ApiError(422, "a run needs a plan_id, a suite_id, case_ids or a collection_id")
+    bad = [b for b in body.browsers if b not in ("chromium", "firefox", "webkit")]
+    if bad:
+        raise ApiError(422, f"unknown browser(s): {', '.join(bad)} (chromium, firefox, webkit)")
+    run_id = uuid4()
+    event = envelope_for(request, state, RunRequested(run_id=run_id, **body.model_dump()), project_id)
+    published, _ = await publish(state, event, wait=wants_wait(request))
+    return accepted(event, published, run_id, location=f"/api/v1/projects/{project_id}/runs/{run_id}")
+
+
+@router.post("/runs/{run_id}/cancel", status_code=202, summary="Cancel a run")
+async def cancel_run(request: Request, state: State, project_id: UUID, run_id: UUID) -> JSONResponse:
+    async with state.sessions() as session:
+        run = await session.get(m.Run, run_id)
+    if run is None or run.project_id != project_id:
+        raise ApiError(404, f"run {run_id} not found")
+    if run.status in ("completed", "failed", "cancelled"):
+        raise ApiError(409, f"run {run_id} has already ended ({run.status})")
+    event = envelope_for(request, state, RunCancelRequested(run_id=run_id), project_id)
+    published, _ = await publish(state, event, wait=wants_wait(request))
+    return accepted(event, published, run_id)
+
+
+@router.post("/runs/{run_id}/results", status_code=202, summary="Record the result of a manual case")
+async def record_manual(request: Request, state: State, project_id: UUID, run_id: UUID, body: ManualResult) -> JSONResponse:
+    async with state.sessions() as session:
+        run = await session.get(m.Run, run_id)
+    if run is None or run.project_id != project_id:
+        raise ApiError(404, f"run {run_id} not found")
+    event = envelope_for(request, state, RunCaseFinished(run_id=run_id, case_id=body.case_id, outcome=body.outcome,
+                                                         title="manual", error=body.comment,
+                                                         log=[{"manual": True}]), project_id)
+    published, _ = await publish(state, event, wait=wants_wait(request))
+    return accepted(event, published, run_id)
+
+
+@router.get("/artifacts", summary="Download an artifact (screenshot, trace) of one of the project's runs")
+async def artifact(state: State, project_id: UUID, ref: str = Query(..., max_length=200)) -> Response:
+    async with state.sessions() as session:
+        rows = await session.scalars(select(m.RunResult.artifacts).where(
+            m.RunResult.project_id == project_id, m.RunResult.artifacts.contains([{"ref": ref}])).limit(1))
+        found = rows.first()
+    if not found:
+        raise ApiError(404, "no such artifact in this project")
+    entry = next(a for a in found if a.get("ref") == ref)
+    try:
+        data = await state.blobs.get(ref)
+    except BlobNotFound:
+        raise ApiError(404, "the artifact is gone from the blob store") from None
+    media = "image/png" if entry.get("kind") == "screenshot" else "application/zip"
+    return Response(data, media_type=media, headers={"content-disposition": f'attachment; filename="{entry.get("name", "artifact")}"'})
