@@ -19,8 +19,8 @@ class StepFailed(AssertionError):
 
 class ApiSession:
     def __init__(self, base_url: str | None, variables: dict[str, Any], allowed_hosts: list[str] | None,
-                 timeout: float) -> None:
-        self.variables = dict(variables)
+                 timeout: float, share: bool = False) -> None:
+        self.variables = variables if share else dict(variables)
         if base_url:
             self.variables.setdefault("base_url", base_url.rstrip("/"))
         self.allowed_hosts = allowed_hosts

@@ -26,6 +26,7 @@ class CaseSpec:
     title: str
     steps: list[dict[str, Any]]
     browser: str | None = None
+    shared: dict[str, Any] | None = None  # variables shared with the cases after it (collection chaining)
 
 
 @dataclass
@@ -81,13 +82,18 @@ class CaseRunner:
 
     async def _attempt(self, engine: str, case: CaseSpec, env: dict[str, Any]) -> tuple[str | None, list, list]:
         log: list[dict[str, Any]] = []
-        variables = dict(env.get("variables") or {})
+        if case.shared is not None:
+            for name, value in (env.get("variables") or {}).items():
+                case.shared.setdefault(name, value)
+            variables = case.shared
+        else:
+            variables = dict(env.get("variables") or {})
         with tempfile.TemporaryDirectory(prefix="cognitest-case-") as tmp:
             session: Any = None
             try:
                 if engine == "api":
                     session = ApiSession(env.get("base_url"), variables, self.settings.allowed_hosts or None,
-                                         self.settings.request_timeout)
+                                         self.settings.request_timeout, share=case.shared is not None)
                 elif engine == "web":
                     browser = await self.browsers.browser(case.browser or "chromium")
                     session = await WebCase.open(browser, env.get("base_url"), variables, self.settings.step_timeout_ms,

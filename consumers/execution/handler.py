@@ -112,7 +112,9 @@ class Executor:
         todo = [c for c in plan if (str(c.case_id), c.browser) not in done]
         bound.info("run.started", cases=len(plan), resumed=len(plan) - len(todo))
         runner = CaseRunner(self.settings, self.blobs)
-        gate = asyncio.Semaphore(max(1, min(d.parallelism, self.settings.max_parallel)))
+        # a collection's requests chain through shared variables: one after another, in order
+        width = 1 if d.collection_id else max(1, min(d.parallelism, self.settings.max_parallel))
+        gate = asyncio.Semaphore(width)
 
         async def one(case: CaseSpec) -> None:
             async with gate:

@@ -38,8 +38,10 @@ async def resolve(sessions: async_sessionmaker, project_id: UUID, data: Any) -> 
             collection = await session.get(m.ApiCollection, data.collection_id)
             if collection is None or collection.project_id != project_id or collection.deleted_at is not None:
                 raise LookupError(f"collection {data.collection_id} not found")
+            shared: dict[str, Any] = {}  # one set of variables: a value saved by a request is used by the next
             cases = [CaseSpec(uuid5(NAMESPACE_URL, f"cognitest:collection:{collection.id}:{i}"),
-                              str(r.get("name") or f"{r.get('method', 'GET')} {r.get('url')}"), collection_steps(r))
+                              str(r.get("name") or f"{r.get('method', 'GET')} {r.get('url')}"), collection_steps(r),
+                              shared=shared)
                      for i, r in enumerate(collection.requests)]
             return cases, dict(collection.environment or {})
         q = select(m.TestCase).where(m.TestCase.project_id == project_id, m.TestCase.deleted_at.is_(None))

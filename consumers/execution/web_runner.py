@@ -76,7 +76,10 @@ def locate(page: Page, target: dict[str, Any], variables: dict[str, Any]) -> Loc
 
 class WebCase:
     def __init__(self, context: BrowserContext, page: Page, base_url: str | None, variables: dict[str, Any],
-                 timeout_ms: int, workdir: Path) -> None:
+                 timeout_ms: int, workdir: Path, allowed_hosts: list[str] | None = None,
+                 blocked: list[str] | None = None) -> None:
+        self.allowed_hosts = allowed_hosts
+        self.blocked = blocked if blocked is not None else []
         self.context = context
         self.page = page
         self.base_url = (base_url or "").rstrip("/")
@@ -92,11 +95,14 @@ class WebCase:
         context.set_default_timeout(timeout_ms)
         await context.tracing.start(screenshots=True, snapshots=True)
 
+        blocked: list[str] = []
+
         async def guard(route: Any) -> None:
             try:
                 check_url(route.request.url, allowed_hosts)
             except TargetRefused as exc:
                 log.append({"blocked": route.request.url, "reason": str(exc)})
+                blocked.append(str(exc))
                 await route.abort("blockedbyclient")
                 return
             await route.continue_()
@@ -106,7 +112,7 @@ class WebCase:
         page.on("console", lambda m: log.append({"console": m.type, "text": m.text[:500]}) if m.type == "error" else None)
         page.on("requestfailed", lambda r: log.append({"request_failed": r.url, "error": r.failure}))
         page.on("pageerror", lambda e: log.append({"page_error": str(e)[:500]}))
-        return cls(context, page, base_url, variables, timeout_ms, workdir)
+        return cls(context, page, base_url, variables, timeout_ms, workdir, allowed_hosts, blocked)
 
     def _url(self, url: str) -> str:
         url = render(url, self.variables)
@@ -118,9 +124,12 @@ class WebCase:
         target = (lambda: locate(page, step["target"], v)) if step.get("target") else None
         if a == "goto":
             url = self._url(step["url"])
+            check_url(url, self.allowed_hosts)
             try:
                 await page.goto(url)
-            except Exception as exc:  # blocked or unreachable
+            except Exception as exc:  # blocked (a redirect the guard refused) or unreachable
+                if self.blocked:
+                    raise TargetRefused(self.blocked[-1]) from None
                 raise StepFailed(f"could not open {url}: {str(exc).splitlines()[0]}") from None
         elif a == "click":
             await target().click()

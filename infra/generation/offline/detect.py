@@ -134,7 +134,7 @@ _UI = re.compile(r"\b(page|screen|form|button|field|click|enter|fill|select|dial
 _PATH = re.compile(r"(?<![\w/])(/[a-z0-9][a-z0-9\-_/]*)", re.I)
 _ENDPOINT = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE)\s+(/[\w\-/{}.:]*)")
 _FIELD_LIST = re.compile(r"\b(?:with|enter|enters|using|provide|provides|fill in)\s+(?:their|an?|the|his|her)?\s*"
-                         r"([a-z][a-z ]{1,25}?)(?:\s+and\s+(?:their|an?|the)?\s*([a-z][a-z ]{1,25}?))?\s*(?:[.,;]|$|\bto\b|\bon\b)",
+                         r"([a-z][a-z ]{1,25}?)(?:\s+and\s+(?:their|an?|the)?\s*([a-z][a-z ]{1,25}?))?\s*(?:[.,;]|$|\bto\b|\bon\b|\band\b)",
                          re.IGNORECASE)
 _BUTTON = re.compile(r"(?:click|press|tap)s?\s+(?:on\s+)?(?:the\s+)?[\"“']([^\"”']{1,40})[\"”']", re.IGNORECASE)
 
