@@ -14,7 +14,16 @@ from cognitest.infra.settings import Settings, get_settings
 from cognitest.producers.api import errors
 from cognitest.producers.api.middleware import RequestContext
 from cognitest.infra.blob import blob_store
-from cognitest.producers.api.routes import events, generation, health, projects, requirements, results, runs
+from cognitest.producers.api.routes import (
+    collection_import,
+    events,
+    generation,
+    health,
+    projects,
+    requirements,
+    results,
+    runs,
+)
 from cognitest.producers.api.routes.nested import nested_routers
 from cognitest.producers.api.state import AppState
 from cognitest.producers.api.waiter import ProjectionWaiter
@@ -54,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(events.router)
     app.include_router(projects.router)
+    app.include_router(collection_import.router)  # before /collections/{item_id}
     for router in nested_routers():
         app.include_router(router)
     app.include_router(requirements.router)

@@ -221,3 +221,28 @@ def run(project: str = PROJECT, suite: str = typer.Option(None, "--suite"), plan
         console.print(f"run {run_id} {state.get('status')}: " + ", ".join(f"{v} {k}" for k, v in totals.items() if v))
     if state.get("status") != "completed":
         raise SystemExit(FAILED)
+
+
+def import_collection(file: Path = typer.Argument(..., help="a Postman Collection v2.1 or OpenAPI 3 file (JSON or YAML)"),
+                      project: str = PROJECT, api: str = API, as_json: bool = JSON) -> None:
+    """Import an API collection; prints its id, how many requests were imported and what was skipped and why."""
+    client = Api(api)
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror}")
+    try:
+        response = client.client.post(f"/api/v1/projects/{project}/collections/import", files=[("file", (file.name, content))])
+    except httpx.TransportError as exc:
+        raise CliError(f"cannot reach the Cognitest API at {client.base} ({type(exc).__name__})", UNREACHABLE) from None
+    if response.status_code >= 400:
+        body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+        raise CliError(f"{body.get('message', response.text[:300])} (HTTP {response.status_code})",
+                       UNREACHABLE if response.status_code in (502, 503, 504) else BAD_INPUT)
+    result = response.json()
+    if as_json:
+        emit_json({"collection_id": result["collection_id"], "requests": result["requests"], "skipped": result["skipped"]})
+        return
+    console.print(f"collection {result['collection_id']} ({result['imported_from']}): {result['requests']} requests")
+    for item in result["skipped"]:
+        console.print(f"  skipped {item['name']}: {item['reason']}")

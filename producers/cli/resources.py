@@ -190,11 +190,13 @@ def resource_app(res: Resource) -> typer.Typer:
 
 
 def register(root: typer.Typer) -> None:
-    from cognitest.producers.cli.generation_cmd import matrix
+    from cognitest.producers.cli.generation_cmd import import_collection, matrix
 
     root.add_typer(resource_app(PROJECTS), name="projects")
     for res in NESTED:
         sub = resource_app(res)
         if res.plural == "plans":
             sub.command("matrix")(matrix)
+        if res.plural == "collections":
+            sub.command("import")(import_collection)
         root.add_typer(sub, name=res.plural)

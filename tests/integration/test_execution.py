@@ -223,3 +223,27 @@ def test_cli_run_is_a_ci_gate(stack: PlatformStack, demo: DemoApp) -> None:
 
 def _unused() -> None:
     asyncio.sleep(0)
+
+
+def test_cli_imports_openapi_and_postman_then_runs_the_collection(stack: PlatformStack, demo: DemoApp) -> None:
+    from pathlib import Path
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "collections"
+    env = {**os.environ, "COGNITEST_API": stack.api_url}
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "cognitest.producers.cli.main", *args], capture_output=True,
+                              text=True, env=env, timeout=180)
+
+    pid = json.loads(cli("projects", "create", "--name", "apis", "--json").stdout)["id"]
+    imported = cli("collections", "import", str(fixtures / "orders.openapi.yaml"), "-p", pid, "--json")
+    assert imported.returncode == 0, imported.stderr
+    result = json.loads(imported.stdout)
+    assert result["requests"] == 3 and result["skipped"][0]["name"] == "uploadInvoice"
+    postman = json.loads(cli("collections", "import", str(fixtures / "shop.postman_collection.json"), "-p", pid, "--json").stdout)
+    assert postman["requests"] == 2 and len(postman["skipped"]) == 2
+    run = cli("run", "-p", pid, "--collection", result["collection_id"], "--base-url", demo.url, "--wait", "--json")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert json.loads(run.stdout)["totals"]["passed"] == 3
+    refused = cli("collections", "import", str(fixtures.parent / "login_spec.md"), "-p", pid)
+    assert refused.returncode == 2 and "neither JSON nor YAML" in refused.stderr
