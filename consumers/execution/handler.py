@@ -105,12 +105,10 @@ class Executor:
                 plan.append(case)
         await self.publisher.publish(self._emit(event, RunStarted(run_id=run_id, total_cases=len(plan)),
                                                 _id(run_id, "started")))
-        done = await finished_cases(self.sessions, run_id)
-        counts = {field: 0 for field in TOTAL_FIELDS.values()}
-        for outcome in done.values():
-            counts[TOTAL_FIELDS.get(outcome, "failed")] += 1
-        todo = [c for c in plan if (str(c.case_id), c.browser) not in done]
+        outcomes = await finished_cases(self.sessions, run_id)  # what an interrupted attempt already finished
+        todo = [c for c in plan if (str(c.case_id), c.browser) not in outcomes]
         bound.info("run.started", cases=len(plan), resumed=len(plan) - len(todo))
+        done_before = len(plan) - len(todo)
         runner = CaseRunner(self.settings, self.blobs)
         # a collection's requests chain through shared variables: one after another, in order
         width = 1 if d.collection_id else max(1, min(d.parallelism, self.settings.max_parallel))
@@ -121,7 +119,7 @@ class Executor:
                 if str(run_id) in self.cancelled:
                     return
                 result = await runner.run(case, environment, d.device, d.retries)
-                counts[TOTAL_FIELDS[result.outcome]] += 1
+                outcomes[(str(case.case_id), case.browser)] = result.outcome
                 await self.publisher.publish(self._emit(event, RunCaseFinished(
                     run_id=run_id, case_id=case.case_id, title=case.title[:500], browser=case.browser,
                     outcome=CaseOutcome(result.outcome), duration_ms=result.duration_ms, attempts=max(result.attempts, 1),
@@ -145,6 +143,9 @@ class Executor:
             watcher.cancel()
         finally:
             await runner.close()
+        counts = {field: 0 for field in TOTAL_FIELDS.values()}
+        for outcome in outcomes.values():
+            counts[TOTAL_FIELDS.get(outcome, "failed")] += 1
         totals = RunTotals(total=len(plan), **counts)
         duration = int((time.perf_counter() - started) * 1000)
         if str(run_id) in self.cancelled:
@@ -155,4 +156,4 @@ class Executor:
         else:
             final = RunCompleted(run_id=run_id, totals=totals, duration_ms=duration)
         await self.publisher.publish(self._emit(event, final, _id(run_id, "end")))
-        bound.info("run.finished", outcome=final.__event_type__, **counts)
+        bound.info("run.finished", outcome=final.__event_type__, resumed=done_before, **counts)

@@ -61,7 +61,8 @@ async def finished_cases(sessions: async_sessionmaker, run_id: UUID) -> dict[tup
     async with sessions() as session:
         rows = await session.execute(select(m.RunResult.test_case_id, m.RunResult.key, m.RunResult.outcome)
                                      .where(m.RunResult.run_id == run_id))
-        return {(str(case_id), (key or "").rpartition(" · ")[2] or None): outcome for case_id, key, outcome in rows}
+        return {(str(case_id), key.rpartition(" · ")[2] if key and " · " in key else None): outcome
+                for case_id, key, outcome in rows}
 
 
 async def cancel_requested(sessions: async_sessionmaker, run_id: UUID) -> bool:
