@@ -8,7 +8,9 @@ COPY infra infra
 COPY producers producers
 COPY consumers consumers
 COPY workflows workflows
-RUN pip install . && useradd --system --uid 10001 cognitest
+RUN pip install . && playwright install --with-deps chromium && useradd --system --uid 10001 cognitest \
+    && cp -r /root/.cache/ms-playwright /home/ms-playwright && chmod -R a+rX /home/ms-playwright
+ENV PLAYWRIGHT_BROWSERS_PATH=/home/ms-playwright
 USER cognitest
 EXPOSE 8000
 CMD ["cognitest", "api"]

@@ -80,3 +80,15 @@ def test_cli_report(stack: PlatformStack) -> None:
     assert gate.returncode == 1 and "1 failed" in gate.stdout
     bad = cli("report", str(FIXTURES.parent / "login_spec.md"), "-p", pid)
     assert bad.returncode == 2 and "not well-formed" in bad.stderr
+
+
+async def test_a_large_report_imports_in_bounded_batches(api: httpx.AsyncClient, project: dict) -> None:
+    """More results than PostgreSQL takes bind parameters (32,767) in one statement."""
+    n = 35_000
+    cases = "".join(f'<testcase classname="b" name="t{i}"/>' for i in range(n))
+    xml = f'<testsuites><testsuite name="big">{cases}</testsuite></testsuites>'.encode()
+    r = await api.post(f"/api/v1/projects/{project['id']}/results", params={"wait": "true"}, files=report(xml, "big.xml"))
+    assert r.status_code == 201, r.text
+    assert r.json()["totals"]["total"] == n and r.json()["cases_created"] == n
+    run = (await api.get(f"/api/v1/projects/{project['id']}/runs/{r.json()['run_id']}")).json()
+    assert run["status"] == "completed" and run["totals"]["passed"] == n

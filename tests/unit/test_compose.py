@@ -12,7 +12,7 @@ from cognitest.infra.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
 services: dict[str, Any] = compose["services"]
-PLATFORM = {"api", "projection", "orchestration", "worker", "migrate"}
+PLATFORM = {"api", "projection", "orchestration", "execution", "worker", "migrate"}
 
 
 def setting_exists(name: str) -> bool:
@@ -38,7 +38,7 @@ def test_the_production_shape_is_there() -> None:
     for name, service in services.items():
         if name != "migrate":
             assert "healthcheck" in service, f"{name} has no health check"
-    for name in ("api", "projection", "orchestration", "worker"):
+    for name in ("api", "projection", "orchestration", "execution", "worker"):
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
         assert services[name]["command"][0] == "cognitest"
     assert "8000:8000" in services["api"]["ports"]

@@ -6,7 +6,8 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
+from sqlalchemy import Uuid, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from cognitest.infra.db import models as m
 from cognitest.infra.results.importer import case_id_for, imported_suite_id, plan_import
@@ -44,7 +45,9 @@ async def import_results(request: Request, state: State, project_id: UUID, files
     run_id = UUID(key) if key and _is_uuid(key) else uuid4()
     keys = {case_id_for(project_id, r.key) for r in results}
     async with state.sessions() as session:
-        existing = set(await session.scalars(select(m.TestCase.id).where(m.TestCase.id.in_(list(keys)))))
+        # one array parameter, however many results: an IN list would hit PostgreSQL's bind-parameter limit
+        ids = bindparam("ids", value=list(keys), type_=ARRAY(Uuid))
+        existing = set(await session.scalars(select(m.TestCase.id).where(m.TestCase.id == any_(ids))))
         suite = await session.get(m.TestSuite, imported_suite_id(project_id))
     plan = plan_import(project_id, run_id, results, existing_case_ids=existing, suite_exists=suite is not None,
                        actor=actor_of(request), source=state.settings.source, run_name=run_name, commit=commit,
