@@ -246,3 +246,40 @@ def import_collection(file: Path = typer.Argument(..., help="a Postman Collectio
     console.print(f"collection {result['collection_id']} ({result['imported_from']}): {result['requests']} requests")
     for item in result["skipped"]:
         console.print(f"  skipped {item['name']}: {item['reason']}")
+
+
+runs_app = typer.Typer(help="Runs: list, show, cancel, record a manual result.", no_args_is_help=True)
+
+
+@runs_app.command("list")
+def runs_list(project: str = PROJECT, status: str = typer.Option(None, "--status"), api: str = API, as_json: bool = JSON) -> None:
+    """List runs, newest first."""
+    show(Api(api).get(f"/api/v1/projects/{project}/runs", status=status), as_json=as_json, title="runs",
+         columns=["id", "name", "status", "source", "totals", "created_at"])
+
+
+@runs_app.command("show")
+def runs_show(run_id: str = typer.Argument(..., metavar="RUN_ID"), project: str = PROJECT, api: str = API,
+              as_json: bool = JSON) -> None:
+    """A run with its totals and its results."""
+    client = Api(api)
+    data = client.get(f"/api/v1/projects/{project}/runs/{run_id}")
+    data["results"] = client.get(f"/api/v1/projects/{project}/runs/{run_id}/results")["items"]
+    show(data, as_json=as_json)
+
+
+@runs_app.command("cancel")
+def runs_cancel(run_id: str = typer.Argument(..., metavar="RUN_ID"), project: str = PROJECT, api: str = API,
+                as_json: bool = JSON) -> None:
+    """Cancel a run: running cases stop, the run ends as cancelled."""
+    show(Api(api).post(f"/api/v1/projects/{project}/runs/{run_id}/cancel"), as_json=as_json)
+
+
+@runs_app.command("record")
+def runs_record(run_id: str = typer.Argument(..., metavar="RUN_ID"), project: str = PROJECT,
+                case: str = typer.Option(..., "--case", help="the manual case"),
+                outcome: str = typer.Option(..., "--outcome", help="passed, failed, skipped or error"),
+                comment: str = typer.Option(None, "--comment"), api: str = API, as_json: bool = JSON) -> None:
+    """Record the result of a case done by hand."""
+    body = {"case_id": case, "outcome": outcome, "comment": comment}
+    show(Api(api).post(f"/api/v1/projects/{project}/runs/{run_id}/results", body, wait="true"), as_json=as_json)

@@ -25,6 +25,7 @@ app.add_typer(generation_cmd.requirements_app, name="requirements")
 app.command("generate")(generation_cmd.generate)
 app.command("report")(generation_cmd.report)
 app.command("run")(generation_cmd.run)
+app.add_typer(generation_cmd.runs_app, name="runs")
 
 
 def run() -> None:

@@ -274,3 +274,25 @@ async def test_execution_process_killed_mid_run_resumes(stack: PlatformStack, ap
     results = (await api.get(f"/api/v1/projects/{pid}/runs/{run_id}/results")).json()["items"]
     assert run["status"] == "completed" and run["totals"]["passed"] == 6
     assert len(results) == 6 and len({r["case_id"] for r in results}) == 6  # each case once, none lost
+
+
+def test_manual_case_recorded_from_the_cli(stack: PlatformStack, demo: DemoApp) -> None:
+    env = {**os.environ, "COGNITEST_API": stack.api_url}
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "cognitest.producers.cli.main", *args], capture_output=True,
+                              text=True, env=env, timeout=180)
+
+    pid = json.loads(cli("projects", "create", "--name", "manual", "--json").stdout)["id"]
+    suite = json.loads(cli("suites", "create", "-p", pid, "--name", "By hand", "--json").stdout)["id"]
+    case = json.loads(cli("cases", "create", "-p", pid, "--suite", suite, "--title", "check the invoice", "--json").stdout)["id"]
+    ran = json.loads(cli("run", "-p", pid, "--suite", suite, "--wait", "--json").stdout)
+    assert ran["totals"]["manual"] == 1
+    recorded = cli("runs", "record", ran["run_id"], "-p", pid, "--case", case, "--outcome", "failed",
+                   "--comment", "total is wrong", "--json")
+    assert recorded.returncode == 0, recorded.stderr
+    shown = json.loads(cli("runs", "show", ran["run_id"], "-p", pid, "--json").stdout)
+    outcomes = sorted(r["outcome"] for r in shown["results"])
+    assert outcomes == ["failed", "manual"] and any(r["error"] == "total is wrong" for r in shown["results"])
+    listed = json.loads(cli("runs", "list", "-p", pid, "--json").stdout)["items"]
+    assert [r["id"] for r in listed] == [ran["run_id"]]
