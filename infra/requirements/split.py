@@ -124,7 +124,7 @@ def _split_lines(builder: _Builder, lines: Iterable[Line]) -> None:
     scenario: list[tuple[str, str]] | None = None
 
     def attach(keyword: str, text: str) -> None:
-        nonlocal scenario, last
+        nonlocal scenario
         if last is None:
             return
         if keyword.lower() == "given" or scenario is None:

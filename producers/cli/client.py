@@ -35,6 +35,25 @@ class Api:
         except ValueError:
             return response.text
 
+    def upload(self, path: str, field: str, files: list[Any], *, data: dict[str, str] | None = None,
+               params: dict[str, Any] | None = None) -> Any:
+        """POST files (multipart) read from disk; errors become CliErrors like every other call."""
+        from pathlib import Path
+
+        parts = []
+        for file in files:
+            try:
+                parts.append((field, (Path(file).name, Path(file).read_bytes())))
+            except OSError as exc:
+                raise CliError(f"cannot read {file}: {exc.strerror}") from None
+        try:
+            response = self.client.post(path, files=parts, data=data or None, params=_clean(params))
+        except httpx.TransportError as exc:
+            raise CliError(f"cannot reach the Cognitest API at {self.base} ({type(exc).__name__})", UNREACHABLE) from None
+        if response.status_code >= 400:
+            raise CliError(_message(response), UNREACHABLE if response.status_code in (502, 503, 504) else BAD_INPUT)
+        return response.json()
+
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params)
 

@@ -4,11 +4,10 @@
 import time
 from pathlib import Path
 
-import httpx
 import typer
 
 from cognitest.producers.cli.client import Api
-from cognitest.producers.cli.exits import BAD_INPUT, FAILED, UNREACHABLE, CliError, fail
+from cognitest.producers.cli.exits import BAD_INPUT, FAILED, CliError, fail
 from cognitest.producers.cli.output import console, emit_json, show
 
 requirements_app = typer.Typer(help="Upload requirement documents and read their atomic requirements.", no_args_is_help=True)
@@ -22,23 +21,8 @@ def add(files: list[Path] = typer.Argument(..., help="PDF, DOCX, Markdown, text,
         project: str = PROJECT, no_wait: bool = typer.Option(False, "--no-wait", help="do not wait for parsing"),
         api: str = API, as_json: bool = JSON) -> None:
     """Upload documents; prints each document's id and its parsed requirements. Exit 2 if any is rejected."""
-    client = Api(api, timeout=120)
-    parts = []
-    for path in files:
-        try:
-            parts.append(("files", (path.name, path.read_bytes())))
-        except OSError as exc:
-            fail(f"cannot read {path}: {exc.strerror}")
-    try:
-        response = client.client.post(f"/api/v1/projects/{project}/requirements", files=parts,
-                                      params=None if no_wait else {"wait": "true"})
-    except httpx.TransportError as exc:
-        raise CliError(f"cannot reach the Cognitest API at {client.base} ({type(exc).__name__})", UNREACHABLE) from None
-    if response.status_code >= 400:
-        body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
-        raise CliError(f"{body.get('message', response.text[:300])} (HTTP {response.status_code})",
-                       UNREACHABLE if response.status_code in (502, 503, 504) else BAD_INPUT)
-    documents = response.json()["documents"]
+    documents = Api(api, timeout=120).upload(f"/api/v1/projects/{project}/requirements", "files", files,
+                                             params=None if no_wait else {"wait": "true"})["documents"]
     if as_json:
         emit_json({"documents": [{"id": d.get("id", d.get("document_id")), "filename": d["filename"],
                                   "status": d.get("status", "uploaded"), "reason": d.get("reason"),
@@ -138,23 +122,9 @@ def report(files: list[Path] = typer.Argument(..., help="JUnit XML files (one ru
            fail_on_failure: bool = typer.Option(False, "--fail-on-failure", help="exit 1 when a test failed or errored"),
            api: str = API, as_json: bool = JSON) -> None:
     """Import CI results (JUnit XML from pytest, Surefire, Gradle, jest-junit, go-junit-report ...) as one run."""
-    client = Api(api, timeout=300)
-    parts = []
-    for path in files:
-        try:
-            parts.append(("files", (path.name, path.read_bytes(), "application/xml")))
-        except OSError as exc:
-            fail(f"cannot read {path}: {exc.strerror}")
     data = {k: v for k, v in {"run_name": run_name, "commit": commit, "branch": branch}.items() if v}
-    try:
-        response = client.client.post(f"/api/v1/projects/{project}/results", files=parts, data=data, params={"wait": "true"})
-    except httpx.TransportError as exc:
-        raise CliError(f"cannot reach the Cognitest API at {client.base} ({type(exc).__name__})", UNREACHABLE) from None
-    if response.status_code >= 400:
-        body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
-        raise CliError(f"{body.get('message', response.text[:300])} (HTTP {response.status_code})",
-                       UNREACHABLE if response.status_code in (502, 503, 504) else BAD_INPUT)
-    result = response.json()
+    result = Api(api, timeout=300).upload(f"/api/v1/projects/{project}/results", "files", files, data=data,
+                                          params={"wait": "true"})
     totals = result["totals"]
     if as_json:
         emit_json({"run_id": result["run_id"], "tests": totals["total"], "passed": totals["passed"],
@@ -226,20 +196,7 @@ def run(project: str = PROJECT, suite: str = typer.Option(None, "--suite"), plan
 def import_collection(file: Path = typer.Argument(..., help="a Postman Collection v2.1 or OpenAPI 3 file (JSON or YAML)"),
                       project: str = PROJECT, api: str = API, as_json: bool = JSON) -> None:
     """Import an API collection; prints its id, how many requests were imported and what was skipped and why."""
-    client = Api(api)
-    try:
-        content = file.read_bytes()
-    except OSError as exc:
-        fail(f"cannot read {file}: {exc.strerror}")
-    try:
-        response = client.client.post(f"/api/v1/projects/{project}/collections/import", files=[("file", (file.name, content))])
-    except httpx.TransportError as exc:
-        raise CliError(f"cannot reach the Cognitest API at {client.base} ({type(exc).__name__})", UNREACHABLE) from None
-    if response.status_code >= 400:
-        body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
-        raise CliError(f"{body.get('message', response.text[:300])} (HTTP {response.status_code})",
-                       UNREACHABLE if response.status_code in (502, 503, 504) else BAD_INPUT)
-    result = response.json()
+    result = Api(api).upload(f"/api/v1/projects/{project}/collections/import", "file", [file])
     if as_json:
         emit_json({"collection_id": result["collection_id"], "requests": result["requests"], "skipped": result["skipped"]})
         return

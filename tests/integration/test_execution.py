@@ -1,7 +1,6 @@
 """Runs through the execution consumer: real Chromium, a real HTTP API, the guard, retries,
 cancellation, manual cases and artifacts, against a demo app served by the test."""
 
-import asyncio
 import json
 import os
 import subprocess
@@ -82,13 +81,9 @@ async def test_web_run_in_chromium_with_failure_artifacts(api: httpx.AsyncClient
     assert detail["outcome"] == "failed"
     run_rows = await api.get(f"/api/v1/projects/{pid}/runs/{run['id']}/results", params={"outcome": "failed"})
     assert run_rows.status_code == 200
-    # artifacts: a screenshot and a trace for the failed case, downloadable
-    from sqlalchemy import select
-
     assert broken["id"] in by_case and by_case[broken["id"]]["outcome"] == "passed"
     history = (await api.get(f"/api/v1/projects/{pid}/cases/{broken['id']}/history")).json()
     assert history["results"][0]["outcome"] == "passed"
-    del select
 
 
 async def test_artifacts_and_browser_log(stack: PlatformStack, api: httpx.AsyncClient, project: dict, demo: DemoApp) -> None:
@@ -210,7 +205,6 @@ def test_cli_run_is_a_ci_gate(stack: PlatformStack, demo: DemoApp) -> None:
     suite = json.loads(cli("suites", "create", "-p", pid, "--name", "S", "--json").stdout)["id"]
     body = json.dumps({"title": "products", "suite_id": suite, "executable_steps": [
         {"action": "request", "url": "/api/products"}, {"action": "expect_status", "status": 200}]})
-    assert cli("cases", "create", "-p", pid, "--body", "-", "--json").returncode in (0, 2) or True
     created = subprocess.run([sys.executable, "-m", "cognitest.producers.cli.main", "cases", "create", "-p", pid, "--body", "-", "--json"],
                              input=body, capture_output=True, text=True, env=env, timeout=60)
     assert created.returncode == 0, created.stderr
@@ -219,10 +213,6 @@ def test_cli_run_is_a_ci_gate(stack: PlatformStack, demo: DemoApp) -> None:
     assert json.loads(passed.stdout)["status"] == "completed"
     failing = cli("run", "-p", pid, "--suite", suite, "--base-url", demo.url + "/nothing-here", "--wait")
     assert failing.returncode == 1 and "FAIL" in failing.stdout
-
-
-def _unused() -> None:
-    asyncio.sleep(0)
 
 
 def test_cli_imports_openapi_and_postman_then_runs_the_collection(stack: PlatformStack, demo: DemoApp) -> None:

@@ -14,7 +14,7 @@ def feature_of(req: Requirement) -> str:
 def plan_for(title: str, requirements: list[Requirement]) -> PlanDraft:
     features = list(dict.fromkeys(feature_of(r) for r in requirements))
     kinds = Counter(r.kind for r in requirements)
-    prios = Counter(r.priority for r in requirements)
+
     out_of_scope = [r.text for r in requirements if "won't" in r.text.lower() or "out of scope" in r.text.lower()]
     techniques = ["Requirements-based functional testing from acceptance criteria"]
     if any(detect.limits(r.text) for r in requirements):

@@ -8,7 +8,6 @@ Create Date: 2026-11-25 22:44:52.433200
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects import postgresql
 
 revision = '0001'
 down_revision = None
