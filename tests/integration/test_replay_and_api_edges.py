@@ -92,10 +92,13 @@ async def test_invalid_events_are_refused_and_nothing_is_published(stack: Platfo
 async def test_sse_streams_one_projects_events(stack: PlatformStack, api: httpx.AsyncClient, project: dict) -> None:
     pid = project["id"]
     received: list[dict] = []
+    # start at the next sequence, so no event is missed however long the subscription takes to open
+    since = (await stack.publisher.js.stream_info(EVENTS_STREAM)).state.last_seq + 1
 
     async def listen() -> None:
         async with httpx.AsyncClient(base_url=stack.api_url, timeout=None) as client:
-            async with client.stream("GET", "/api/v1/events/stream", params={"project": pid, "type": "plan.*"}) as response:
+            async with client.stream("GET", "/api/v1/events/stream",
+                                     params={"project": pid, "type": "plan.*", "since": since}) as response:
                 assert response.status_code == 200
                 async for line in response.aiter_lines():
                     if line.startswith("data: "):
