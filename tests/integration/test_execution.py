@@ -286,3 +286,30 @@ def test_manual_case_recorded_from_the_cli(stack: PlatformStack, demo: DemoApp) 
     assert outcomes == ["failed", "manual"] and any(r["error"] == "total is wrong" for r in shown["results"])
     listed = json.loads(cli("runs", "list", "-p", pid, "--json").stdout)["items"]
     assert [r["id"] for r in listed] == [ran["run_id"]]
+
+
+async def test_api_runner_against_a_fastapi_service(api: httpx.AsyncClient, project: dict) -> None:
+    """Chaining a token into a header, then an id into a path, against a real FastAPI app."""
+    from tests.support.api_app import ApiApp
+
+    service = ApiApp()
+    try:
+        pid = project["id"]
+        collection = (await api.post(f"/api/v1/projects/{pid}/collections", params={"wait": "true"}, json={
+            "name": "Items", "environment": {"base_url": service.url},
+            "requests": [
+                {"name": "log in", "method": "POST", "url": "/token", "save": {"token": "$.access_token"},
+                 "assert": {"status": 200}},
+                {"name": "create", "method": "POST", "url": "/items", "headers": {"Authorization": "Bearer {{token}}"},
+                 "body": {"name": "Lamp", "price": 19.5}, "save": {"item_id": "$.id"},
+                 "assert": {"status": 201, "json": {"$.name": "Lamp"}}},
+                {"name": "read", "method": "GET", "url": "/items/{{item_id}}",
+                 "assert": {"status": 200, "json": {"$.price": 19.5}, "schema": {"type": "object", "required": ["id", "name"]}}},
+                {"name": "unauthenticated", "method": "POST", "url": "/items", "body": {"name": "x", "price": 1},
+                 "assert": {"status": 401}},
+            ]})).json()
+        run, results = await run_and_wait(api, pid, collection_id=collection["id"])
+        assert run["status"] == "completed", results
+        assert [r["outcome"] for r in results] == ["passed"] * 4
+    finally:
+        service.close()
