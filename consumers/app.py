@@ -106,20 +106,20 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
                 config = durable_consumer(module.CONSUMER, bus, FILTERS[module.CONSUMER])
                 await ensure_consumer(js, config)
                 starter = WorkflowStarter(module.CONSUMER, module.plan, temporal, js, bus, settings.temporal.task_queue)
-                runtime.append(PullConsumer(js, config, starter.handle_batch, batch_size=16, linger=0.0))
+                runtime.append(PullConsumer(js, config, starter.handle_batch, batch_size=16, linger=0.0, prefetch=False))
         if "requirements" in groups:
             config = durable_consumer(REQUIREMENTS, bus, FILTERS[REQUIREMENTS])
             await ensure_consumer(js, config)
             parser = RequirementParser(blob_store(settings), EventPublisher(nc, retries=bus.publish_retries), js, bus,
                                        settings.requirements, settings.source)
-            runtime.append(PullConsumer(js, config, parser.handle_batch, batch_size=4, linger=0.0))
+            runtime.append(PullConsumer(js, config, parser.handle_batch, batch_size=4, linger=0.0, prefetch=False))
         if "execution" in groups:
             config = durable_consumer(EXECUTION, bus, FILTERS[EXECUTION])
             await ensure_consumer(js, config)
             executor = Executor(session_factory(engine), nc, EventPublisher(nc, retries=bus.publish_retries),
                                 blob_store(settings), js, bus, settings.execution, settings.source)
             await executor.start()
-            runtime.append(PullConsumer(js, config, executor.handle_batch, batch_size=1, linger=0.0))
+            runtime.append(PullConsumer(js, config, executor.handle_batch, batch_size=1, linger=0.0, prefetch=False))
         for pull in runtime:
             await pull.start()
         log.info("consumers.started", groups=list(groups), nats=settings.nats.effective_url)

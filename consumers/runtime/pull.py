@@ -24,13 +24,16 @@ log = structlog.get_logger(__name__)
 
 class PullConsumer:
     def __init__(self, js: JetStreamContext, config: ConsumerConfig, handle: Callable[[list[Msg]], Awaitable[None]],
-                 *, batch_size: int, linger: float, idle_poll: float = 5.0) -> None:
+                 *, batch_size: int, linger: float, idle_poll: float = 5.0, prefetch: bool = True) -> None:
         self.js = js
         self.config = config
         self.handle = handle
         self.batch_size = batch_size
         self.linger = linger
         self.idle_poll = idle_poll
+        # Prefetching suits short handlers (the projection). A long handler (a test run) must not
+        # hold a second message unacknowledged while it works: it would be redelivered meanwhile.
+        self.prefetch = prefetch
         self._task: asyncio.Task[None] | None = None
         self._running = False
 
@@ -56,9 +59,12 @@ class PullConsumer:
         try:
             while self._running:
                 batch = await upcoming
-                upcoming = asyncio.create_task(self._fetch(sub))
+                if self.prefetch:
+                    upcoming = asyncio.create_task(self._fetch(sub))
                 if batch:
                     await asyncio.shield(self._handle(batch))  # a stop() waits for the batch to finish
+                if not self.prefetch:
+                    upcoming = asyncio.create_task(self._fetch(sub))
         finally:
             upcoming.cancel()
             try:

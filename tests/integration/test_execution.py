@@ -313,3 +313,22 @@ async def test_api_runner_against_a_fastapi_service(api: httpx.AsyncClient, proj
         assert [r["outcome"] for r in results] == ["passed"] * 4
     finally:
         service.close()
+
+
+async def test_queued_runs_wait_without_being_redelivered(stack: PlatformStack, api: httpx.AsyncClient, project: dict,
+                                                         demo: DemoApp) -> None:
+    """Runs queue behind a long one; none is picked up twice while it waits (ack_wait is 4 s here)."""
+    pid = project["id"]
+    suite = await suite_of(api, pid, "Queue")
+    for i in range(3):
+        await make_case(api, pid, suite, f"slow {i}", [{"action": "request", "url": "/slow"}, {"action": "expect_status", "status": 200}])
+    run_ids = [(await api.post(f"/api/v1/projects/{pid}/runs", json={"suite_id": suite, "environment": {"base_url": demo.url}})).json()["resource_id"]
+               for _ in range(3)]
+
+    async def all_ended():
+        states = [(await api.get(f"/api/v1/projects/{pid}/runs/{r}")).json().get("status") for r in run_ids]
+        return states if all(s in ("completed", "failed", "cancelled") for s in states) else None
+    states = await eventually(all_ended, timeout=120, interval=0.5)
+    assert states == ["completed"] * 3
+    info = await stack.consumer_info("execution")
+    assert info.num_redelivered == 0 and info.num_ack_pending == 0
