@@ -19,6 +19,7 @@ from cognitest.consumers.projection.handler import CONSUMER as PROJECTION, Proje
 from cognitest.consumers.runtime.advisories import max_deliveries_subject, on_max_deliveries
 from cognitest.consumers.execution.handler import CONSUMER as EXECUTION, FILTER as EXECUTION_FILTER, Executor
 from cognitest.consumers.requirements.handler import CONSUMER as REQUIREMENTS, RequirementParser
+from cognitest.consumers.runtime.delivery import per_event
 from cognitest.consumers.runtime.pull import PullConsumer
 from cognitest.consumers.runtime.starter import WorkflowStarter
 from cognitest.infra.blob import blob_store
@@ -94,32 +95,32 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
         nc, js = state.connection, state.stream
         await ensure_streams(js, bus)
         engine = make_engine(settings.database.effective_url, pool_size=settings.database.pool_size)
-        if "projection" in groups:
-            config = durable_consumer(PROJECTION, bus, FILTERS[PROJECTION])
+
+        async def run_durable(durable: str, handle: Any, batch_size: int, **options: Any) -> None:
+            config = durable_consumer(durable, bus, FILTERS[durable])
             await ensure_consumer(js, config)
-            handler = ProjectionHandler(session_factory(engine), nc, js, bus)
-            runtime.append(PullConsumer(js, config, handler.handle, batch_size=bus.batch_size, linger=bus.batch_linger))
+            runtime.append(PullConsumer(js, config, handle, batch_size=batch_size, **options))
+
+        if "projection" in groups:
+            projection = ProjectionHandler(session_factory(engine), nc, js, bus)
+            await run_durable(PROJECTION, projection.handle, bus.batch_size, linger=bus.batch_linger)
+        # per-event consumers do slow work: no prefetch, so nothing waits unacknowledged behind it
+        slow = {"linger": 0.0, "prefetch": False}
         temporal = None
         for group, module in (("bootstrap", bootstrap), ("generation", generation)):
             if group in groups:
                 temporal = temporal or await connect_temporal(settings.temporal)
-                config = durable_consumer(module.CONSUMER, bus, FILTERS[module.CONSUMER])
-                await ensure_consumer(js, config)
                 starter = WorkflowStarter(module.CONSUMER, module.plan, temporal, js, bus, settings.temporal.task_queue)
-                runtime.append(PullConsumer(js, config, starter.handle_batch, batch_size=16, linger=0.0, prefetch=False))
+                await run_durable(module.CONSUMER, per_event(js, module.CONSUMER, starter.handle), 16, **slow)
+        publisher = EventPublisher(nc, retries=bus.publish_retries)
         if "requirements" in groups:
-            config = durable_consumer(REQUIREMENTS, bus, FILTERS[REQUIREMENTS])
-            await ensure_consumer(js, config)
-            parser = RequirementParser(blob_store(settings), EventPublisher(nc, retries=bus.publish_retries), js, bus,
-                                       settings.requirements, settings.source)
-            runtime.append(PullConsumer(js, config, parser.handle_batch, batch_size=4, linger=0.0, prefetch=False))
+            parser = RequirementParser(blob_store(settings), publisher, js, bus, settings.requirements, settings.source)
+            await run_durable(REQUIREMENTS, per_event(js, REQUIREMENTS, parser.handle), 4, **slow)
         if "execution" in groups:
-            config = durable_consumer(EXECUTION, bus, FILTERS[EXECUTION])
-            await ensure_consumer(js, config)
-            executor = Executor(session_factory(engine), nc, EventPublisher(nc, retries=bus.publish_retries),
-                                blob_store(settings), js, bus, settings.execution, settings.source)
+            executor = Executor(session_factory(engine), nc, publisher, blob_store(settings), js, bus,
+                                settings.execution, settings.source)
             await executor.start()
-            runtime.append(PullConsumer(js, config, executor.handle_batch, batch_size=1, linger=0.0, prefetch=False))
+            await run_durable(EXECUTION, per_event(js, EXECUTION, executor.handle), 1, **slow)
         for pull in runtime:
             await pull.start()
         log.info("consumers.started", groups=list(groups), nats=settings.nats.effective_url)

@@ -58,7 +58,6 @@ class HttpSettings(BaseModel):
     port: int = 8000
     max_body_bytes: int = Field(default=1_048_576, description="largest JSON body accepted")
     wait_timeout: float = Field(default=10.0, description="seconds ?wait=true waits for the projection")
-    page_size_max: int = 500
 
     @property
     def effective_url(self) -> str:

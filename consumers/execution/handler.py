@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from cognitest.consumers.execution.cases import CaseRunner, CaseSpec, engine_of
 from cognitest.consumers.execution.targets import cancel_requested, finished_cases, resolve
-from cognitest.consumers.runtime.delivery import one_by_one, parse_or_dead_letter
+from cognitest.consumers.runtime.delivery import heartbeat
 from cognitest.infra.blob import BlobStore
 from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.settings import BusSettings, ExecutionSettings
@@ -59,27 +59,10 @@ class Executor:
 
         self._subscription = await self.nc.subscribe(f"{EVENTS_PREFIX}.*.run.cancel_requested", cb=on_cancel)
 
-    async def handle_batch(self, msgs: list[Msg]) -> None:
-        await one_by_one(self.handle, msgs)
-
-    async def handle(self, msg: Msg) -> None:
-        event = await parse_or_dead_letter(self.js, CONSUMER, msg)
-        if event is None:
-            return
-        keepalive = asyncio.create_task(self._keep_alive(msg))
-        try:
+    async def handle(self, event: Envelope[Any], msg: Msg) -> None:
+        async with heartbeat([msg], max(self.bus.ack_wait / 3, 0.5)):  # a run may last long
             await self._run(event)
-        finally:
-            keepalive.cancel()
         await msg.ack()
-
-    async def _keep_alive(self, msg: Msg) -> None:
-        while True:
-            await asyncio.sleep(max(self.bus.ack_wait / 3, 0.5))
-            try:
-                await msg.in_progress()
-            except Exception:  # noqa: BLE001  the bus may be away for a moment
-                pass
 
     def _emit(self, event: Envelope[Any], payload: Any, event_id: str) -> Envelope[Any]:
         return new_event(payload, project_id=event.subject, actor=event.actor, source=self.source,

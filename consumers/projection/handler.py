@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from cognitest.consumers.runtime.delivery import (
     delivered_count,
+    heartbeat,
     retry_or_dead_letter,
     stream_seq,
     to_dead_letter,
@@ -109,19 +110,8 @@ class ProjectionHandler:
                 attempt += 1
                 delay = self.bus.backoff(attempt)
                 log.warning("projection.database_unavailable", attempt=attempt, retry_in=delay, error=_describe(exc))
-                await self._keep_alive(msgs, delay)
-
-    async def _keep_alive(self, msgs: list[Msg], delay: float) -> None:
-        step = max(min(self.bus.ack_wait / 3, delay), 0.1)
-        waited = 0.0
-        while waited < delay:
-            for msg in msgs:
-                try:
-                    await msg.in_progress()
-                except Exception:  # the bus may be away too; redelivery is then the fallback
-                    break
-            await asyncio.sleep(step)
-            waited += step
+                async with heartbeat(msgs, max(min(self.bus.ack_wait / 3, delay), 0.1)):
+                    await asyncio.sleep(delay)
 
     async def _notify(self, applied: list[Incoming], failed: dict[str, tuple[str, str]]) -> None:
         """Tell waiting API requests (`?wait=true`) that their events are applied or refused."""

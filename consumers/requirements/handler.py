@@ -11,7 +11,7 @@ import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from cognitest.consumers.runtime.delivery import one_by_one, parse_or_dead_letter, retry_or_dead_letter
+from cognitest.consumers.runtime.delivery import retry_or_dead_letter
 from cognitest.consumers.runtime.transient import is_transient
 from cognitest.infra.blob import BlobNotFound, BlobStore
 from cognitest.infra.bus.publisher import EventPublisher
@@ -37,13 +37,7 @@ class RequirementParser:
         self.limits = limits
         self.source = source
 
-    async def handle_batch(self, msgs: list[Msg]) -> None:
-        await one_by_one(self.handle, msgs)
-
-    async def handle(self, msg: Msg) -> None:
-        event = await parse_or_dead_letter(self.js, CONSUMER, msg)
-        if event is None:
-            return
+    async def handle(self, event: Envelope[Any], msg: Msg) -> None:
         bound = log.bind(event_id=event.id, project=event.subject, correlation_id=event.correlationid)
         try:
             data = await self.blobs.get(event.data.blob_ref)

@@ -4,6 +4,10 @@ FastStream's default terminates a message whose handler raised; Cognitest consum
 manual acks and decide here instead: a transient failure is retried with a growing delay, a
 message that can never succeed goes to the dead-letter stream with the reason, then is terminated."""
 
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
 import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -59,7 +63,36 @@ async def parse_or_dead_letter(js: JetStreamContext, consumer: str, msg: Msg) ->
         return None
 
 
-async def one_by_one(handle, msgs: list[Msg]) -> None:  # type: ignore[no-untyped-def]
-    """Handle a batch message by message (consumers whose work is per event)."""
-    for msg in msgs:
-        await handle(msg)
+def per_event(js: JetStreamContext, consumer: str, handle: Callable[[Envelope, Msg], Awaitable[None]]
+              ) -> Callable[[list[Msg]], Awaitable[None]]:  # type: ignore[type-arg]
+    """A batch handler for consumers whose work is one event at a time: each message is parsed
+    (or dead-lettered when it can never be an event) and handed over with its message, which the
+    handler acks, retries or dead-letters."""
+
+    async def handle_batch(msgs: list[Msg]) -> None:
+        for msg in msgs:
+            event = await parse_or_dead_letter(js, consumer, msg)
+            if event is not None:
+                await handle(event, msg)
+
+    return handle_batch
+
+
+@asynccontextmanager
+async def heartbeat(msgs: list[Msg], every: float) -> AsyncIterator[None]:
+    """Keep messages from being redelivered while they are worked on (in-progress acks)."""
+
+    async def beat() -> None:
+        while True:
+            for msg in msgs:
+                try:
+                    await msg.in_progress()
+                except Exception:  # noqa: BLE001  the bus may be away; redelivery is then the fallback
+                    break
+            await asyncio.sleep(every)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from cognitest.consumers.runtime.delivery import one_by_one, parse_or_dead_letter, retry_or_dead_letter
+from cognitest.consumers.runtime.delivery import retry_or_dead_letter
 from cognitest.infra.settings import BusSettings
 from cognitest.schemas import Envelope
 
@@ -29,13 +29,7 @@ class WorkflowStarter:
         self.bus = bus
         self.task_queue = task_queue
 
-    async def handle_batch(self, msgs: list[Msg]) -> None:
-        await one_by_one(self.handle, msgs)
-
-    async def handle(self, msg: Msg) -> None:
-        event = await parse_or_dead_letter(self.js, self.consumer, msg)
-        if event is None:
-            return
+    async def handle(self, event: Envelope[Any], msg: Msg) -> None:
         bound = log.bind(event_id=event.id, project=event.subject, correlation_id=event.correlationid)
         name, data, workflow_id = self.plan(event)
         try:

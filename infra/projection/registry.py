@@ -16,7 +16,3 @@ def handles(*event_types: str) -> Callable[[Handler], Handler]:
         return fn
 
     return register
-
-
-async def ignore(tx: Any, event: Any, seq: int) -> None:
-    """Events that change no read model are still recorded as applied."""
