@@ -13,6 +13,8 @@ from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.specification import AsyncAPI
 
+from cognitest.consumers.alerting.handler import CONSUMER as ALERTING, Alerting
+from cognitest.consumers.automations.handler import CONSUMER as AUTOMATIONS, AutomationTriggers
 from cognitest.consumers.bootstrap import handler as bootstrap
 from cognitest.consumers.generation import handler as generation
 from cognitest.consumers.projection.handler import CONSUMER as PROJECTION, ProjectionHandler
@@ -22,34 +24,51 @@ from cognitest.consumers.requirements.handler import CONSUMER as REQUIREMENTS, R
 from cognitest.consumers.runtime.delivery import per_event
 from cognitest.consumers.runtime.pull import PullConsumer
 from cognitest.consumers.runtime.starter import WorkflowStarter
+from cognitest.consumers.triage.handler import CONSUMER as TRIAGE, SUBJECTS as TRIAGE_SUBJECTS, Triage
+from cognitest.consumers.triage.sync import CONSUMER as ISSUE_SYNC, SUBJECTS as SYNC_SUBJECTS, IssueSync
 from cognitest.infra.blob import blob_store
 from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.bus.streams import durable_consumer, ensure_consumer, ensure_streams
 from cognitest.infra.db.engine import make_engine, session_factory
+from cognitest.infra.integrations.ledger import Ledger
+from cognitest.infra.integrations.outbound import Outbound
 from cognitest.infra.settings import Settings
 from cognitest.infra.temporal import connect_temporal
+from cognitest.infra.triage.store import TriageStore
 from cognitest.schemas import registry
 from cognitest.schemas.envelope import Envelope
 from cognitest.schemas.subjects import EVENTS_PREFIX, EVENTS_STREAM
 
 log = structlog.get_logger(__name__)
 BOOTSTRAP, GENERATION = bootstrap.CONSUMER, generation.CONSUMER
-GROUPS = ("projection", "bootstrap", "requirements", "generation", "execution")
-DURABLES = {"projection": PROJECTION, "bootstrap": BOOTSTRAP, "requirements": REQUIREMENTS, "generation": GENERATION,
-            "execution": EXECUTION}
-FILTERS = {
+GROUPS = ("projection", "bootstrap", "requirements", "generation", "execution", "automations", "triage", "alerting")
+DURABLES = {"projection": (PROJECTION,), "bootstrap": (BOOTSTRAP,), "requirements": (REQUIREMENTS,),
+            "generation": (GENERATION,), "execution": (EXECUTION,), "automations": (AUTOMATIONS,),
+            "triage": (TRIAGE, ISSUE_SYNC), "alerting": (ALERTING,)}
+FILTERS: dict[str, str | tuple[str, ...]] = {
     PROJECTION: f"{EVENTS_PREFIX}.>",
     BOOTSTRAP: f"{EVENTS_PREFIX}.*.project.created",
     REQUIREMENTS: f"{EVENTS_PREFIX}.*.requirement.uploaded",
     GENERATION: f"{EVENTS_PREFIX}.*.generation.requested",
     EXECUTION: EXECUTION_FILTER,
+    AUTOMATIONS: f"{EVENTS_PREFIX}.>",
+    TRIAGE: tuple(f"{EVENTS_PREFIX}.*.{t}" for t in TRIAGE_SUBJECTS),
+    ISSUE_SYNC: tuple(f"{EVENTS_PREFIX}.*.{t}" for t in SYNC_SUBJECTS),
+    ALERTING: f"{EVENTS_PREFIX}.>",
 }
+# reactions start at the stream's end when first created: they act on what happens from then on
+NEW_ONLY = {AUTOMATIONS, TRIAGE, ISSUE_SYNC, ALERTING}
 DESCRIPTIONS = {
     PROJECTION: "Applies every event to the PostgreSQL read models (batched, one transaction per batch).",
     BOOTSTRAP: "Starts the ProjectBootstrap Temporal workflow for each new project.",
     REQUIREMENTS: "Parses uploaded requirement documents into atomic requirements (requirement.parsed / .rejected).",
     GENERATION: "Starts the GenerationPipeline Temporal workflow for each generation request.",
     EXECUTION: "Runs test runs (web, mobile, API) and reports each case (run.started, run.case_finished, run.completed...).",
+    AUTOMATIONS: "Starts automation executions (run requests, event triggers), keeps schedules in step with definitions, "
+                 "and signals executions waiting for a run or generation.",
+    TRIAGE: "Turns failed cases into issues (issue.detected / issue.occurred) and labels flaky cases.",
+    ISSUE_SYNC: "Files detected issues in JIRA / GitHub and comments on recurrences (issue.linked).",
+    ALERTING: "Delivers the projects' notification rules to Slack, webhooks and email (alert.sent).",
 }
 SPECIFICATION = AsyncAPI(
     title="Cognitest events", version="1.0.0",
@@ -58,16 +77,22 @@ SPECIFICATION = AsyncAPI(
 )
 
 
+def _config(durable: str, settings: Settings) -> Any:
+    return durable_consumer(durable, settings.bus, FILTERS[durable], new_only=durable in NEW_ONLY)
+
+
 def _describe(broker: NatsBroker, groups: tuple[str, ...], settings: Settings) -> None:
     """Declare what the process consumes and what may be published, for the AsyncAPI document.
     These FastStream subscribers are never started: the pull loops do the consuming."""
     stream = JStream(EVENTS_STREAM, declare=False)
-    for group in groups:
-        durable = DURABLES[group]
+    for durable in (d for group in groups for d in DURABLES[group]):
+        subjects = FILTERS[durable]
+        subject = subjects if isinstance(subjects, str) else subjects[0]
+        also = "" if isinstance(subjects, str) else f" Subjects: {', '.join(subjects)}."
         subscriber = broker.subscriber(
-            FILTERS[durable], stream=stream, durable=durable, config=durable_consumer(durable, settings.bus, FILTERS[durable]),
+            subject, stream=stream, durable=durable, config=_config(durable, settings),
             pull_sub=PullSub(batch_size=settings.bus.batch_size), ack_policy=AckPolicy.MANUAL,
-            title=durable, description=DESCRIPTIONS[durable],
+            title=durable, description=DESCRIPTIONS[durable] + also,
         )
 
         @subscriber
@@ -97,7 +122,7 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
         engine = make_engine(settings.database.effective_url, pool_size=settings.database.pool_size)
 
         async def run_durable(durable: str, handle: Any, batch_size: int, **options: Any) -> None:
-            config = durable_consumer(durable, bus, FILTERS[durable])
+            config = _config(durable, settings)
             await ensure_consumer(js, config)
             runtime.append(PullConsumer(js, config, handle, batch_size=batch_size, **options))
 
@@ -121,12 +146,27 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
                                 settings.execution, settings.source)
             await executor.start()
             await run_durable(EXECUTION, per_event(js, EXECUTION, executor.handle), 1, **slow)
+        if "automations" in groups:
+            temporal = temporal or await connect_temporal(settings.temporal)
+            triggers = AutomationTriggers(session_factory(engine), temporal, js, bus, settings.temporal.task_queue)
+            await run_durable(AUTOMATIONS, per_event(js, AUTOMATIONS, triggers.handle), 64, linger=0.0)
+        outbound = Outbound(settings.integrations)
+        ledger = Ledger(session_factory(engine))
+        if "triage" in groups:
+            triage = Triage(TriageStore(session_factory(engine)), publisher, js, bus, settings.source)
+            await run_durable(TRIAGE, per_event(js, TRIAGE, triage.handle), 16, linger=0.0)
+            sync = IssueSync(settings, session_factory(engine), ledger, outbound, publisher, js)
+            await run_durable(ISSUE_SYNC, per_event(js, ISSUE_SYNC, sync.handle), 4, **slow)
+        if "alerting" in groups:
+            alerting = Alerting(settings, session_factory(engine), ledger, outbound, publisher, js)
+            await run_durable(ALERTING, per_event(js, ALERTING, alerting.handle), 16, **slow)
         for pull in runtime:
             await pull.start()
         log.info("consumers.started", groups=list(groups), nats=settings.nats.effective_url)
         try:
             yield
         finally:
+            await outbound.close()
             await engine.dispose()
 
     app = FastStream(broker, lifespan=lifespan, specification=SPECIFICATION)

@@ -127,6 +127,31 @@ class ExecutionSettings(BaseModel):
     appium_url: str | None = Field(default=None, description="default Appium server for mobile runs")
 
 
+class IntegrationsSettings(BaseModel):
+    """Where alerts, tickets and emails go. Nodes and notification rules may name their own target."""
+
+    public_url: str | None = Field(default=None, description="base URL of the API/UI used in links; unset = the API's URL")
+    slack_webhook_url: str | None = Field(default=None, description="default Slack incoming webhook")
+    webhook_secret: str | None = Field(default=None, description="HMAC key signing generic outgoing webhooks")
+    jira_url: str | None = Field(default=None, description="https://your-site.atlassian.net")
+    jira_email: str | None = None
+    jira_token: str | None = None
+    jira_project_key: str | None = None
+    jira_issue_type: str = "Bug"
+    github_api_url: str = "https://api.github.com"
+    github_token: str | None = None
+    github_repo: str | None = Field(default=None, description="owner/name")
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_from: str = "cognitest@localhost"
+    timeout: float = Field(default=15.0, description="seconds for one outbound call")
+    sync_issues_to: list[Literal["jira", "github"]] = Field(default_factory=list,
+                                                             description="trackers detected issues are filed in, unless a project's `issue_sync` setting says otherwise")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COGNITEST_", env_nested_delimiter="__", extra="ignore")
 
@@ -144,6 +169,7 @@ class Settings(BaseSettings):
     requirements: RequirementsSettings = Field(default_factory=RequirementsSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
     execution: ExecutionSettings = Field(default_factory=ExecutionSettings)
+    integrations: IntegrationsSettings = Field(default_factory=IntegrationsSettings)
 
     def service_env(self) -> dict[str, str]:
         """Environment that points a child process at the same services as this one."""

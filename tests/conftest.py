@@ -1,4 +1,5 @@
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator
 
@@ -6,6 +7,7 @@ import httpx
 import pytest
 
 from tests.support.fake_llm import FakeLlm
+from tests.support.fake_services import FakeServices
 from tests.support.stack import PlatformStack
 
 
@@ -17,7 +19,16 @@ def fake_llm():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-async def stack(tmp_path_factory: pytest.TempPathFactory, fake_llm: FakeLlm) -> AsyncIterator[PlatformStack]:
+def outside():  # type: ignore[no-untyped-def]
+    """Slack, JIRA, GitHub, webhooks and SMTP, recording what the platform sends them."""
+    services = FakeServices()
+    yield services
+    services.close()
+
+
+@pytest.fixture(scope="session")
+async def stack(tmp_path_factory: pytest.TempPathFactory, fake_llm: FakeLlm, outside: FakeServices) -> AsyncIterator[PlatformStack]:
+    os.environ.update(outside.env())
     platform = PlatformStack(tmp_path_factory.mktemp("cognitest-data"), llm_url=fake_llm.url)
     try:
         await platform.start_all()

@@ -13,14 +13,17 @@ from cognitest.infra.logging import configure_logging
 from cognitest.infra.settings import Settings, get_settings
 from cognitest.infra.temporal import connect_temporal
 from cognitest.infra.db.engine import make_engine, session_factory
+from cognitest.infra.integrations.outbound import Outbound
 from cognitest.infra.knowledge import Knowledge
+from cognitest.workflows.automation.activities import AutomationActivities
+from cognitest.workflows.automation.workflow import AutomationRun
 from cognitest.workflows.bootstrap.activities import BootstrapActivities
 from cognitest.workflows.bootstrap.workflow import ProjectBootstrap
 from cognitest.workflows.generation.activities import GenerationActivities
 from cognitest.workflows.generation.workflow import GenerationPipeline
 
 log = structlog.get_logger(__name__)
-WORKFLOWS = [ProjectBootstrap, GenerationPipeline]
+WORKFLOWS = [ProjectBootstrap, GenerationPipeline, AutomationRun]
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
@@ -31,11 +34,13 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     bootstrap = BootstrapActivities(publisher, settings.source)
     engine = make_engine(settings.database.effective_url, pool_size=4)
     generation = GenerationActivities(settings, session_factory(engine), publisher, Knowledge(settings))
+    outbound = Outbound(settings.integrations)
+    automation = AutomationActivities(settings, session_factory(engine), publisher, outbound)
     worker = Worker(
         client,
         task_queue=settings.temporal.task_queue,
         workflows=WORKFLOWS,
-        activities=[bootstrap.create_default_suites, bootstrap.configure_notifications, *generation.all()],
+        activities=[bootstrap.create_default_suites, bootstrap.configure_notifications, *generation.all(), *automation.all()],
         max_concurrent_activities=8,
     )
     stop = stop or asyncio.Event()
@@ -47,6 +52,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         await stop.wait()
     # Shut down explicitly: a gRPC client left to interpreter exit can abort the process.
     await nc.drain()
+    await outbound.close()
     await engine.dispose()
     log.info("worker.stopped")
 

@@ -45,16 +45,19 @@ def dlq_stream(bus: BusSettings) -> StreamConfig:
     )
 
 
-def durable_consumer(name: str, bus: BusSettings, filter_subject: str = f"{EVENTS_PREFIX}.>") -> ConsumerConfig:
-    """A pull consumer shared by every copy of a consumer process (queue semantics)."""
+def durable_consumer(name: str, bus: BusSettings, filter_subject: str | tuple[str, ...] = f"{EVENTS_PREFIX}.>",
+                     new_only: bool = False) -> ConsumerConfig:
+    """A pull consumer shared by every copy of a consumer process (queue semantics). `new_only`
+    consumers (reactions such as triggers and alerts) start at the stream's end when created."""
     return ConsumerConfig(
         durable_name=name,
         description=f"Cognitest consumer {name}",
-        deliver_policy=DeliverPolicy.ALL,
+        deliver_policy=DeliverPolicy.NEW if new_only else DeliverPolicy.ALL,
         ack_policy=AckPolicy.EXPLICIT,
         ack_wait=bus.ack_wait,
         max_deliver=bus.max_deliver,
-        filter_subject=filter_subject,
+        filter_subject=filter_subject if isinstance(filter_subject, str) else None,
+        filter_subjects=list(filter_subject) if not isinstance(filter_subject, str) else None,
         max_ack_pending=max(bus.batch_size * 4, 1000),
         max_waiting=512,
     )

@@ -167,10 +167,15 @@ class Issue(Tracked, Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(255))
     assigned_to: Mapped[str | None] = mapped_column(String(255))
+    occurrences: Mapped[int] = mapped_column(Integer, nullable=False, server_default=sa_text("0"), default=0)
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    run_ids: Mapped[list[str]] = _json_list()
+    external: Mapped[dict[str, Any]] = _json_obj()
     __table_args__ = (
         Index("idx_issues_project", "project_id"),
         Index("idx_issues_status", "status"),
         Index("idx_issues_severity", "severity"),
+        Index("idx_issues_signature", "project_id", "signature"),
     )
 
 
@@ -317,6 +322,7 @@ class WorkflowExecution(Base):
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retry_of: Mapped[str | None] = mapped_column(String(255))
     last_event_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=sa_text("0"))
     __table_args__ = (Index("idx_workflow_executions_project", "project_id", sa_text("started_at DESC")),)
 
@@ -333,6 +339,17 @@ class Alert(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     __table_args__ = (Index("idx_alerts_project", "project_id", sa_text("created_at DESC")),)
+
+
+class Delivery(Base):
+    """Outbound side effects already done (Slack, JIRA, GitHub, email, webhooks), by idempotency
+    key: a retried activity or a redelivered event finds its key and does not post twice."""
+
+    __tablename__ = "deliveries"
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    response: Mapped[dict[str, Any]] = _json_obj()
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class AppliedEvent(Base):

@@ -1,10 +1,10 @@
 """Projection of what happens around the resources: requirement documents, generations,
-feedback, runs and their results, alerts and automation executions."""
+feedback, runs and their results, alerts."""
 
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from sqlalchemy import Table, cast, select, update
+from sqlalchemy import Table, cast, update
 from sqlalchemy.dialects.postgresql import JSONB
 
 from cognitest.infra.db import models as m
@@ -20,8 +20,6 @@ feedback: Table = m.Feedback.__table__  # type: ignore[assignment]
 runs: Table = m.Run.__table__  # type: ignore[assignment]
 results: Table = m.RunResult.__table__  # type: ignore[assignment]
 alerts: Table = m.Alert.__table__  # type: ignore[assignment]
-workflows: Table = m.Workflow.__table__  # type: ignore[assignment]
-executions: Table = m.WorkflowExecution.__table__  # type: ignore[assignment]
 
 
 
@@ -182,40 +180,3 @@ async def alert_sent(tx: Tx, event: Envelope[Any], seq: int) -> None:
     d = event.data.model_dump(mode="json")
     d["id"] = d.pop("alert_id")
     tx.insert(alerts, {**d, "project_id": event.project_id, "created_at": event.time})
-
-
-@handles("workflow.defined")
-async def workflow_defined(tx: Tx, event: Envelope[Any], seq: int) -> None:
-    await tx.require(projects, event.project_id, event, scoped=False)
-    d = event.data
-    values = {"name": d.name, "description": d.description, "version": d.version, "graph": d.graph,
-              "enabled": d.enabled}
-    exists = (await tx.execute(select(workflows.c.id).where(workflows.c.id == d.workflow_id))).first()
-    if exists is None:
-        tx.insert(workflows, {"id": d.workflow_id, "project_id": event.project_id, **values,
-                              "created_by": event.actor, "created_at": event.time, "updated_at": event.time,
-                              "last_event_seq": seq})
-    else:
-        await tx.update_row(workflows, d.workflow_id, event, seq, values)
-
-
-@handles("workflow.triggered")
-async def workflow_triggered(tx: Tx, event: Envelope[Any], seq: int) -> None:
-    await tx.require(projects, event.project_id, event, scoped=False)
-    d = event.data
-    tx.insert(executions, {
-        "id": d.execution_id, "project_id": event.project_id, "workflow_id": d.workflow_id, "trigger": d.trigger,
-        "status": "running", "input": d.input, "started_at": event.time, "last_event_seq": seq,
-    })
-
-
-@handles("workflow.completed")
-async def workflow_completed(tx: Tx, event: Envelope[Any], seq: int) -> None:
-    d = event.data
-    await tx.flush()
-    await tx.execute(
-        update(executions)
-        .where(executions.c.id == d.execution_id, executions.c.last_event_seq < seq)
-        .values(status=d.status.value, steps=d.steps, output=d.output, error=d.error, finished_at=event.time,
-                last_event_seq=seq)
-    )

@@ -15,10 +15,13 @@ from cognitest.producers.api import errors
 from cognitest.producers.api.middleware import RequestContext
 from cognitest.infra.blob import blob_store
 from cognitest.producers.api.routes import (
+    automations,
     collection_import,
     events,
+    executions,
     generation,
     health,
+    hooks,
     projects,
     requirements,
     results,
@@ -70,6 +73,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(generation.router)
     app.include_router(results.router)
     app.include_router(runs.router)
+    app.include_router(automations.templates_router)
+    app.include_router(automations.router)
+    app.include_router(executions.router)
+    app.include_router(hooks.router)
 
     @app.get("/", include_in_schema=False)
     async def root() -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from typing import Any
 
 import structlog
+from temporalio.service import RPCError
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -10,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cognitest.infra.bus.connection import BusUnavailable
 from cognitest.infra.bus.publisher import EventTooLarge, PublishFailed
+from cognitest.infra.temporal import TemporalUnavailable
 from cognitest.schemas import InvalidEvent, UnknownEventType
 
 log = structlog.get_logger(__name__)
@@ -89,6 +91,12 @@ def install(app: FastAPI) -> None:
     async def bus_error(request: Request, exc: Exception) -> JSONResponse:
         log.warning("api.publish_failed", error=str(exc))
         return _json(request, 503, f"the event bus is unavailable, nothing was accepted; retry: {exc}")
+
+    @app.exception_handler(TemporalUnavailable)
+    @app.exception_handler(RPCError)
+    async def temporal_error(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("api.temporal_failed", error=str(exc))
+        return _json(request, 503, f"the workflow engine is unavailable; retry: {exc}")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

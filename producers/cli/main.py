@@ -5,7 +5,7 @@ import sys
 
 import typer
 
-from cognitest.producers.cli import events, generation_cmd, resources, stack
+from cognitest.producers.cli import automations_cmd, events, generation_cmd, resources, stack
 from cognitest.producers.cli.exits import CliError, report
 from cognitest.producers.cli.schemas_cmd import schemas_app
 
@@ -26,6 +26,7 @@ app.command("generate")(generation_cmd.generate)
 app.command("report")(generation_cmd.report)
 app.command("run")(generation_cmd.run)
 app.add_typer(generation_cmd.runs_app, name="runs")
+app.add_typer(automations_cmd.automations_app, name="automations")
 
 
 def run() -> None:

@@ -42,3 +42,33 @@ class WorkflowCompleted(Payload):
     steps: list[dict[str, Any]] = Field(default_factory=list)
     output: Json = Field(default_factory=dict)
     error: str | None = Field(default=None, max_length=5_000)
+
+
+@event("workflow.run_requested")
+class WorkflowRunRequested(Payload):
+    """Someone (a person, a webhook, an event trigger, a retry) asked for an automation to run.
+    The execution id is `automation-<this event's id>`, so a redelivery starts nothing twice."""
+
+    workflow_id: UUID
+    trigger: str = Field(default="manual", max_length=64)
+    trigger_node: str | None = Field(default=None, max_length=64)
+    input: Json = Field(default_factory=dict)
+    retry_of: str | None = Field(default=None, max_length=255, description="the execution this one retries")
+
+
+@event("workflow.step_finished")
+class WorkflowStepFinished(Payload):
+    """One node of an automation execution ran (or started waiting, for approvals)."""
+
+    workflow_id: UUID
+    execution_id: str = Field(min_length=1, max_length=255)
+    index: int = Field(ge=0)
+    node: str = Field(max_length=64)
+    node_type: str = Field(max_length=64)
+    status: str = Field(max_length=32)
+    input: Json = Field(default_factory=dict)
+    output: Any = None
+    error: str | None = Field(default=None, max_length=5_000)
+    started_at: str | None = None
+    finished_at: str | None = None
+    duration_ms: int = Field(default=0, ge=0)

@@ -91,3 +91,27 @@ class AlertSent(Payload):
     ok: bool
     status_code: int | None = None
     error: str | None = Field(default=None, max_length=2_000)
+
+
+@event("issue.occurred")
+class IssueOccurred(Payload):
+    """A failure was triaged as another occurrence of an issue (a resolved issue is reopened)."""
+
+    issue_id: UUID
+    signature: str = Field(max_length=128)
+    run_id: UUID | None = None
+    case_id: UUID | None = None
+    case_key: str | None = Field(default=None, max_length=500)
+    error: str | None = Field(default=None, max_length=2_000)
+    match: str = Field(default="signature", max_length=32, description="new, signature or similar")
+    similarity: Confidence | None = None
+
+
+@event("issue.linked")
+class IssueLinked(Payload):
+    """An issue was created or updated in an external tracker (JIRA, GitHub)."""
+
+    issue_id: UUID
+    tracker: str = Field(max_length=32)
+    key: str = Field(max_length=200)
+    url: str | None = Field(default=None, max_length=2000)

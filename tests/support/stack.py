@@ -31,7 +31,8 @@ BUS_ENV = {
 }
 
 
-DURABLES = {"projection", "project-bootstrap", "requirements", "generation", "execution"}
+DURABLES = {"projection", "project-bootstrap", "requirements", "generation", "execution", "automations", "triage",
+            "issue-sync", "alerting"}
 
 
 class PlatformStack:

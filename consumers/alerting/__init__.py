@@ -1,0 +1,1 @@
+"""Alerting: per-project notification rules delivered to Slack, signed webhooks and email."""

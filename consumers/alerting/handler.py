@@ -1,0 +1,152 @@
+"""The alerting consumer: for each event, the project's notification rules that it fires are
+delivered (Slack incoming webhook, signed generic webhook, email), each once: the delivery ledger
+keys them by event and rule. Every delivery is recorded as `alert.sent` with its outcome; a
+failure is retried with backoff and, when retries run out or cannot help, dead-lettered."""
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import structlog
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from cognitest.consumers.runtime.delivery import delivered_count, retry_or_dead_letter, to_dead_letter
+from cognitest.infra.alerting.messages import compose
+from cognitest.infra.alerting.rules import fires, in_quiet_hours, is_critical, project_rules
+from cognitest.infra.automations.outcomes import public_url, run_outcome
+from cognitest.infra.bus.publisher import EventPublisher
+from cognitest.infra.db.models import Project
+from cognitest.infra.integrations.ledger import Ledger
+from cognitest.infra.integrations.outbound import DeliveryFailed, Outbound
+from cognitest.infra.settings import Settings
+from cognitest.schemas import Envelope, new_event
+from cognitest.schemas.events.issues import AlertSent
+from cognitest.schemas.notifications import NotificationRule
+
+log = structlog.get_logger(__name__)
+CONSUMER = "alerting"
+PROJECT_CACHE_SECONDS = 2.0
+RUN_WAIT_SECONDS = 10.0
+QUIET = "suppressed: quiet hours"
+
+
+def derived(*parts: object) -> UUID:
+    return uuid5(NAMESPACE_URL, "cognitest:alert:" + ":".join(str(p) for p in parts))
+
+
+class Alerting:
+    def __init__(self, settings: Settings, sessions: async_sessionmaker, ledger: Ledger, outbound: Outbound,
+                 publisher: EventPublisher, js: JetStreamContext) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.ledger = ledger
+        self.outbound = outbound
+        self.publisher = publisher
+        self.js = js
+        self._projects: dict[UUID, tuple[float, str, dict[str, Any]]] = {}
+
+    async def _project(self, project_id: UUID) -> tuple[str, dict[str, Any]]:
+        cached = self._projects.get(project_id)
+        if cached is None or time.monotonic() - cached[0] > PROJECT_CACHE_SECONDS:
+            async with self.sessions() as session:
+                row = (await session.execute(select(Project.name, Project.settings).where(Project.id == project_id))).first()
+            cached = (time.monotonic(), row[0] if row else str(project_id), dict(row[1] or {}) if row else {})
+            self._projects[project_id] = cached
+        return cached[1], cached[2]
+
+    async def handle(self, event: Envelope[Any], msg: Msg) -> None:
+        if event.project_id is None or event.type == "alert.sent":
+            await msg.ack()
+            return
+        bound = log.bind(event_id=event.id, project=event.subject, event_type=event.type)
+        try:
+            name, settings = await self._project(event.project_id)
+            rules, quiet = project_rules(settings)
+            data = event.data.model_dump(mode="json")
+            firing = [(i, r) for i, r in enumerate(rules) if fires(r, event.type, data)]
+            if not firing:
+                await msg.ack()
+                return
+            failures = await self._deliver_all(event, data, name, firing, quiet, bound)
+        except Exception as exc:  # PostgreSQL or NATS away
+            bound.warning("alerting.retry", error=f"{type(exc).__name__}: {exc}")
+            await retry_or_dead_letter(self.js, CONSUMER, msg, self.settings.bus, f"{type(exc).__name__}: {exc}")
+            return
+        if not failures:
+            await msg.ack()
+            return
+        reason = "; ".join(str(exc) for _, _, exc in failures)
+        last = delivered_count(msg) >= self.settings.bus.max_deliver or not any(exc.retryable for _, _, exc in failures)
+        if last:  # give up: record each failed delivery, then dead-letter the event for a redrive
+            for index, rule, exc in failures:
+                await self._record(event, index, rule, ok=False, status_code=exc.status_code, error=str(exc)[:2000])
+            await to_dead_letter(self.js, CONSUMER, msg, f"alert delivery failed: {reason}")
+        else:
+            await retry_or_dead_letter(self.js, CONSUMER, msg, self.settings.bus, reason)
+
+    async def _deliver_all(self, event: Envelope[Any], data: dict[str, Any], project: str,
+                           firing: list[tuple[int, NotificationRule]], quiet: Any, bound: Any
+                           ) -> list[tuple[int, NotificationRule, DeliveryFailed]]:
+        failed_cases, run_name = None, None
+        if event.type.startswith("run.") and data.get("run_id"):
+            outcome = await self._run(str(data["run_id"]))
+            if outcome:
+                failed_cases, run_name = outcome["failed_cases"], outcome["name"]
+        subject, text = compose(event.type, data, project, public_url(self.settings), str(event.project_id),
+                                failed_cases, run_name)
+        failures = []
+        now = datetime.now(UTC)
+        for index, rule in firing:
+            key = f"alert:{event.id}:{index}"
+            if in_quiet_hours(rule.quiet_hours or quiet, now, is_critical(event.type, data)):
+                await self._record(event, index, rule, ok=False, error=QUIET)
+                continue
+            try:
+                response = await self.ledger.once(key, rule.channel, lambda r=rule: self._send(r, event, subject, text))
+            except DeliveryFailed as exc:
+                bound.warning("alerting.delivery_failed", rule=rule.name, channel=rule.channel, error=str(exc))
+                failures.append((index, rule, exc))
+                continue
+            if not response.get("deduplicated"):
+                await self._record(event, index, rule, ok=True, status_code=response.get("status_code"))
+                bound.info("alerting.sent", rule=rule.name, channel=rule.channel)
+        return failures
+
+    async def _run(self, run_id: str) -> dict[str, Any] | None:
+        """The run's failed cases, once the projection has applied the run's end (bounded wait)."""
+        deadline = time.monotonic() + RUN_WAIT_SECONDS
+        while True:
+            outcome = await run_outcome(self.sessions, run_id, self.settings)
+            if outcome is not None or time.monotonic() > deadline:
+                return outcome
+            await asyncio.sleep(0.3)
+
+    async def _send(self, rule: NotificationRule, event: Envelope[Any], subject: str, text: str) -> dict[str, Any]:
+        if rule.channel == "slack":
+            return await self.outbound.slack(text, rule.target)
+        if rule.channel == "webhook":
+            if not rule.target:
+                raise DeliveryFailed(f"rule {rule.name!r}: a webhook needs a target URL", retryable=False)
+            return await self.outbound.webhook(rule.target, {"text": text, "subject": subject,
+                                                             "event": event.model_dump(mode="json")}, rule.secret)
+        recipients = [a.strip() for a in (rule.target or "").split(",") if a.strip()]
+        if not recipients:
+            raise DeliveryFailed(f"rule {rule.name!r}: email needs recipients", retryable=False)
+        return await self.outbound.email(recipients, subject, text)
+
+    async def _record(self, event: Envelope[Any], index: int, rule: NotificationRule, *, ok: bool,
+                      status_code: int | None = None, error: str | None = None) -> None:
+        target = rule.target or "default"
+        if rule.channel == "slack":  # a Slack webhook URL is a credential: record only its host
+            target = "slack:" + (urlsplit(rule.target).hostname or "?" if rule.target else "default")
+        await self.publisher.publish(new_event(
+            AlertSent(alert_id=derived(event.id, index, ok), channel=rule.channel, target=target[:500],
+                      about_event_id=event.id, ok=ok, status_code=status_code, error=error),
+            project_id=event.project_id, actor="alerting", source=self.settings.source, causationid=event.id,
+            correlationid=event.correlationid, event_id=str(derived("event", event.id, index, ok))))

@@ -1,0 +1,111 @@
+"""Triage: every failed case (from a run or imported CI results) becomes an occurrence of an issue.
+
+Same signature as a known issue -> another occurrence of it (a resolved one is reopened by the
+projection); similar enough to an open issue -> an occurrence of that one; otherwise a new issue,
+whose id derives from the project and the signature so that two copies of this consumer, or a
+projection that lags, still open one issue. A case that passed only on retry, or whose recent
+outcomes flip between pass and fail, is labelled flaky instead of opening a bug."""
+
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import structlog
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+
+from cognitest.consumers.runtime.delivery import retry_or_dead_letter
+from cognitest.infra.bus.publisher import EventPublisher
+from cognitest.infra.settings import BusSettings
+from cognitest.infra.triage.failures import Failure, failures_of, flips
+from cognitest.infra.triage.remediation import remediation, severity
+from cognitest.infra.triage.signature import Signature, signature_of
+from cognitest.infra.triage.similarity import match_issue
+from cognitest.infra.triage.store import CaseInfo, TriageStore
+from cognitest.schemas import Envelope, new_event
+from cognitest.schemas.events.issues import IssueDetected, IssueOccurred
+from cognitest.schemas.events.testing import CaseChanges, CaseUpdated
+
+log = structlog.get_logger(__name__)
+CONSUMER = "triage"
+SUBJECTS = ("run.case_finished", "results.ingested")
+FLAKY_FLIPS = 3
+
+
+def derived(*parts: object) -> UUID:
+    return uuid5(NAMESPACE_URL, "cognitest:triage:" + ":".join(str(p) for p in parts))
+
+
+class Triage:
+    def __init__(self, store: TriageStore, publisher: EventPublisher, js: JetStreamContext, bus: BusSettings,
+                 source: str) -> None:
+        self.store = store
+        self.publisher = publisher
+        self.js = js
+        self.bus = bus
+        self.source = source
+
+    async def handle(self, event: Envelope[Any], msg: Msg) -> None:
+        bound = log.bind(event_id=event.id, project=event.subject, event_type=event.type)
+        try:
+            events = await self.triage(event)
+            await self.publisher.publish_many(events)
+        except Exception as exc:  # PostgreSQL or NATS away: later, then dead-letter
+            bound.warning("triage.retry", error=f"{type(exc).__name__}: {exc}")
+            await retry_or_dead_letter(self.js, CONSUMER, msg, self.bus, f"{type(exc).__name__}: {exc}")
+            return
+        if events:
+            bound.info("triage.done", published=len(events))
+        await msg.ack()
+
+    def _event(self, payload: Any, cause: Envelope[Any], *id_parts: object) -> Envelope[Any]:
+        return new_event(payload, project_id=cause.project_id, actor="triage", source=self.source,
+                         correlationid=cause.correlationid or cause.id, causationid=cause.id,
+                         event_id=str(derived("event", *id_parts)))
+
+    async def triage(self, event: Envelope[Any]) -> list[Envelope[Any]]:
+        failures, flaky = failures_of(event)
+        if not failures and not flaky:
+            return []
+        cases = await self.store.cases([c for c in {*flaky, *(f.case_id for f in failures if f.case_id)} if c])
+        out: list[Envelope[Any]] = []
+        for failure in failures:
+            if failure.case_id and flips(await self.store.recent_outcomes(failure.case_id)) >= FLAKY_FLIPS:
+                flaky.append(failure.case_id)
+        flaky_ids = set(flaky)
+        for case_id in flaky_ids:
+            info = cases.get(case_id)
+            if info is not None and "flaky" not in info.tags:
+                out.append(self._event(CaseUpdated(case_id=case_id, changes=CaseChanges(tags=[*info.tags, "flaky"])),
+                                       event, "flaky", case_id))
+        failures = [f for f in failures if f.case_id not in flaky_ids]
+        signed = [(f, signature_of(f.error, f.failing_step)) for f in failures]
+        known = await self.store.issues_by_signature(event.project_id, sorted({s.digest for _, s in signed}))
+        candidates = await self.store.open_fingerprints(event.project_id) if any(s.digest not in known for _, s in signed) else []
+        for failure, sig in signed:
+            matched, match, score = match_issue(sig.digest, sig.text, known, candidates)
+            issue_id = UUID(matched) if matched else derived(event.project_id, sig.digest)
+            if matched is None:
+                known[sig.digest] = issue_id
+                candidates.append((str(issue_id), sig.text))
+                out.append(self._event(self._detected(issue_id, failure, sig, cases.get(failure.case_id)), event,
+                                       "issue", issue_id))
+            out.append(self._event(IssueOccurred(
+                issue_id=issue_id, signature=sig.digest, run_id=failure.run_id, case_id=failure.case_id,
+                case_key=failure.key[:500], error=sig.headline[:2000], match=match, similarity=score), event,
+                "occurrence", event.id, failure.index))
+        return out
+
+    @staticmethod
+    def _detected(issue_id: UUID, failure: Failure, sig: Signature, case: CaseInfo | None) -> IssueDetected:
+        title = f"{case.title if case else failure.key}: {sig.headline}" if sig.headline else (case.title if case else failure.key)
+        steps = case.steps if case else []
+        environment = {"browser": failure.browser} if failure.browser else {}
+        return IssueDetected(
+            issue_id=issue_id, related_test_case_id=failure.case_id if case else None, title=title[:500],
+            description=f"First seen in run {failure.run_id} ({failure.outcome}).\n\n{failure.error[:20_000]}",
+            severity=severity(failure.error, case.priority if case else None), detected_by="triage",
+            remediation_suggestions=remediation(failure.error), ai_confidence=0.9 if case else 0.7,
+            steps_to_reproduce=steps[:50], environment=environment, signature=sig.digest, run_id=failure.run_id,
+            tags=["triaged"], metadata={"fingerprint": sig.text[:2000], "first_error": sig.headline,
+                                        "failing_step": failure.failing_step, "case_key": failure.key[:500]},
+        )

@@ -1,0 +1,1 @@
+"""Alerting: which notification rules an event fires, quiet hours, and the messages sent."""

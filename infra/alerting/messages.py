@@ -1,0 +1,44 @@
+"""Messages people can act on at a glance: project, what happened, the failed cases with their
+first error line, and links back to the run or issue."""
+
+from typing import Any
+
+from cognitest.infra.automations.outcomes import first_line
+
+ICONS = {"run.failed": ":x:", "run.completed": ":white_check_mark:", "issue.detected": ":beetle:",
+         "workflow.completed": ":gear:", "results.ingested": ":inbox_tray:"}
+
+
+def compose(event_type: str, data: dict[str, Any], project: str, base_url: str, project_id: str,
+            failed_cases: list[dict[str, Any]] | None = None, run_name: str | None = None) -> tuple[str, str]:
+    """(subject, text) for an event."""
+    icon = ICONS.get(event_type, ":bell:")
+    api = f"{base_url}/api/v1/projects/{project_id}"
+    if event_type in ("run.failed", "run.completed", "run.cancelled"):
+        t = data.get("totals") or {}
+        name = run_name or data.get("run_id")
+        verdict = {"run.failed": "failed", "run.completed": "passed", "run.cancelled": "was cancelled"}[event_type]
+        subject = f"[{project}] Run {name} {verdict}"
+        lines = [f"{icon} *{subject}*: {t.get('passed', 0)} passed, {t.get('failed', 0)} failed, "
+                 f"{t.get('errors', 0)} errors of {t.get('total', 0)}."]
+        if data.get("reason"):
+            lines.append(f"Reason: {first_line(data['reason'])}")
+        for case in (failed_cases or [])[:10]:
+            lines.append(f"• {case['title']}: {case['error']}")
+        if failed_cases and len(failed_cases) > 10:
+            lines.append(f"… and {len(failed_cases) - 10} more")
+        lines.append(f"Run: {api}/runs/{data.get('run_id')}")
+        return subject, "\n".join(lines)
+    if event_type == "issue.detected":
+        subject = f"[{project}] New {data.get('severity', '')} issue: {data.get('title')}"
+        lines = [f"{icon} *{subject}*"]
+        if data.get("remediation_suggestions"):
+            lines.append(f"Suggestion: {data['remediation_suggestions'][0]}")
+        lines.append(f"Issue: {api}/issues/{data.get('issue_id')}")
+        return subject, "\n".join(lines)
+    if event_type == "workflow.completed":
+        subject = f"[{project}] Automation execution {data.get('status')}"
+        text = f"{icon} *{subject}*: {data.get('execution_id')}" + (f"\nError: {first_line(data.get('error'))}" if data.get("error") else "")
+        return subject, text
+    subject = f"[{project}] {event_type}"
+    return subject, f"{icon} *{subject}*"

@@ -1,0 +1,1 @@
+"""Automations: validating and loading definitions, matching event triggers, starter templates."""

@@ -1,0 +1,58 @@
+"""What a run or a generation gives the automation that asked for it: read from the read models
+once the projection has applied the end of the run."""
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from cognitest.infra.db.models import Run, RunResult
+from cognitest.infra.settings import Settings
+from cognitest.schemas.automation.execution import Finished
+
+TERMINAL = {"completed", "failed", "cancelled"}
+FAILED = ("failed", "error")
+
+
+def public_url(settings: Settings) -> str:
+    return (settings.integrations.public_url or settings.http.effective_url).rstrip("/")
+
+
+def first_line(text: str | None) -> str:
+    return (text or "").strip().splitlines()[0][:300] if (text or "").strip() else ""
+
+
+async def _failed_cases(session: Any, run_id: UUID) -> list[RunResult]:
+    rows = await session.execute(select(RunResult).where(RunResult.run_id == run_id, RunResult.outcome.in_(FAILED))
+                                 .order_by(RunResult.created_at))
+    return list(rows.scalars())
+
+
+async def run_outcome(sessions: async_sessionmaker, run_id: str, settings: Settings) -> dict[str, Any] | None:
+    async with sessions() as session:
+        run = (await session.execute(select(Run).where(Run.id == UUID(run_id)))).scalar_one_or_none()
+        if run is None or run.status not in TERMINAL:
+            return None
+        failed = await _failed_cases(session, run.id)
+        previous = (await session.execute(
+            select(Run).where(Run.project_id == run.project_id, Run.id != run.id, Run.status.in_(TERMINAL),
+                              Run.test_suite_id.is_not_distinct_from(run.test_suite_id), Run.created_at < run.created_at)
+            .order_by(Run.created_at.desc()).limit(1))).scalar_one_or_none()
+        failed_before = {r.test_case_id or r.key for r in await _failed_cases(session, previous.id)} if previous else set()
+    cases = [{"case_id": str(r.test_case_id) if r.test_case_id else None, "title": r.key or str(r.test_case_id),
+              "error": first_line(r.error), "outcome": r.outcome} for r in failed]
+    new = [c for c, r in zip(cases, failed) if (r.test_case_id or r.key) not in failed_before]
+    totals = dict(run.totals or {})
+    url = f"{public_url(settings)}/api/v1/projects/{run.project_id}/runs/{run.id}"
+    return {
+        "run_id": str(run.id), "name": run.name, "status": run.status, "passed": run.status == "completed" and not failed,
+        "totals": totals, "failed_cases": cases[:100], "new_failures": new[:100], "url": url,
+        "failure_lines": "\n".join(f"• {c['title']}: {c['error']}" for c in cases[:20]),
+    }
+
+
+def generation_outcome(finished: Finished) -> dict[str, Any]:
+    d = finished.detail
+    return {"generation_id": finished.id, "status": finished.status, "plan_id": d.get("plan_id"),
+            "cases": d.get("cases", 0), "suites": d.get("suites", 0), "uncovered": d.get("uncovered", [])}

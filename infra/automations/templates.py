@@ -1,0 +1,109 @@
+"""The starter automations. Each template turns a few parameters into a graph that passes the
+same validation as any saved graph (a unit test checks all of them)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    title: str
+    description: str
+    params: dict[str, str] = field(default_factory=dict)  # name -> what it is
+    build: Callable[[dict[str, str]], dict[str, Any]] = lambda p: {}
+
+
+def _nightly(p: dict[str, str]) -> dict[str, Any]:
+    environment = {"base_url": p["base_url"]} if p.get("base_url") else {}
+    return {
+        "nodes": [
+            {"id": "nightly", "type": "trigger.schedule", "config": {"cron": p.get("cron", "0 2 * * *"), "timezone": p.get("timezone", "UTC")}},
+            {"id": "manual", "type": "trigger.manual"},
+            {"id": "run", "type": "run_suite", "config": {"suite_id": p["suite_id"], "environment": environment}},
+            {"id": "failed", "type": "condition", "config": {"left": "{{ nodes.run.output.passed }}", "op": "falsy"}},
+            {"id": "notify", "type": "slack", "config": {"text": (
+                "Regression run {{ nodes.run.output.name }} failed: {{ nodes.run.output.totals.failed }} of "
+                "{{ nodes.run.output.totals.total }} cases. {{ nodes.run.output.url }}\n{{ nodes.run.output.failure_lines }}")}},
+            {"id": "each_new", "type": "for_each", "config": {"items": "{{ nodes.run.output.new_failures }}"}},
+            {"id": "ticket", "type": "jira", "config": {
+                "summary": "[regression] {{ item.title }} fails",
+                "description": "Case {{ item.title }} failed in run {{ nodes.run.output.name }}.\n\n{{ item.error }}\n\n{{ nodes.run.output.url }}",
+                "labels": ["cognitest", "regression"]}},
+        ],
+        "edges": [
+            {"source": "nightly", "target": "run"}, {"source": "manual", "target": "run"},
+            {"source": "run", "target": "failed"},
+            {"source": "failed", "target": "notify", "label": "true"},
+            {"source": "notify", "target": "each_new"},
+            {"source": "each_new", "target": "ticket", "label": "each"},
+        ],
+    }
+
+
+def _approval(p: dict[str, str]) -> dict[str, Any]:
+    return {
+        "nodes": [
+            {"id": "uploaded", "type": "trigger.event", "config": {"event_type": "requirement.parsed"}},
+            {"id": "generate", "type": "generate_plan", "config": {"document_id": "{{ trigger.data.document_id }}"}},
+            {"id": "review", "type": "approval", "config": {"prompt": (
+                "A plan with {{ nodes.generate.output.cases }} cases was generated from {{ trigger.data.document_id }}. "
+                "Approve it?")}},
+            {"id": "approved", "type": "publish_event", "config": {"type": "plan.updated", "data": {
+                "plan_id": "{{ nodes.generate.output.plan_id }}", "changes": {"tags": ["approved"]}}}},
+            {"id": "rejected", "type": "slack", "config": {"text": "Generated plan {{ nodes.generate.output.plan_id }} was rejected: {{ nodes.review.output.comment }}"}},
+        ],
+        "edges": [
+            {"source": "uploaded", "target": "generate"}, {"source": "generate", "target": "review"},
+            {"source": "review", "target": "approved", "label": "approved"},
+            {"source": "review", "target": "rejected", "label": "rejected"},
+        ],
+    }
+
+
+def _ci(p: dict[str, str]) -> dict[str, Any]:
+    return {
+        "nodes": [
+            {"id": "imported", "type": "trigger.event", "config": {"event_type": "results.ingested", "where": {"last_batch": True}}},
+            {"id": "any_failed", "type": "condition", "config": {"left": "{{ trigger.data.totals.failed }}", "op": ">", "right": 0}},
+            {"id": "settle", "type": "delay", "config": {"seconds": int(p.get("settle_seconds", "10"))}},
+            {"id": "notify", "type": "slack", "config": {"text": (
+                "CI results {{ trigger.data.run_name }} ({{ trigger.data.branch }} @ {{ trigger.data.commit }}): "
+                "{{ trigger.data.totals.failed }} failed of {{ trigger.data.totals.total }}; failures are triaged into issues.")}},
+        ],
+        "edges": [
+            {"source": "imported", "target": "any_failed"},
+            {"source": "any_failed", "target": "settle", "label": "true"},
+            {"source": "settle", "target": "notify"},
+        ],
+    }
+
+
+TEMPLATES = {t.name: t for t in (
+    Template("nightly-regression", "Nightly regression → Slack on failure → JIRA for new failures",
+             "Runs a suite every night (and on demand); when it fails, posts the failed cases to Slack and opens "
+             "one JIRA issue per case that did not fail in the previous run.",
+             {"suite_id": "the suite to run (required)", "base_url": "the application's URL", "cron": "default 0 2 * * *",
+              "timezone": "default UTC"}, _nightly),
+    Template("requirement-approval", "On requirement upload → generate plan → ask for approval",
+             "When a requirement document is parsed, generates a plan from it and waits for a person to approve it "
+             "(tags the plan 'approved') or reject it (tells Slack why).", {}, _approval),
+    Template("ci-triage", "On CI results → triage → notify",
+             "When imported CI results contain failures, waits for triage to file them as issues, then tells Slack.",
+             {"settle_seconds": "seconds to let triage finish (default 10)"}, _ci),
+)}
+
+
+class MissingParameter(ValueError):
+    pass
+
+
+def instantiate(name: str, params: dict[str, str]) -> dict[str, Any]:
+    template = TEMPLATES.get(name)
+    if template is None:
+        raise KeyError(f"unknown template {name!r}; known: {', '.join(TEMPLATES)}")
+    missing = [p for p, what in template.params.items() if "required" in what and not params.get(p)]
+    if missing:
+        raise MissingParameter(f"template {name!r} needs: {', '.join(missing)}")
+    return template.build(params)

@@ -1,0 +1,137 @@
+"""Calls to outside services. Each returns a small JSON-able dict; each failure raises
+DeliveryFailed saying whether trying again can help (network, 5xx, 429) or not (other 4xx)."""
+
+from email.message import EmailMessage
+from typing import Any
+
+import aiosmtplib
+import httpx
+
+from cognitest.infra.integrations.signing import HEADER, sign
+from cognitest.infra.settings import IntegrationsSettings
+
+
+class DeliveryFailed(Exception):
+    def __init__(self, message: str, retryable: bool, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.status_code = status_code
+
+
+class NotConfigured(DeliveryFailed):
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} is not configured", retryable=False)
+
+
+class Outbound:
+    def __init__(self, settings: IntegrationsSettings, client: httpx.AsyncClient | None = None) -> None:
+        self.settings = settings
+        self.client = client or httpx.AsyncClient(timeout=settings.timeout, follow_redirects=False)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = await self.client.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(f"{method} {url}: {type(exc).__name__}: {exc}", retryable=True) from None
+        if response.status_code >= 400:
+            retryable = response.status_code >= 500 or response.status_code in (408, 429)
+            raise DeliveryFailed(f"{method} {url}: HTTP {response.status_code}: {response.text[:300]}",
+                                 retryable=retryable, status_code=response.status_code)
+        return response
+
+    async def slack(self, text: str, webhook_url: str | None = None, blocks: list[Any] | None = None) -> dict[str, Any]:
+        url = webhook_url or self.settings.slack_webhook_url
+        if not url:
+            raise NotConfigured("Slack (integrations.slack_webhook_url)")
+        body: dict[str, Any] = {"text": text}
+        if blocks:
+            body["blocks"] = blocks
+        response = await self._call("POST", url, json=body)
+        return {"status_code": response.status_code, "target": url}
+
+    async def webhook(self, url: str, payload: dict[str, Any], secret: str | None = None) -> dict[str, Any]:
+        import json
+
+        body = json.dumps(payload, default=str).encode()
+        headers = {"content-type": "application/json"}
+        if secret or self.settings.webhook_secret:
+            headers[HEADER] = sign(secret or self.settings.webhook_secret or "", body)
+        response = await self._call("POST", url, content=body, headers=headers)
+        return {"status_code": response.status_code, "target": url}
+
+    async def http(self, method: str, url: str, headers: dict[str, str], body: Any, timeout: float) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"headers": headers, "timeout": timeout}
+        if body is not None:
+            kwargs["json" if not isinstance(body, str) else "content"] = body
+        try:
+            response = await self.client.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(f"{method} {url}: {type(exc).__name__}: {exc}", retryable=True) from None
+        try:
+            parsed: Any = response.json()
+        except ValueError:
+            parsed = response.text[:10_000]
+        return {"status": response.status_code, "body": parsed, "headers": dict(response.headers)}
+
+    def _jira(self) -> tuple[str, tuple[str, str]]:
+        s = self.settings
+        if not (s.jira_url and s.jira_email and s.jira_token):
+            raise NotConfigured("JIRA (integrations.jira_url, jira_email, jira_token)")
+        return s.jira_url.rstrip("/"), (s.jira_email, s.jira_token)
+
+    async def jira_create(self, summary: str, description: str, project_key: str | None = None,
+                          issue_type: str | None = None, labels: list[str] | None = None) -> dict[str, Any]:
+        base, auth = self._jira()
+        key = project_key or self.settings.jira_project_key
+        if not key:
+            raise NotConfigured("JIRA project key (integrations.jira_project_key)")
+        fields = {"project": {"key": key}, "summary": summary[:255], "description": description,
+                  "issuetype": {"name": issue_type or self.settings.jira_issue_type}, "labels": labels or []}
+        response = await self._call("POST", f"{base}/rest/api/2/issue", json={"fields": fields}, auth=auth)
+        created = response.json()
+        return {"key": created["key"], "id": created.get("id"), "url": f"{base}/browse/{created['key']}"}
+
+    async def jira_comment(self, issue_key: str, body: str) -> dict[str, Any]:
+        base, auth = self._jira()
+        response = await self._call("POST", f"{base}/rest/api/2/issue/{issue_key}/comment", json={"body": body}, auth=auth)
+        return {"key": issue_key, "comment_id": response.json().get("id")}
+
+    def _github(self, repo: str | None) -> tuple[str, dict[str, str]]:
+        s = self.settings
+        repo = repo or s.github_repo
+        if not (s.github_token and repo):
+            raise NotConfigured("GitHub (integrations.github_token, github_repo)")
+        headers = {"authorization": f"Bearer {s.github_token}", "accept": "application/vnd.github+json"}
+        return f"{s.github_api_url.rstrip('/')}/repos/{repo}", headers
+
+    async def github_create(self, title: str, body: str, repo: str | None = None,
+                            labels: list[str] | None = None) -> dict[str, Any]:
+        base, headers = self._github(repo)
+        response = await self._call("POST", f"{base}/issues", json={"title": title, "body": body, "labels": labels or []},
+                                    headers=headers)
+        created = response.json()
+        return {"key": str(created["number"]), "number": created["number"], "url": created.get("html_url")}
+
+    async def github_comment(self, number: str, body: str, repo: str | None = None) -> dict[str, Any]:
+        base, headers = self._github(repo)
+        response = await self._call("POST", f"{base}/issues/{number}/comments", json={"body": body}, headers=headers)
+        return {"key": number, "comment_id": response.json().get("id")}
+
+    async def email(self, to: list[str], subject: str, body: str) -> dict[str, Any]:
+        s = self.settings
+        if not s.smtp_host:
+            raise NotConfigured("SMTP (integrations.smtp_host)")
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = s.smtp_from, ", ".join(to), subject
+        message.set_content(body)
+        try:
+            await aiosmtplib.send(message, hostname=s.smtp_host, port=s.smtp_port, username=s.smtp_username,
+                                  password=s.smtp_password, start_tls=s.smtp_starttls, timeout=s.timeout)
+        except aiosmtplib.SMTPResponseException as exc:
+            raise DeliveryFailed(f"SMTP {exc.code}: {exc.message}", retryable=exc.code >= 400 and exc.code < 500) from None
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise DeliveryFailed(f"SMTP: {type(exc).__name__}: {exc}", retryable=True) from None
+        return {"to": to}

@@ -1,0 +1,1 @@
+"""Triage: failure signatures, matching failures to issues, flakiness and remediation hints."""

@@ -1,0 +1,1 @@
+"""Automations: the graph language, its templates, and the data its Temporal workflow carries."""

@@ -1,0 +1,126 @@
+"""Stand-ins for the outside services (Slack, JIRA, GitHub, generic webhooks, SMTP): real
+servers on 127.0.0.1 that record exactly what they receive. Tests can script failures per path
+prefix (a queue of HTTP statuses answered before the normal answer)."""
+
+import json
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from cognitest.infra.embedded.supervisor import free_port
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    raw: bytes
+    body: Any = None
+
+
+@dataclass
+class Mail:
+    sender: str
+    recipients: list[str]
+    content: str
+
+
+class _SmtpHandler:
+    def __init__(self, sink: list[Mail]) -> None:
+        self.sink = sink
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.sink.append(Mail(envelope.mail_from, list(envelope.rcpt_tos), envelope.content.decode("utf-8", "replace")))
+        return "250 OK"
+
+
+@dataclass
+class FakeServices:
+    received: list[Received] = field(default_factory=list)
+    mails: list[Mail] = field(default_factory=list)
+    failures: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jira = 0
+        self._github = 0
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = None
+                with fake._lock:
+                    fake.received.append(Received("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, raw, body))
+                    scripted = next((fake.failures[p].pop(0) for p in list(fake.failures)
+                                     if self.path.startswith(p) and fake.failures[p]), None)
+                if scripted:
+                    self._send(scripted, {"error": "scripted failure"})
+                    return
+                self._send(*fake._answer(self.path))
+
+            def _send(self, status: int, body: Any) -> None:
+                data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("content-type", "text/plain" if isinstance(body, str) else "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.smtp_port = free_port()
+        self.smtp = Controller(_SmtpHandler(self.mails), hostname="127.0.0.1", port=self.smtp_port)
+        self.smtp.start()
+
+    def _answer(self, path: str) -> tuple[int, Any]:
+        with self._lock:
+            if path.startswith("/jira/rest/api/2/issue") and path.endswith("/comment"):
+                return 201, {"id": str(len(self.received))}
+            if path.startswith("/jira/rest/api/2/issue"):
+                self._jira += 1
+                return 201, {"id": str(10_000 + self._jira), "key": f"COG-{self._jira}", "self": "x"}
+            if path.startswith("/github/") and path.endswith("/comments"):
+                return 201, {"id": len(self.received)}
+            if path.startswith("/github/"):
+                self._github += 1
+                return 201, {"number": self._github, "html_url": f"https://github.example/issues/{self._github}"}
+        return 200, "ok"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def env(self) -> dict[str, str]:
+        return {
+            "COGNITEST_INTEGRATIONS__SLACK_WEBHOOK_URL": f"{self.url}/slack/default",
+            "COGNITEST_INTEGRATIONS__JIRA_URL": f"{self.url}/jira",
+            "COGNITEST_INTEGRATIONS__JIRA_EMAIL": "bot@example.com",
+            "COGNITEST_INTEGRATIONS__JIRA_TOKEN": "jira-token",
+            "COGNITEST_INTEGRATIONS__JIRA_PROJECT_KEY": "COG",
+            "COGNITEST_INTEGRATIONS__GITHUB_API_URL": f"{self.url}/github",
+            "COGNITEST_INTEGRATIONS__GITHUB_TOKEN": "gh-token",
+            "COGNITEST_INTEGRATIONS__GITHUB_REPO": "acme/shop",
+            "COGNITEST_INTEGRATIONS__SMTP_HOST": "127.0.0.1",
+            "COGNITEST_INTEGRATIONS__SMTP_PORT": str(self.smtp_port),
+            "COGNITEST_INTEGRATIONS__TIMEOUT": "5",
+        }
+
+    def at(self, prefix: str) -> list[Received]:
+        with self._lock:
+            return [r for r in self.received if r.path.startswith(prefix)]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.smtp.stop()

@@ -1,0 +1,1 @@
+"""AutomationRun: the interpreter of automation graphs, and its activities."""
