@@ -61,6 +61,13 @@ class Alerting:
         return cached[1], cached[2]
 
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
+        try:
+            await self._handle(event, msg)
+        finally:
+            if event.type == "project.updated":  # its rules may change: read them again for the next event
+                self._projects.pop(event.project_id, None)
+
+    async def _handle(self, event: Envelope[Any], msg: Msg) -> None:
         if event.project_id is None or event.type == "alert.sent":
             await msg.ack()
             return

@@ -63,15 +63,25 @@ async def parse_or_dead_letter(js: JetStreamContext, consumer: str, msg: Msg) ->
         return None
 
 
-def per_event(js: JetStreamContext, consumer: str, handle: Callable[[Envelope, Msg], Awaitable[None]]
-              ) -> Callable[[list[Msg]], Awaitable[None]]:  # type: ignore[type-arg]
+def per_event(js: JetStreamContext, consumer: str, handle: Callable[[Envelope, Msg], Awaitable[None]],
+              *, watcher: bool = False) -> Callable[[list[Msg]], Awaitable[None]]:  # type: ignore[type-arg]
     """A batch handler for consumers whose work is one event at a time: each message is parsed
     (or dead-lettered when it can never be an event) and handed over with its message, which the
-    handler acks, retries or dead-letters."""
+    handler acks, retries or dead-letters. A `watcher` sees every event only to react to some: a
+    message that is not an event is left to the projection's dead letter (one entry, not one per
+    consumer) and acknowledged here."""
 
     async def handle_batch(msgs: list[Msg]) -> None:
         for msg in msgs:
-            event = await parse_or_dead_letter(js, consumer, msg)
+            if watcher:
+                try:
+                    event = parse_event(msg.data)
+                except (InvalidEvent, UnknownEventType) as exc:
+                    log.info("event.ignored_invalid", consumer=consumer, seq=stream_seq(msg), reason=str(exc)[:200])
+                    await msg.ack()
+                    continue
+            else:
+                event = await parse_or_dead_letter(js, consumer, msg)
             if event is not None:
                 await handle(event, msg)
 
