@@ -36,7 +36,7 @@ class NotificationRule(BaseModel):
     secret: str | None = Field(default=None, max_length=256, description="signs webhook deliveries (X-Hub-Signature-256)")
     events: list[str] = Field(default_factory=lambda: ["run.failed", "issue.detected"], min_length=1,
                               description="event types (globs such as run.*)")
-    where: dict[str, Any] = Field(default_factory=dict, description="payload fields that must be equal")
+    where: dict[str, Any] = Field(default_factory=dict, description="payload fields (dotted paths) that must be equal")
     min_severity: Severity | None = None
     quiet_hours: QuietHours | None = None
     enabled: bool = True

@@ -6,9 +6,11 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from tests.support.demo_app import DemoApp
 from tests.support.fake_llm import FakeLlm
 from tests.support.fake_services import FakeServices
 from tests.support.stack import PlatformStack
+from tests.support.tools import ensure_chromium
 
 
 @pytest.fixture(scope="session")
@@ -16,6 +18,15 @@ def fake_llm():  # type: ignore[no-untyped-def]
     server = FakeLlm()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def demo():  # type: ignore[no-untyped-def]
+    """The demo web app and API that runs drive (Chromium is installed when missing)."""
+    ensure_chromium()
+    app = DemoApp()
+    yield app
+    app.close()
 
 
 @pytest.fixture(scope="session")

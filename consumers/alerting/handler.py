@@ -82,7 +82,7 @@ class Alerting:
                 return
             failures = await self._deliver_all(event, data, name, firing, quiet, bound)
         except Exception as exc:  # PostgreSQL or NATS away
-            bound.warning("alerting.retry", error=f"{type(exc).__name__}: {exc}")
+            bound.warning("event.handler_failed", consumer=CONSUMER, error=f"{type(exc).__name__}: {exc}")
             await retry_or_dead_letter(self.js, CONSUMER, msg, self.settings.bus, f"{type(exc).__name__}: {exc}")
             return
         if not failures:

@@ -22,7 +22,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from cognitest.consumers.automations.bridge import signal_for
-from cognitest.consumers.runtime.delivery import retry_or_dead_letter
+from cognitest.consumers.runtime.delivery import ack_or_retry
 from cognitest.infra.automations.definitions import project_definitions
 from cognitest.infra.automations.matching import matching_triggers
 from cognitest.infra.automations.schedules import sync_schedule
@@ -56,13 +56,7 @@ class AutomationTriggers:
 
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
         bound = log.bind(event_id=event.id, project=event.subject, event_type=event.type)
-        try:
-            await self._handle(event, bound)
-        except Exception as exc:  # Temporal or PostgreSQL away: try again later, then dead-letter
-            bound.warning("automations.retry", error=f"{type(exc).__name__}: {exc}")
-            await retry_or_dead_letter(self.js, CONSUMER, msg, self.bus, f"{type(exc).__name__}: {exc}")
-            return
-        await msg.ack()
+        await ack_or_retry(self.js, CONSUMER, msg, self.bus, self._handle(event, bound), bound)
 
     async def _handle(self, event: Envelope[Any], bound: Any) -> None:
         if event.type == "workflow.run_requested":

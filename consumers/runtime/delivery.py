@@ -6,6 +6,7 @@ message that can never succeed goes to the dead-letter stream with the reason, t
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 from contextlib import asynccontextmanager
 
 import structlog
@@ -52,6 +53,21 @@ async def retry_or_dead_letter(js: JetStreamContext, consumer: str, msg: Msg, bu
     await msg.nak(delay=delay)
     log.info("event.retry", consumer=consumer, seq=stream_seq(msg), delivered=delivered, delay=delay, reason=reason)
     return False
+
+
+async def ack_or_retry(js: JetStreamContext, consumer: str, msg: Msg, bus: BusSettings, work: Awaitable[Any],
+                       bound: Any) -> bool:
+    """Await the work, then ack; if it raises (a service away, a bug), retry later with backoff
+    and dead-letter once deliveries run out. True when acknowledged."""
+    try:
+        await work
+    except Exception as exc:  # noqa: BLE001  whatever it was, the message is kept
+        reason = f"{type(exc).__name__}: {exc}"
+        bound.warning("event.handler_failed", consumer=consumer, error=reason)
+        await retry_or_dead_letter(js, consumer, msg, bus, reason)
+        return False
+    await msg.ack()
+    return True
 
 
 async def parse_or_dead_letter(js: JetStreamContext, consumer: str, msg: Msg) -> Envelope | None:  # type: ignore[type-arg]

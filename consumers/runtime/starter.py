@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from cognitest.consumers.runtime.delivery import retry_or_dead_letter
+from cognitest.consumers.runtime.delivery import ack_or_retry
 from cognitest.infra.settings import BusSettings
 from cognitest.schemas import Envelope
 
@@ -31,13 +31,12 @@ class WorkflowStarter:
 
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
         bound = log.bind(event_id=event.id, project=event.subject, correlation_id=event.correlationid)
+        await ack_or_retry(self.js, self.consumer, msg, self.bus, self._start(event, bound), bound)
+
+    async def _start(self, event: Envelope[Any], bound: Any) -> None:
         name, data, workflow_id = self.plan(event)
         try:
             await self.temporal.start_workflow(name, data, id=workflow_id, task_queue=self.task_queue)
             bound.info("workflow.started", workflow=name, workflow_id=workflow_id)
-        except WorkflowAlreadyStartedError:
+        except WorkflowAlreadyStartedError:  # a redelivered event: nothing to do
             bound.info("workflow.already_started", workflow=name, workflow_id=workflow_id)
-        except Exception as exc:  # Temporal away: retry later
-            await retry_or_dead_letter(self.js, self.consumer, msg, self.bus, f"{type(exc).__name__}: {exc}")
-            return
-        await msg.ack()

@@ -13,7 +13,7 @@ import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from cognitest.consumers.runtime.delivery import retry_or_dead_letter
+from cognitest.consumers.runtime.delivery import ack_or_retry
 from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.settings import BusSettings
 from cognitest.infra.triage.failures import Failure, failures_of, flips
@@ -46,16 +46,13 @@ class Triage:
 
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
         bound = log.bind(event_id=event.id, project=event.subject, event_type=event.type)
-        try:
-            events = await self.triage(event)
-            await self.publisher.publish_many(events)
-        except Exception as exc:  # PostgreSQL or NATS away: later, then dead-letter
-            bound.warning("triage.retry", error=f"{type(exc).__name__}: {exc}")
-            await retry_or_dead_letter(self.js, CONSUMER, msg, self.bus, f"{type(exc).__name__}: {exc}")
-            return
+        await ack_or_retry(self.js, CONSUMER, msg, self.bus, self._triage_and_publish(event, bound), bound)
+
+    async def _triage_and_publish(self, event: Envelope[Any], bound: Any) -> None:
+        events = await self.triage(event)
+        await self.publisher.publish_many(events)
         if events:
             bound.info("triage.done", published=len(events))
-        await msg.ack()
 
     def _event(self, payload: Any, cause: Envelope[Any], *id_parts: object) -> Envelope[Any]:
         return new_event(payload, project_id=cause.project_id, actor="triage", source=self.source,

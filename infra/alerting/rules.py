@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from cognitest.infra.automations.matching import SEVERITY_ORDER
+from cognitest.infra.automations.matching import SEVERITY_ORDER, fields_match
 from cognitest.schemas.notifications import NotificationRule, Notifications, QuietHours
 
 
@@ -27,7 +27,7 @@ def _severity(data: dict[str, Any]) -> str | None:
 def fires(rule: NotificationRule, event_type: str, data: dict[str, Any]) -> bool:
     if not any(fnmatchcase(event_type, pattern) for pattern in rule.events):
         return False
-    if any(str(data.get(k)) != str(v) for k, v in rule.where.items()):
+    if not fields_match(data, rule.where):
         return False
     if rule.min_severity is not None:
         severity = _severity(data)

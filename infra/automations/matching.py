@@ -6,6 +6,7 @@ from typing import Any
 
 from cognitest.schemas.automation.execution import Definition
 from cognitest.schemas.automation.nodes import EventTrigger
+from cognitest.schemas.automation.templates import lookup
 
 SEVERITY_ORDER = ["info", "low", "medium", "high", "critical"]
 
@@ -17,12 +18,13 @@ def _severity_ok(data: dict[str, Any], minimum: str | None) -> bool:
     return severity in SEVERITY_ORDER and SEVERITY_ORDER.index(severity) >= SEVERITY_ORDER.index(minimum)
 
 
-def _fields_ok(data: dict[str, Any], where: dict[str, Any]) -> bool:
-    return all(str(data.get(field)) == str(value) for field, value in where.items())
+def fields_match(data: dict[str, Any], where: dict[str, Any]) -> bool:
+    """Every `where` entry equals the payload's value; keys may be dotted paths (`changes.status`)."""
+    return all(str(lookup(data, field)) == str(value) for field, value in where.items())
 
 
 def event_matches(trigger: EventTrigger, event_type: str, data: dict[str, Any]) -> bool:
-    return (fnmatchcase(event_type, trigger.event_type) and _fields_ok(data, trigger.where)
+    return (fnmatchcase(event_type, trigger.event_type) and fields_match(data, trigger.where)
             and _severity_ok(data, trigger.min_severity.value if trigger.min_severity else None))
 
 

@@ -7,7 +7,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from cognitest.infra.db.models import Run, RunResult
+from cognitest.infra.db.models import Issue, Run, RunResult
 from cognitest.infra.settings import Settings
 from cognitest.schemas.automation.execution import Finished
 
@@ -56,3 +56,15 @@ def generation_outcome(finished: Finished) -> dict[str, Any]:
     d = finished.detail
     return {"generation_id": finished.id, "status": finished.status, "plan_id": d.get("plan_id"),
             "cases": d.get("cases", 0), "suites": d.get("suites", 0), "uncovered": d.get("uncovered", [])}
+
+
+async def issue_case(sessions: async_sessionmaker, project_id: UUID, issue_id: str) -> str | None:
+    """The test case an issue is about (for a verifying re-run), or None."""
+    try:
+        wanted = UUID(issue_id)
+    except ValueError:
+        return None
+    async with sessions() as session:
+        row = (await session.execute(select(Issue.related_test_case_id).where(
+            Issue.id == wanted, Issue.project_id == project_id))).first()
+    return str(row[0]) if row and row[0] else None

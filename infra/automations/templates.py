@@ -80,6 +80,26 @@ def _ci(p: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _verify(p: dict[str, str]) -> dict[str, Any]:
+    environment = {"base_url": p["base_url"]} if p.get("base_url") else {}
+    return {
+        "nodes": [
+            {"id": "resolved", "type": "trigger.event", "config": {"event_type": "issue.updated",
+                                                                   "where": {"changes.status": "resolved"}}},
+            {"id": "rerun", "type": "run_suite", "config": {"issue_id": "{{ trigger.data.issue_id }}", "environment": environment}},
+            {"id": "fixed", "type": "condition", "config": {"left": "{{ nodes.rerun.output.passed }}", "op": "truthy"}},
+            {"id": "reopen", "type": "publish_event", "config": {"type": "issue.updated", "data": {
+                "issue_id": "{{ trigger.data.issue_id }}", "changes": {"status": "open"}}}},
+            {"id": "tell", "type": "slack", "config": {"text": (
+                "Issue {{ trigger.data.issue_id }} was resolved but its case still fails: reopened. {{ nodes.rerun.output.url }}")}},
+        ],
+        "edges": [
+            {"source": "resolved", "target": "rerun"}, {"source": "rerun", "target": "fixed"},
+            {"source": "fixed", "target": "reopen", "label": "false"}, {"source": "reopen", "target": "tell"},
+        ],
+    }
+
+
 TEMPLATES = {t.name: t for t in (
     Template("nightly-regression", "Nightly regression → Slack on failure → JIRA for new failures",
              "Runs a suite every night (and on demand); when it fails, posts the failed cases to Slack and opens "
@@ -92,6 +112,9 @@ TEMPLATES = {t.name: t for t in (
     Template("ci-triage", "On CI results → triage → notify",
              "When imported CI results contain failures, waits for triage to file them as issues, then tells Slack.",
              {"settle_seconds": "seconds to let triage finish (default 10)"}, _ci),
+    Template("verify-fix", "On issue resolved → re-run its case → reopen if it still fails",
+             "When an issue is marked resolved, runs the test case it is about; if the case still fails, reopens "
+             "the issue and tells Slack.", {"base_url": "the application's URL"}, _verify),
 )}
 
 

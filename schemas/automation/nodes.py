@@ -53,16 +53,18 @@ class EventTrigger(NodeConfig):
     """Started by every event of a type (glob: `run.failed`, `run.*`) whose payload matches."""
 
     event_type: str = Field(min_length=1, max_length=128, pattern=r"^[a-z_*]+(\.[a-z_*]+)*$")
-    where: dict[str, Any] = Field(default_factory=dict, description="payload fields that must be equal")
+    where: dict[str, Any] = Field(default_factory=dict, description="payload fields (dotted paths) that must be equal")
     min_severity: Severity | None = Field(default=None, description="for issue events: at least this severe")
 
 
 # --- actions ----------------------------------------------------------------------------------
 
 class RunSuite(NodeConfig):
-    """Request a run (run.requested) and wait for its result."""
+    """Request a run (run.requested) and wait for its result. Give a suite, a plan, cases, or an
+    issue (its related case is run: the verifying re-run of a fix)."""
 
     suite_id: str | None = Field(default=None, max_length=500)
+    issue_id: str | None = Field(default=None, max_length=500)
     plan_id: str | None = Field(default=None, max_length=500)
     case_ids: list[str] = Field(default_factory=list)
     environment: dict[str, Any] = Field(default_factory=dict)

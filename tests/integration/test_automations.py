@@ -18,17 +18,8 @@ from tests.conftest import eventually
 from tests.support.demo_app import DemoApp
 from tests.support.fake_services import FakeServices
 from tests.support.stack import PlatformStack
-from tests.support.tools import ensure_chromium
 
 ENDED = ("completed", "failed", "cancelled", "timed_out")
-
-
-@pytest.fixture(scope="module")
-def demo():  # type: ignore[no-untyped-def]
-    ensure_chromium()
-    app = DemoApp()
-    yield app
-    app.close()
 
 
 async def create(api: httpx.AsyncClient, pid: str, graph: dict, name: str = "flow") -> dict:  # type: ignore[type-arg]
@@ -284,4 +275,61 @@ async def test_invalid_graphs_are_refused_with_every_problem(stack: PlatformStac
     templates = subprocess.run([sys.executable, "-m", "cognitest.producers.cli.main", "automations", "templates", "--json",
                                 "--api", stack.api_url], capture_output=True, text=True, timeout=60)
     assert templates.returncode == 0
-    assert [t["name"] for t in json.loads(templates.stdout)] == ["nightly-regression", "requirement-approval", "ci-triage"]
+    assert [t["name"] for t in json.loads(templates.stdout)] == ["nightly-regression", "requirement-approval", "ci-triage",
+                                                                 "verify-fix"]
+
+
+async def test_every_action_reaches_its_service(api: httpx.AsyncClient, project: dict, outside: FakeServices) -> None:
+    pid, token, issue_id = project["id"], uuid.uuid4().hex[:8], str(uuid.uuid4())
+    automation = await create(api, pid, {
+        "nodes": [{"id": "start", "type": "trigger.manual"},
+                  {"id": "call", "type": "http_request", "config": {"url": f"{outside.url}/hook/{token}", "body": {"n": "{{ trigger.n }}"}}},
+                  {"id": "route", "type": "switch", "config": {"value": "{{ nodes.call.output.status }}", "cases": ["200"]}},
+                  {"id": "gh", "type": "github", "config": {"title": "{{ trigger.title }}", "body": "n={{ trigger.n }}", "labels": ["qa"]}},
+                  {"id": "mail", "type": "email", "config": {"to": [f"{token}@example.com"], "subject": "{{ trigger.title }}",
+                                                             "body": "GitHub issue {{ nodes.gh.output.number }}"}},
+                  {"id": "file", "type": "publish_event", "config": {"type": "issue.created", "data": {
+                      "issue_id": "{{ trigger.issue_id }}", "title": "{{ trigger.title }}", "severity": "low"}}},
+                  {"id": "odd", "type": "slack", "config": {"text": "not 200", "webhook_url": f"{outside.url}/slack/{token}"}}],
+        "edges": [{"source": "start", "target": "call"}, {"source": "call", "target": "route"},
+                  {"source": "route", "target": "gh", "label": "200"}, {"source": "route", "target": "odd", "label": "default"},
+                  {"source": "gh", "target": "mail"}, {"source": "mail", "target": "file"}]})
+    done = await execution(api, pid, await run(api, pid, automation["id"], n=3, title=f"Broken {token}", issue_id=issue_id))
+    assert done["status"] == "completed", done
+    assert [s["node"] for s in done["steps"]] == ["start", "call", "route", "gh", "mail", "file"]
+    [hook] = outside.at(f"/hook/{token}")
+    assert hook.body == {"n": 3}
+    [created] = [r for r in outside.at("/github/repos/acme/shop/issues") if r.body.get("title") == f"Broken {token}"]
+    assert created.body == {"title": f"Broken {token}", "body": "n=3", "labels": ["qa"]}
+    assert created.headers["authorization"] == "Bearer gh-token"
+    [mail] = [m for m in outside.mails if m.recipients == [f"{token}@example.com"]]
+    assert f"Subject: Broken {token}" in mail.content and "GitHub issue " in mail.content
+    assert outside.at(f"/slack/{token}") == []
+
+    async def filed():
+        r = await api.get(f"/api/v1/projects/{pid}/issues/{issue_id}")
+        return r.json() if r.status_code == 200 else None
+    assert (await eventually(filed))["title"] == f"Broken {token}"
+
+
+async def test_verify_fix_template_reopens_an_issue_whose_case_still_fails(
+        api: httpx.AsyncClient, project: dict, demo: DemoApp, outside: FakeServices) -> None:
+    pid = project["id"]
+    suite = await failing_suite(api, pid)
+    cases = (await api.get(f"/api/v1/projects/{pid}/cases", params={"suite_id": suite, "q": "broken"})).json()["items"]
+    issue = (await api.post(f"/api/v1/projects/{pid}/issues", params={"wait": "true"}, json={
+        "title": "total missing", "related_test_case_id": cases[0]["id"]})).json()
+    r = await api.post(f"/api/v1/projects/{pid}/automations", params={"wait": "true"},
+                       json={"template": "verify-fix", "params": {"base_url": demo.url}})
+    assert r.status_code == 201, r.text
+    resolved = await api.patch(f"/api/v1/projects/{pid}/issues/{issue['id']}", params={"wait": "true"}, json={"status": "resolved"})
+    assert resolved.json()["status"] == "resolved"
+
+    async def reopened():
+        got = (await api.get(f"/api/v1/projects/{pid}/issues/{issue['id']}")).json()
+        return got if got["status"] == "open" else None
+    await eventually(reopened, timeout=120)
+    [execution_row] = (await api.get(f"/api/v1/projects/{pid}/executions")).json()["items"]
+    done = await execution(api, pid, execution_row["id"])
+    assert [s["node"] for s in done["steps"]] == ["resolved", "rerun", "fixed", "reopen", "tell"]
+    assert any(issue["id"] in m.body["text"] for m in outside.at("/slack/default"))

@@ -13,15 +13,6 @@ import pytest
 from tests.conftest import eventually
 from tests.support.demo_app import DemoApp
 from tests.support.stack import PlatformStack
-from tests.support.tools import ensure_chromium
-
-
-@pytest.fixture(scope="module")
-def demo():  # type: ignore[no-untyped-def]
-    ensure_chromium()
-    app = DemoApp()
-    yield app
-    app.close()
 
 
 async def make_case(api: httpx.AsyncClient, pid: str, suite: str, title: str, steps: list) -> dict:  # type: ignore[type-arg]

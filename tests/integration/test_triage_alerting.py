@@ -109,6 +109,22 @@ async def test_issues_are_filed_in_jira_once_and_updated_on_recurrence(api: http
     assert len([r for r in outside.at("/jira/rest/api/2/issue") if marker in (r.body or {}).get("fields", {}).get("summary", "")]) == 1
 
 
+async def test_github_sync_files_each_issue_once(api: httpx.AsyncClient, project: dict, outside: FakeServices) -> None:
+    pid = project["id"]
+    await bootstrapped(api, pid)
+    await api.patch(f"/api/v1/projects/{pid}", params={"wait": "true"}, json={"settings": {"issue_sync": ["github"]}})
+    marker = uuid.uuid4().hex[:10]
+    await upload(api, pid, {f"wishlist {marker}": "IndexError: list index out of range"})
+
+    async def linked():
+        found = await issues_of(api, pid)
+        return found[0] if found and found[0].get("external", {}).get("github") else None
+    issue = await eventually(linked, timeout=30)
+    [created] = [r for r in outside.at("/github/repos/acme/shop/issues") if marker in (r.body or {}).get("title", "")]
+    assert created.headers["authorization"] == "Bearer gh-token" and "cognitest" in created.body["labels"]
+    assert issue["external"]["github"]["url"].startswith("https://github.example/issues/")
+
+
 async def _has(outside: FakeServices, prefix: str) -> bool:
     return bool(outside.at(prefix))
 

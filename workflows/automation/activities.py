@@ -9,7 +9,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from cognitest.infra.automations.definitions import load_definition
-from cognitest.infra.automations.outcomes import generation_outcome, run_outcome
+from cognitest.infra.automations.outcomes import generation_outcome, issue_case, run_outcome
 from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.integrations.ledger import Ledger
 from cognitest.infra.integrations.outbound import DeliveryFailed, Outbound
@@ -106,13 +106,21 @@ class AutomationActivities:
     async def request_run(self, job: StepJob) -> dict[str, Any]:
         c = job.config
         run_id = derived_uuid("run", job.key)
+        case_ids = list(c.get("case_ids") or [])
+        if c.get("issue_id"):
+            case_id = await issue_case(self.sessions, job.project_id, str(c["issue_id"]))
+            if case_id is None:
+                raise not_retryable(f"{job.node_id}: issue {c['issue_id']} has no related test case to re-run")
+            case_ids.append(case_id)
         try:
             payload = RunRequested(run_id=run_id, name=f"automation {job.execution_id[-12:]} · {job.node_id}",
                                    suite_id=c.get("suite_id") or None, plan_id=c.get("plan_id") or None,
-                                   case_ids=c.get("case_ids") or [], environment=c.get("environment") or {},
+                                   case_ids=case_ids, environment=c.get("environment") or {},
                                    browsers=c.get("browsers") or ["chromium"], retries=c.get("retries") or 0)
         except ValueError as exc:
             raise not_retryable(f"{job.node_id}: cannot request the run: {exc}") from None
+        if not (payload.suite_id or payload.plan_id or payload.case_ids):
+            raise not_retryable(f"{job.node_id}: a run needs a suite_id, plan_id, case_ids or issue_id")
         await self.publisher.publish(self._event(payload, job.project_id, job.actor, f"{job.key}:run", job.execution_id))
         return {"id": str(run_id)}
 
