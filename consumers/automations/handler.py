@@ -63,7 +63,7 @@ class AutomationTriggers:
             d = event.data
             await self._start(execution_id_for(event.id), ExecutionInput(
                 project_id=event.project_id, workflow_id=d.workflow_id, trigger=d.trigger, trigger_node=d.trigger_node,
-                input=d.input, actor=event.actor), bound)
+                input=d.input, actor=event.actor, version=d.version), bound)
             return
         if event.type == "workflow.defined":
             definition = await self._remember(event)

@@ -8,7 +8,7 @@ from croniter import croniter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from cognitest.infra.db.models import Workflow
+from cognitest.infra.db.models import Workflow, WorkflowVersion
 from cognitest.schemas.automation.execution import Definition
 from cognitest.schemas.automation.graph import Graph, GraphInvalid, Problem, parse_graph
 
@@ -26,12 +26,17 @@ def validate(raw: Any) -> Graph:
     return graph
 
 
-async def load_definition(sessions: async_sessionmaker, workflow_id: UUID) -> Definition | None:
+async def load_definition(sessions: async_sessionmaker, workflow_id: UUID, version: int | None = None) -> Definition | None:
+    """The latest definition, or exactly `version` (what an execution was started for)."""
     async with sessions() as session:
-        row = (await session.execute(select(Workflow).where(Workflow.id == workflow_id))).scalar_one_or_none()
+        if version is None:
+            row: Any = (await session.execute(select(Workflow).where(Workflow.id == workflow_id))).scalar_one_or_none()
+        else:
+            row = (await session.execute(select(WorkflowVersion).where(
+                WorkflowVersion.workflow_id == workflow_id, WorkflowVersion.version == version))).scalar_one_or_none()
     if row is None:
         return None
-    return Definition(workflow_id=row.id, name=row.name, version=row.version, enabled=row.enabled, graph=row.graph)
+    return Definition(workflow_id=workflow_id, name=row.name, version=row.version, enabled=row.enabled, graph=row.graph)
 
 
 async def project_definitions(sessions: async_sessionmaker, project_id: UUID) -> list[Definition]:

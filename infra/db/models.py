@@ -309,6 +309,20 @@ class Workflow(Tracked, Base):
     __table_args__ = (Index("idx_workflows_project", "project_id"),)
 
 
+class WorkflowVersion(Base):
+    """Every saved version of an automation: what each execution ran stays readable."""
+
+    __tablename__ = "workflow_versions"
+    workflow_id: Mapped[UUID] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    graph: Mapped[dict[str, Any]] = _json_obj()
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class WorkflowExecution(Base):
     __tablename__ = "workflow_executions"
     id: Mapped[str] = mapped_column(String(255), primary_key=True)
@@ -323,6 +337,7 @@ class WorkflowExecution(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     retry_of: Mapped[str | None] = mapped_column(String(255))
+    version: Mapped[int | None] = mapped_column(Integer)
     last_event_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=sa_text("0"))
     __table_args__ = (Index("idx_workflow_executions_project", "project_id", sa_text("started_at DESC")),)
 

@@ -4,7 +4,7 @@ to issues (occurrences, reopening, tracker links)."""
 from typing import Any
 
 from sqlalchemy import Table, case, cast, func, select, update
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, insert as pg_insert
 
 from cognitest.infra.db import models as m
 from cognitest.infra.projection.registry import handles
@@ -15,6 +15,7 @@ from cognitest.schemas.automation.execution import execution_id_for
 
 workflows: Table = m.Workflow.__table__  # type: ignore[assignment]
 executions: Table = m.WorkflowExecution.__table__  # type: ignore[assignment]
+versions: Table = m.WorkflowVersion.__table__  # type: ignore[assignment]
 REOPENED = ("resolved", "closed")
 
 
@@ -31,6 +32,10 @@ async def workflow_defined(tx: Tx, event: Envelope[Any], seq: int) -> None:
                               "last_event_seq": seq})
     else:
         await tx.update_row(workflows, d.workflow_id, event, seq, values)
+    await tx.flush()  # the version row refers to the automation's row
+    await tx.execute(pg_insert(versions).values(
+        workflow_id=d.workflow_id, version=d.version, name=d.name, description=d.description, graph=d.graph,
+        enabled=d.enabled, created_by=event.actor, created_at=event.time).on_conflict_do_nothing())
 
 
 @handles("workflow.run_requested")
@@ -50,10 +55,10 @@ async def workflow_triggered(tx: Tx, event: Envelope[Any], seq: int) -> None:
     d = event.data
     tx.insert(executions, {
         "id": d.execution_id, "project_id": event.project_id, "workflow_id": d.workflow_id, "trigger": d.trigger,
-        "status": "running", "input": d.input, "started_at": event.time, "last_event_seq": seq,
+        "status": "running", "input": d.input, "version": d.version, "started_at": event.time, "last_event_seq": seq,
     })
     await tx.execute(update(executions).where(executions.c.id == d.execution_id, executions.c.status == "requested")
-                     .values(status="running", started_at=event.time, last_event_seq=seq))
+                     .values(status="running", version=d.version, started_at=event.time, last_event_seq=seq))
 
 
 @handles("workflow.step_finished")

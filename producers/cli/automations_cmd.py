@@ -92,6 +92,13 @@ def show_automation(automation: str, project: str = PROJECT, api: str = API) -> 
     emit_json(Api(api).get(f"/api/v1/projects/{project}/automations/{automation}"))
 
 
+@automations_app.command("versions")
+def versions(automation: str, project: str = PROJECT, api: str = API, as_json: bool = JSON) -> None:
+    """List every saved version of an automation."""
+    show(Api(api).get(f"/api/v1/projects/{project}/automations/{automation}/versions"), as_json=as_json,
+         columns=["version", "name", "enabled", "created_by", "created_at"], title="versions")
+
+
 @automations_app.command("run")
 def run(automation: str, project: str = PROJECT,
         input_: str = typer.Option("{}", "--input", help="JSON object given to the manual trigger"),

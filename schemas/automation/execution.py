@@ -67,6 +67,7 @@ class ExecutionRecord(BaseModel):
     workflow_id: UUID
     execution_id: str
     trigger: str
+    version: int | None = None
     input: dict[str, Any] = Field(default_factory=dict)
     actor: str = "system"
     status: str | None = None

@@ -30,6 +30,7 @@ class WorkflowTriggered(Payload):
     execution_id: str = Field(min_length=1, max_length=255, description="the Temporal workflow id")
     trigger: str = Field(max_length=64)
     input: Json = Field(default_factory=dict)
+    version: int | None = Field(default=None, ge=1, description="the automation version this execution runs")
 
 
 @event("workflow.completed")
@@ -54,6 +55,7 @@ class WorkflowRunRequested(Payload):
     trigger_node: str | None = Field(default=None, max_length=64)
     input: Json = Field(default_factory=dict)
     retry_of: str | None = Field(default=None, max_length=255, description="the execution this one retries")
+    version: int | None = Field(default=None, ge=1, description="run exactly this version; unset = the latest")
 
 
 @event("workflow.step_finished")

@@ -161,6 +161,12 @@ async def test_webhook_trigger_verifies_its_signature(api: httpx.AsyncClient, pr
     assert edited.status_code == 200 and edited.json()["version"] == 2
     again = await api.post(url, content=body, headers={"x-hub-signature-256": sign(secret, body)})
     assert again.status_code == 202
+    assert (await execution(api, pid, again.json()["execution_id"]))["status"] == "completed"
+    history = (await api.get(f"/api/v1/projects/{pid}/automations/{automation['id']}/versions")).json()["items"]
+    assert [v["version"] for v in history] == [2, 1]
+    first = (await api.get(f"/api/v1/projects/{pid}/automations/{automation['id']}/versions/1")).json()
+    assert first["graph"]["nodes"][0]["config"]["secret"] == "********"
+    assert (await api.get(f"/api/v1/projects/{pid}/automations/{automation['id']}/versions/9")).status_code == 404
 
 
 async def scheduled(api: httpx.AsyncClient, pid: str, outside: FakeServices, token: str, every: int) -> dict:  # type: ignore[type-arg]
@@ -247,7 +253,7 @@ async def test_cancel_and_retry(api: httpx.AsyncClient, project: dict, outside: 
     retried = await api.post(f"/api/v1/projects/{pid}/executions/{execution_id}/retry")
     assert retried.status_code == 202
     second = await execution(api, pid, retried.json()["execution_id"], statuses=("running",))
-    assert second["retry_of"] == execution_id and second["input"] == {"n": 1}
+    assert second["retry_of"] == execution_id and second["input"] == {"n": 1} and second["version"] == 1
     await api.post(f"/api/v1/projects/{pid}/executions/{second['id']}/cancel")
     assert (await execution(api, pid, second["id"]))["status"] == "cancelled"
     assert outside.at(f"/slack/{token}") == []

@@ -67,17 +67,15 @@ class AutomationActivities:
 
     @activity.defn(name="load_definition")
     async def load_definition(self, data: ExecutionInput) -> Definition:
-        definition = await load_definition(self.sessions, data.workflow_id)
+        definition = await load_definition(self.sessions, data.workflow_id, data.version)
         if definition is None:  # the projection may not have applied the definition yet: retried
-            raise ApplicationError(f"automation {data.workflow_id} not found (yet)")
-        if data.version is not None and definition.version < data.version:
-            raise ApplicationError(f"automation {data.workflow_id} version {data.version} not applied yet")
+            raise ApplicationError(f"automation {data.workflow_id} version {data.version or 'latest'} not found (yet)")
         return definition
 
     @activity.defn(name="record_start")
     async def record_start(self, record: ExecutionRecord) -> None:
         payload = WorkflowTriggered(workflow_id=record.workflow_id, execution_id=record.execution_id,
-                                    trigger=record.trigger, input=bounded(record.input))
+                                    trigger=record.trigger, input=bounded(record.input), version=record.version)
         await self.publisher.publish(self._event(payload, record.project_id, record.actor, f"{record.execution_id}:start",
                                                  record.execution_id))
 

@@ -86,7 +86,7 @@ class AutomationRun:
             retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=5),
                                      maximum_attempts=30, non_retryable_error_types=["NotRetryable"]))
         record = ExecutionRecord(project_id=data.project_id, workflow_id=data.workflow_id, execution_id=execution_id,
-                                 trigger=data.trigger, input=data.input, actor=data.actor)
+                                 trigger=data.trigger, input=data.input, actor=data.actor, version=definition.version)
         await self._bookkeeping("record_start", record)
         context: dict[str, Any] = {
             "trigger": data.input, "nodes": {},

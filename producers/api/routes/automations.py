@@ -130,6 +130,28 @@ async def show_automation(state: State, project_id: UUID, automation_id: UUID) -
     return view(await load(state, project_id, automation_id))
 
 
+@router.get("/{automation_id}/versions", summary="Every saved version of an automation, newest first")
+async def list_versions(state: State, project_id: UUID, automation_id: UUID) -> dict[str, Any]:
+    await load(state, project_id, automation_id)
+    async with state.sessions() as session:
+        rows = list(await session.scalars(select(m.WorkflowVersion).where(m.WorkflowVersion.workflow_id == automation_id)
+                                          .order_by(m.WorkflowVersion.version.desc())))
+    return {"items": jsonable_encoder([{"version": r.version, "name": r.name, "enabled": r.enabled,
+                                        "created_by": r.created_by, "created_at": r.created_at} for r in rows])}
+
+
+@router.get("/{automation_id}/versions/{version}", summary="One saved version of an automation, with its graph")
+async def show_version(state: State, project_id: UUID, automation_id: UUID, version: int) -> dict[str, Any]:
+    await load(state, project_id, automation_id)
+    async with state.sessions() as session:
+        row = await session.get(m.WorkflowVersion, (automation_id, version))
+    if row is None:
+        raise ApiError(404, f"automation {automation_id} has no version {version}")
+    return jsonable_encoder({"version": row.version, "name": row.name, "description": row.description,
+                             "enabled": row.enabled, "graph": masked(row.graph or {}), "created_by": row.created_by,
+                             "created_at": row.created_at})
+
+
 @router.post("", status_code=202, summary="Create an automation",
              description="From a graph, or from a starter template and its parameters. The graph is validated "
                          "(422 lists every problem with its node). Publishes workflow.defined. " + WAIT_DOC)
@@ -181,7 +203,7 @@ async def run_automation(request: Request, state: State, project_id: UUID, autom
     if not manual:
         raise ApiError(409, f"automation {automation_id} has no manual trigger")
     payload = WorkflowRunRequested(workflow_id=row.id, trigger="manual", trigger_node=manual[0],
-                                   input=(body or RunBody()).input)
+                                   input=(body or RunBody()).input, version=row.version)
     event = envelope_for(request, state, payload, project_id)
     published, _ = await publish(state, event, wait=False)
     execution_id = execution_id_for(event.id)

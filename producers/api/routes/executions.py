@@ -34,7 +34,7 @@ class ApprovalBody(BaseModel):
 def view(state: AppState, row: m.WorkflowExecution) -> dict[str, Any]:
     s = state.settings.temporal
     return jsonable_encoder({
-        "id": row.id, "automation_id": row.workflow_id, "trigger": row.trigger, "status": row.status,
+        "id": row.id, "automation_id": row.workflow_id, "version": row.version, "trigger": row.trigger, "status": row.status,
         "input": row.input, "steps": row.steps, "output": row.output, "error": row.error, "retry_of": row.retry_of,
         "started_at": row.started_at, "finished_at": row.finished_at,
         "temporal_url": workflow_ui_link(s.effective_ui_url, s.namespace, row.id),
@@ -94,7 +94,7 @@ async def retry_execution(request: Request, state: State, project_id: UUID, exec
     if row.workflow_id is None:
         raise ApiError(409, f"execution {execution_id} belongs to no automation")
     payload = WorkflowRunRequested(workflow_id=row.workflow_id, trigger=row.trigger or "retry", input=row.input or {},
-                                   retry_of=execution_id)
+                                   retry_of=execution_id, version=row.version)
     event = envelope_for(request, state, payload, project_id)
     published, _ = await publish(state, event, wait=False)
     new_id = execution_id_for(event.id)

@@ -21,6 +21,18 @@ def upgrade() -> None:
     op.add_column("issues", sa.Column("external", postgresql.JSONB(), server_default=sa.text("'{}'::jsonb"), nullable=False))
     op.create_index("idx_issues_signature", "issues", ["project_id", "signature"])
     op.add_column("workflow_executions", sa.Column("retry_of", sa.String(length=255), nullable=True))
+    op.add_column("workflow_executions", sa.Column("version", sa.Integer(), nullable=True))
+    op.create_table(
+        "workflow_versions",
+        sa.Column("workflow_id", sa.Uuid(), sa.ForeignKey("workflows.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("version", sa.Integer(), primary_key=True),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("graph", postgresql.JSONB(), server_default=sa.text("'{}'::jsonb"), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("created_by", sa.String(length=255), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
     op.create_table(
         "deliveries",
         sa.Column("key", sa.String(length=300), primary_key=True),
@@ -32,6 +44,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("deliveries")
+    op.drop_table("workflow_versions")
+    op.drop_column("workflow_executions", "version")
     op.drop_column("workflow_executions", "retry_of")
     op.drop_index("idx_issues_signature", table_name="issues")
     for column in ("external", "run_ids", "last_seen_at", "occurrences"):
