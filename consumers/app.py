@@ -34,6 +34,7 @@ from cognitest.infra.integrations.ledger import Ledger
 from cognitest.infra.integrations.outbound import Outbound
 from cognitest.infra.settings import Settings
 from cognitest.infra.temporal import connect_temporal
+from cognitest.infra.triage.remediation_llm import model_remediation
 from cognitest.infra.triage.store import TriageStore
 from cognitest.schemas import registry
 from cognitest.schemas.envelope import Envelope
@@ -153,7 +154,8 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
         outbound = Outbound(settings.integrations)
         ledger = Ledger(session_factory(engine))
         if "triage" in groups:
-            triage = Triage(TriageStore(session_factory(engine)), publisher, js, bus, settings.source)
+            triage = Triage(TriageStore(session_factory(engine)), publisher, js, bus, settings.source,
+                            model_remediation(settings.llm))
             await run_durable(TRIAGE, per_event(js, TRIAGE, triage.handle), 16, linger=0.0)
             sync = IssueSync(settings, session_factory(engine), ledger, outbound, publisher, js)
             await run_durable(ISSUE_SYNC, per_event(js, ISSUE_SYNC, sync.handle), 4, **slow)

@@ -116,6 +116,7 @@ class LlmSettings(BaseModel):
     timeout: float = 60.0
     temperature: float = 0.2
     max_repairs: int = Field(default=2, description="times an invalid answer is sent back for repair")
+    remediation: bool = Field(default=True, description="when a model is configured, triage asks it for remediation hints")
 
 
 class ExecutionSettings(BaseModel):

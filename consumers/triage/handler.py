@@ -13,11 +13,12 @@ import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from cognitest.consumers.runtime.delivery import ack_or_retry
+from cognitest.consumers.runtime.delivery import ack_or_retry, heartbeat
 from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.settings import BusSettings
 from cognitest.infra.triage.failures import Failure, failures_of, flips
 from cognitest.infra.triage.remediation import remediation, severity
+from cognitest.infra.triage.remediation_llm import ModelRemediation
 from cognitest.infra.triage.signature import Signature, signature_of
 from cognitest.infra.triage.similarity import match_issue
 from cognitest.infra.triage.store import CaseInfo, TriageStore
@@ -37,7 +38,8 @@ def derived(*parts: object) -> UUID:
 
 class Triage:
     def __init__(self, store: TriageStore, publisher: EventPublisher, js: JetStreamContext, bus: BusSettings,
-                 source: str) -> None:
+                 source: str, model: ModelRemediation | None = None) -> None:
+        self.model = model
         self.store = store
         self.publisher = publisher
         self.js = js
@@ -46,7 +48,8 @@ class Triage:
 
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
         bound = log.bind(event_id=event.id, project=event.subject, event_type=event.type)
-        await ack_or_retry(self.js, CONSUMER, msg, self.bus, self._triage_and_publish(event, bound), bound)
+        async with heartbeat([msg], every=max(self.bus.ack_wait / 3, 0.5)):  # a model call may take a while
+            await ack_or_retry(self.js, CONSUMER, msg, self.bus, self._triage_and_publish(event, bound), bound)
 
     async def _triage_and_publish(self, event: Envelope[Any], bound: Any) -> None:
         events = await self.triage(event)
@@ -84,7 +87,8 @@ class Triage:
             if matched is None:
                 known[sig.digest] = issue_id
                 candidates.append((str(issue_id), sig.text))
-                out.append(self._event(self._detected(issue_id, failure, sig, cases.get(failure.case_id)), event,
+                hints = await self._hints(failure, sig, cases.get(failure.case_id))
+                out.append(self._event(self._detected(issue_id, failure, sig, cases.get(failure.case_id), hints), event,
                                        "issue", issue_id))
             out.append(self._event(IssueOccurred(
                 issue_id=issue_id, signature=sig.digest, run_id=failure.run_id, case_id=failure.case_id,
@@ -92,8 +96,15 @@ class Triage:
                 "occurrence", event.id, failure.index))
         return out
 
+    async def _hints(self, failure: Failure, sig: Signature, case: CaseInfo | None) -> list[str]:
+        suggested = None
+        if self.model is not None:
+            suggested = await self.model.suggest({"case": case.title if case else failure.key, "error": failure.error[:4000],
+                                                  "failing_step": failure.failing_step, "steps": case.steps[:20] if case else []})
+        return suggested or remediation(failure.error)
+
     @staticmethod
-    def _detected(issue_id: UUID, failure: Failure, sig: Signature, case: CaseInfo | None) -> IssueDetected:
+    def _detected(issue_id: UUID, failure: Failure, sig: Signature, case: CaseInfo | None, hints: list[str]) -> IssueDetected:
         title = f"{case.title if case else failure.key}: {sig.headline}" if sig.headline else (case.title if case else failure.key)
         steps = case.steps if case else []
         environment = {"browser": failure.browser} if failure.browser else {}
@@ -101,7 +112,7 @@ class Triage:
             issue_id=issue_id, related_test_case_id=failure.case_id if case else None, title=title[:500],
             description=f"First seen in run {failure.run_id} ({failure.outcome}).\n\n{failure.error[:20_000]}",
             severity=severity(failure.error, case.priority if case else None), detected_by="triage",
-            remediation_suggestions=remediation(failure.error), ai_confidence=0.9 if case else 0.7,
+            remediation_suggestions=hints, ai_confidence=0.9 if case else 0.7,
             steps_to_reproduce=steps[:50], environment=environment, signature=sig.digest, run_id=failure.run_id,
             tags=["triaged"], metadata={"fingerprint": sig.text[:2000], "first_error": sig.headline,
                                         "failing_step": failure.failing_step, "case_key": failure.key[:500]},

@@ -13,6 +13,10 @@ from typing import Any
 
 def good_answer(request: dict[str, Any]) -> str:
     user = next(m["content"] for m in request["messages"] if m["role"] == "user")
+    if "<failure>" in user:
+        failure = json.loads(re.search(r"<failure>\n(.*)\n</failure>", user, re.DOTALL).group(1))
+        return json.dumps({"suggestions": [f"Model: look at {failure['failing_step'] or 'the first failing step'}",
+                                           "Model: compare with the last passing run"]})
     data = json.loads(re.search(r"<requirements>\n(.*)\n</requirements>", user, re.DOTALL).group(1))
     if "test plan" in user:
         return json.dumps({"name": "LLM plan", "description": "from the model", "objectives": ["o"], "scope_in": ["s"],

@@ -28,6 +28,9 @@ BUS_ENV = {
     "COGNITEST_LOG_FORMAT": "json",
     "COGNITEST_REQUIREMENTS__MAX_UPLOAD_BYTES": "2000000",
     "COGNITEST_LLM__TIMEOUT": "3",
+    # the fake model's scripted answers belong to the generation tests; triage uses the rules here
+    # (its model path is tested against the fake model directly)
+    "COGNITEST_LLM__REMEDIATION": "false",
 }
 
 

@@ -112,3 +112,18 @@ def test_notification_rules_and_quiet_hours() -> None:
     assert in_quiet_hours(quiet, night, critical=False) and not in_quiet_hours(quiet, noon, critical=False)
     assert not in_quiet_hours(quiet, night, critical=True)
     assert project_rules({"notifications": {"rules": [{"channel": "pigeon"}]}}) == ([], None)
+
+
+def test_alert_messages_are_useful_at_a_glance() -> None:
+    from cognitest.infra.alerting.messages import compose
+
+    cases = [{"title": f"case {i}", "error": f"boom {i}"} for i in range(12)]
+    subject, text = compose("run.failed", {"run_id": "r1", "totals": {"total": 14, "passed": 2, "failed": 12}},
+                            "Shop", "http://cog", "p1", cases, "nightly")
+    assert subject == "[Shop] Run nightly failed"
+    assert "2 passed, 12 failed, 0 errors of 14" in text and "• case 0: boom 0" in text and "… and 2 more" in text
+    assert text.endswith("Run: http://cog/api/v1/projects/p1/runs/r1")
+    subject, text = compose("issue.detected", {"issue_id": "i1", "severity": "high", "title": "Checkout down",
+                                               "remediation_suggestions": ["Check the gateway"]}, "Shop", "http://cog", "p1")
+    assert subject == "[Shop] New high issue: Checkout down" and "Suggestion: Check the gateway" in text
+    assert "http://cog/api/v1/projects/p1/issues/i1" in text

@@ -75,3 +75,24 @@ def test_remediation_and_severity_rules() -> None:
     assert severity("Connection refused", None) == "high"
     assert severity("anything", "critical") == "critical"
     assert remediation("???")  # never empty
+
+
+async def test_model_remediation_through_a_real_http_model_and_its_fallback() -> None:
+    from cognitest.infra.settings import LlmSettings
+    from cognitest.infra.triage.remediation_llm import model_remediation
+    from tests.support.fake_llm import FakeLlm
+
+    fake = FakeLlm()
+    try:
+        settings = LlmSettings(model="openai/gpt-4o-mini", api_base=fake.url, api_key="k", timeout=5, max_repairs=0)
+        assert model_remediation(settings.model_copy(update={"remediation": False})) is None
+        model = model_remediation(settings)
+        assert model is not None
+        hints = await model.suggest({"case": "pay", "error": "TimeoutError", "failing_step": "click #pay", "steps": []})
+        assert hints == ["Model: look at click #pay", "Model: compare with the last passing run"]
+        user = next(m["content"] for m in fake.requests[-1]["messages"] if m["role"] == "user")
+        assert "<failure>" in user and "TimeoutError" in user
+        fake.script["gpt-4o-mini"] = ["this is not json"]  # invalid, and no repairs allowed
+        assert await model.suggest({"case": "pay", "error": "x", "failing_step": None, "steps": []}) is None
+    finally:
+        fake.close()
