@@ -77,4 +77,20 @@ def seed_demo(api: Api) -> dict[str, Any]:
     api.client.post(f"{base}/requirements", params={"wait": "true"},
                     files=[("files", ("demo-shop-spec.md", DEMO_SPEC.encode()))])
     api.post(f"{base}/generations", {"engine": "offline"})
+    _automations(api, base, plan, suite)
     return project
+
+
+def _automations(api: Api, base: str, plan: dict[str, Any], suite: dict[str, Any]) -> None:
+    """A release approval waiting for a person (approve it from the API or CLI; watch it in the
+    Temporal UI), and the nightly regression template, disabled until Slack and JIRA are configured."""
+    approval = api.post(f"{base}/automations", {"name": "Release approval", "graph": {
+        "nodes": [{"id": "start", "type": "trigger.manual"},
+                  {"id": "review", "type": "approval", "config": {"prompt": "Release {{ trigger.release }}: approve the plan?"}},
+                  {"id": "tag", "type": "publish_event", "config": {"type": "plan.updated", "data": {
+                      "plan_id": plan["id"], "changes": {"tags": ["release-2.4", "checkout", "approved"]}}}}],
+        "edges": [{"source": "start", "target": "review"}, {"source": "review", "target": "tag", "label": "approved"}]}},
+        wait="true")
+    api.post(f"{base}/automations/{approval['id']}/run", {"input": {"release": "2.4"}})
+    api.post(f"{base}/automations", {"template": "nightly-regression", "params": {"suite_id": suite["id"]},
+                                     "enabled": False}, wait="true")

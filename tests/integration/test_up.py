@@ -85,6 +85,16 @@ def test_up_runs_everything_seeds_the_demo_and_keeps_data(tmp_path: Path) -> Non
     assert generated, "the demo generation did not produce a plan"
     matrix = httpx.get(f"{api}/api/v1/projects/{pid}/plans/{generated[0]['id']}/traceability").json()
     assert matrix["coverage"] == 1.0
+    automations = httpx.get(f"{api}/api/v1/projects/{pid}/automations").json()["items"]
+    assert sorted(a["name"] for a in automations) == ["Nightly regression → Slack on failure → JIRA for new failures",
+                                                      "Release approval"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the demo's release approval waits for a person
+        waiting = httpx.get(f"{api}/api/v1/projects/{pid}/executions", params={"status": "waiting"}).json()["items"]
+        if waiting:
+            break
+        time.sleep(0.5)
+    assert waiting and waiting[0]["temporal_url"].startswith(f"http://127.0.0.1:{env['COGNITEST_TEMPORAL__UI_PORT']}/")
     assert httpx.get(f"{api}/readyz").json()["status"] == "ready"
     assert httpx.get(f"http://127.0.0.1:{env['COGNITEST_TEMPORAL__UI_PORT']}/").status_code == 200
     httpx.post(f"{api}/api/v1/projects/{pid}/plans", params={"wait": "true"}, json={"name": "kept across restarts"})
