@@ -17,6 +17,8 @@ class NatsSettings(BaseModel):
     url: str | None = Field(default=None, description="nats://host:port; unset = embedded")
     port: int = Field(default=14222, description="embedded nats-server client port")
     monitor_port: int = Field(default=18222, description="embedded nats-server monitoring port")
+    sync_interval: str | None = Field(default=None, description="embedded JetStream fsync interval: 'always' (every "
+                                      "write, slower) or a duration such as '1s'; unset = nats-server's default (2m)")
 
     @property
     def effective_url(self) -> str:

@@ -9,6 +9,7 @@ import pytest
 from tests.support.demo_app import DemoApp
 from tests.support.fake_llm import FakeLlm
 from tests.support.fake_services import FakeServices
+from tests.support.fault_report import REPORT
 from tests.support.stack import PlatformStack
 from tests.support.tools import ensure_chromium
 
@@ -80,3 +81,15 @@ async def bootstrapped(api: httpx.AsyncClient, project_id: str) -> None:
         p = (await api.get(f"/api/v1/projects/{project_id}")).json()
         return "notifications" in p.get("settings", {})
     await eventually(done)
+
+
+@pytest.fixture(scope="session")
+def fault_report():  # type: ignore[no-untyped-def]
+    return REPORT
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    if REPORT.rows:
+        terminalreporter.section("fault suite")
+        for line in REPORT.lines():
+            terminalreporter.write_line(line)

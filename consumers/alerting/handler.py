@@ -16,7 +16,7 @@ from nats.js import JetStreamContext
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from cognitest.consumers.runtime.delivery import delivered_count, retry_or_dead_letter, to_dead_letter
+from cognitest.consumers.runtime.delivery import delivered_count, retry_or_dead_letter, to_dead_letter, until_available
 from cognitest.infra.alerting.messages import compose
 from cognitest.infra.alerting.rules import fires, in_quiet_hours, is_critical, project_rules
 from cognitest.infra.automations.outcomes import public_url, run_outcome
@@ -72,16 +72,9 @@ class Alerting:
             await msg.ack()
             return
         bound = log.bind(event_id=event.id, project=event.subject, event_type=event.type)
-        try:
-            name, settings = await self._project(event.project_id)
-            rules, quiet = project_rules(settings)
-            data = event.data.model_dump(mode="json")
-            firing = [(i, r) for i, r in enumerate(rules) if fires(r, event.type, data)]
-            if not firing:
-                await msg.ack()
-                return
-            failures = await self._deliver_all(event, data, name, firing, quiet, bound)
-        except Exception as exc:  # PostgreSQL or NATS away
+        try:  # an outage (PostgreSQL, NATS) is waited out without burning deliveries
+            failures = await until_available([msg], self.settings.bus, lambda: self._evaluate(event, bound), bound)
+        except Exception as exc:  # a bug or bad data: retry later, then dead-letter
             bound.warning("event.handler_failed", consumer=CONSUMER, error=f"{type(exc).__name__}: {exc}")
             await retry_or_dead_letter(self.js, CONSUMER, msg, self.settings.bus, f"{type(exc).__name__}: {exc}")
             return
@@ -96,6 +89,17 @@ class Alerting:
             await to_dead_letter(self.js, CONSUMER, msg, f"alert delivery failed: {reason}")
         else:
             await retry_or_dead_letter(self.js, CONSUMER, msg, self.settings.bus, reason)
+
+    async def _evaluate(self, event: Envelope[Any], bound: Any) -> list[tuple[int, NotificationRule, DeliveryFailed]]:
+        """Deliver the rules the event fires; the failed deliveries (deliveries already made are
+        in the ledger, so trying again skips them)."""
+        name, settings = await self._project(event.project_id)
+        rules, quiet = project_rules(settings)
+        data = event.data.model_dump(mode="json")
+        firing = [(i, r) for i, r in enumerate(rules) if fires(r, event.type, data)]
+        if not firing:
+            return []
+        return await self._deliver_all(event, data, name, firing, quiet, bound)
 
     async def _deliver_all(self, event: Envelope[Any], data: dict[str, Any], project: str,
                            firing: list[tuple[int, NotificationRule]], quiet: Any, bound: Any

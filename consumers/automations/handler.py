@@ -56,7 +56,7 @@ class AutomationTriggers:
 
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
         bound = log.bind(event_id=event.id, project=event.subject, event_type=event.type)
-        await ack_or_retry(self.js, CONSUMER, msg, self.bus, self._handle(event, bound), bound)
+        await ack_or_retry(self.js, CONSUMER, msg, self.bus, lambda: self._handle(event, bound), bound)
 
     async def _handle(self, event: Envelope[Any], bound: Any) -> None:
         if event.type == "workflow.run_requested":

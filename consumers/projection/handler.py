@@ -5,7 +5,6 @@ Bad messages (not JSON, unknown type, invalid payload, subject mismatch) are dea
 once. If the batch fails for a reason that is not "the database is away", each message is
 applied on its own so that one bad event cannot hold back the others."""
 
-import asyncio
 import json
 from collections import defaultdict
 from typing import Any
@@ -19,12 +18,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from cognitest.consumers.runtime.delivery import (
     delivered_count,
-    heartbeat,
     retry_or_dead_letter,
     stream_seq,
     to_dead_letter,
+    until_available,
 )
-from cognitest.consumers.runtime.transient import is_transient
 from cognitest.infra.projection import Incoming, NotYetApplicable, PermanentError, apply_batch
 from cognitest.infra.settings import BusSettings
 from cognitest.schemas import InvalidEvent, UnknownEventType, parse_event
@@ -99,19 +97,11 @@ class ProjectionHandler:
     async def _apply_with_db_retry(self, items: list[Incoming], msgs: list[Msg]) -> list[Incoming]:
         """Apply and commit; while the database is unreachable, wait (extending the messages'
         ack deadline) instead of burning deliveries."""
-        attempt = 0
-        while True:
-            try:
-                async with self.sessions() as session, session.begin():
-                    return await apply_batch(session, items)
-            except Exception as exc:
-                if not is_transient(exc):
-                    raise
-                attempt += 1
-                delay = self.bus.backoff(attempt)
-                log.warning("projection.database_unavailable", attempt=attempt, retry_in=delay, error=_describe(exc))
-                async with heartbeat(msgs, max(min(self.bus.ack_wait / 3, delay), 0.1)):
-                    await asyncio.sleep(delay)
+        async def attempt() -> list[Incoming]:
+            async with self.sessions() as session, session.begin():
+                return await apply_batch(session, items)
+
+        return await until_available(msgs, self.bus, attempt, log)
 
     async def _notify(self, applied: list[Incoming], failed: dict[str, tuple[str, str]]) -> None:
         """Tell waiting API requests (`?wait=true`) that their events are applied or refused."""

@@ -6,17 +6,22 @@ message that can never succeed goes to the dead-letter stream with the reason, t
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
+from uuid import NAMESPACE_URL, UUID, uuid5
 from contextlib import asynccontextmanager
 
 import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
+from cognitest.consumers.runtime.transient import is_transient
 from cognitest.infra.bus.dlq import dead_letter
+from cognitest.infra.bus.publisher import encode
 from cognitest.infra.settings import BusSettings
-from cognitest.schemas import Envelope, InvalidEvent, UnknownEventType, parse_event
+from cognitest.schemas import Envelope, InvalidEvent, UnknownEventType, new_event, parse_event
+from cognitest.schemas.events.issues import EventDeadLettered
 
+T = TypeVar("T")
 log = structlog.get_logger(__name__)
 
 
@@ -41,6 +46,26 @@ async def to_dead_letter(js: JetStreamContext, consumer: str, msg: Msg, reason: 
     )
     await msg.term()
     log.warning("event.dead_lettered", consumer=consumer, subject=msg.subject, seq=stream_seq(msg), reason=reason)
+    await _announce(js, consumer, msg, reason)
+
+
+async def _announce(js: JetStreamContext, consumer: str, msg: Msg, reason: str) -> None:
+    """Tell the project (and its notification rules) that a message was dead-lettered. Never for
+    an announcement itself, and never at the cost of the dead-lettering, which already happened."""
+    parts = msg.subject.split(".")
+    if len(parts) < 4 or ".".join(parts[3:]) == "event.dead_lettered":
+        return
+    try:
+        project = str(UUID(parts[2]))
+        original = (msg.headers or {}).get("Nats-Msg-Id")
+        payload = EventDeadLettered(consumer=consumer, reason=reason[:2000], stream_seq=stream_seq(msg),
+                                    event_type=".".join(parts[3:])[:128], original_event_id=original[:128] if original else None)
+        event = new_event(payload, project_id=project, actor=consumer,
+                          event_id=str(uuid5(NAMESPACE_URL, f"cognitest:dlq:{consumer}:{stream_seq(msg)}")))
+        subject, body, headers = encode(event)
+        await js.publish(subject, body, headers=headers)
+    except Exception as exc:  # noqa: BLE001  a bad subject, or the bus away: the dead letter stands on its own
+        log.info("event.dead_letter_not_announced", consumer=consumer, error=f"{type(exc).__name__}: {exc}")
 
 
 async def retry_or_dead_letter(js: JetStreamContext, consumer: str, msg: Msg, bus: BusSettings, reason: str) -> bool:
@@ -55,12 +80,33 @@ async def retry_or_dead_letter(js: JetStreamContext, consumer: str, msg: Msg, bu
     return False
 
 
-async def ack_or_retry(js: JetStreamContext, consumer: str, msg: Msg, bus: BusSettings, work: Awaitable[Any],
-                       bound: Any) -> bool:
-    """Await the work, then ack; if it raises (a service away, a bug), retry later with backoff
-    and dead-letter once deliveries run out. True when acknowledged."""
+async def until_available(msgs: list[Msg], bus: BusSettings, attempt: Callable[[], Awaitable[T]], bound: Any,
+                          max_wait: float = 3600.0) -> T:
+    """Run `attempt`; while it fails because a service (PostgreSQL, NATS, Temporal) is away, wait
+    with backoff and keep the messages from being redelivered, so an outage burns no deliveries
+    and no message reaches `max_deliver` because of it. Other failures are raised."""
+    tries, waited = 0, 0.0
+    while True:
+        try:
+            return await attempt()
+        except Exception as exc:
+            if not is_transient(exc) or waited >= max_wait:
+                raise
+            tries += 1
+            delay = bus.backoff(tries)
+            bound.warning("consumer.service_unavailable", attempt=tries, retry_in=delay,
+                          error=f"{type(exc).__name__}: {str(exc)[:300]}")
+            async with heartbeat(msgs, max(min(bus.ack_wait / 3, delay), 0.1)):
+                await asyncio.sleep(delay)
+            waited += delay
+
+
+async def ack_or_retry(js: JetStreamContext, consumer: str, msg: Msg, bus: BusSettings,
+                       attempt: Callable[[], Awaitable[Any]], bound: Any) -> bool:
+    """Run the work (waiting out outages), then ack; if it fails otherwise (a bug, bad data),
+    retry later with backoff and dead-letter once deliveries run out. True when acknowledged."""
     try:
-        await work
+        await until_available([msg], bus, attempt, bound)
     except Exception as exc:  # noqa: BLE001  whatever it was, the message is kept
         reason = f"{type(exc).__name__}: {exc}"
         bound.warning("event.handler_failed", consumer=consumer, error=reason)

@@ -31,7 +31,7 @@ class WorkflowStarter:
 
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
         bound = log.bind(event_id=event.id, project=event.subject, correlation_id=event.correlationid)
-        await ack_or_retry(self.js, self.consumer, msg, self.bus, self._start(event, bound), bound)
+        await ack_or_retry(self.js, self.consumer, msg, self.bus, lambda: self._start(event, bound), bound)
 
     async def _start(self, event: Envelope[Any], bound: Any) -> None:
         name, data, workflow_id = self.plan(event)

@@ -1,13 +1,23 @@
-"""Failures that mean "the database or the bus is away", not "this event is bad"."""
+"""Failures that mean "the database, the bus or Temporal is away", not "this event is bad"."""
 
 import asyncio
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from temporalio.service import RPCError, RPCStatusCode
+
+from cognitest.infra.bus.connection import BusUnavailable
+from cognitest.infra.bus.publisher import PublishFailed
+from cognitest.infra.temporal import TemporalUnavailable
+
+AWAY = (OSError, ConnectionError, asyncio.TimeoutError, InterfaceError, OperationalError, BusUnavailable, PublishFailed,
+        TemporalUnavailable)
 
 
 def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, (OSError, ConnectionError, asyncio.TimeoutError, InterfaceError, OperationalError)):
+    if isinstance(exc, AWAY):
         return True
+    if isinstance(exc, RPCError):
+        return exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.RESOURCE_EXHAUSTED)
     if isinstance(exc, DBAPIError):
         if exc.connection_invalidated:
             return True

@@ -49,7 +49,7 @@ class Triage:
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
         bound = log.bind(event_id=event.id, project=event.subject, event_type=event.type)
         async with heartbeat([msg], every=max(self.bus.ack_wait / 3, 0.5)):  # a model call may take a while
-            await ack_or_retry(self.js, CONSUMER, msg, self.bus, self._triage_and_publish(event, bound), bound)
+            await ack_or_retry(self.js, CONSUMER, msg, self.bus, lambda: self._triage_and_publish(event, bound), bound)
 
     async def _triage_and_publish(self, event: Envelope[Any], bound: Any) -> None:
         events = await self.triage(event)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from cognitest.consumers.runtime.delivery import retry_or_dead_letter, to_dead_letter
+from cognitest.consumers.runtime.delivery import retry_or_dead_letter, to_dead_letter, until_available
 from cognitest.infra.automations.outcomes import public_url
 from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.db.models import Project
@@ -45,9 +45,12 @@ class IssueSync:
 
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
         bound = log.bind(event_id=event.id, project=event.subject, event_type=event.type)
-        try:
+        async def sync_all() -> None:
             for tracker in await self._trackers(event.project_id):
                 await self._sync(tracker, event, bound)
+
+        try:  # an outage (PostgreSQL, NATS) is waited out without burning deliveries
+            await until_available([msg], self.settings.bus, sync_all, bound)
         except DeliveryFailed as exc:
             bound.warning("issue_sync.failed", error=str(exc), retryable=exc.retryable)
             if exc.retryable:

@@ -40,5 +40,9 @@ def compose(event_type: str, data: dict[str, Any], project: str, base_url: str, 
         subject = f"[{project}] Automation execution {data.get('status')}"
         text = f"{icon} *{subject}*: {data.get('execution_id')}" + (f"\nError: {first_line(data.get('error'))}" if data.get("error") else "")
         return subject, text
+    if event_type == "event.dead_lettered":
+        subject = f"[{project}] The {data.get('consumer')} consumer dead-lettered a {data.get('event_type')} event"
+        return subject, (f":warning: *{subject}*: {first_line(data.get('reason'))}\n"
+                         f"Re-drive it after a fix: cognitest events dlq list, then redrive SEQ ({base_url}/api/v1/dead-letters)")
     subject = f"[{project}] {event_type}"
     return subject, f"{icon} *{subject}*"

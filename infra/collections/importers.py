@@ -39,11 +39,18 @@ def load_document(data: bytes) -> dict[str, Any]:
 
 def import_collection(data: bytes) -> Imported:
     document = load_document(data)
-    if "openapi" in document and str(document["openapi"]).startswith("3"):
-        return from_openapi(document)
-    schema = str((document.get("info") or {}).get("schema", ""))
-    if "item" in document and ("postman" in schema or "_postman_id" in (document.get("info") or {})):
-        return from_postman(document)
+    info = document.get("info") if isinstance(document.get("info"), dict) else {}
+    try:
+        if "openapi" in document and str(document["openapi"]).startswith("3"):
+            return from_openapi(document)
+        if "item" in document and ("postman" in str(info.get("schema", "")) or "_postman_id" in info):
+            return from_postman(document)
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        # a document of the right kind whose parts have the wrong shape (a string where an object
+        # belongs, a list for a map ...): say so instead of failing on it
+        kind = "OpenAPI 3" if "openapi" in document else "Postman Collection"
+        raise CollectionFormatError(f"not a valid {kind} document: a part has the wrong shape ({type(exc).__name__}: "
+                                    f"{str(exc)[:200]})") from None
     if "swagger" in document:
         raise CollectionFormatError("Swagger 2.0 is not supported: convert it to OpenAPI 3")
     raise CollectionFormatError("not a Postman Collection v2.1 nor an OpenAPI 3 document")

@@ -40,10 +40,15 @@ def _tool(name: str) -> str:
 def nats_spec(settings: Settings) -> ServiceSpec:
     store = settings.data_dir / "nats"
     store.mkdir(parents=True, exist_ok=True)
+    config: list[str] = []
+    if settings.nats.sync_interval:  # how often JetStream fsyncs: only settable in a config file
+        conf = settings.data_dir / "nats.conf"
+        conf.write_text(f'jetstream {{\n  store_dir: "{store}"\n  sync_interval: "{settings.nats.sync_interval}"\n}}\n')
+        config = ["-c", str(conf)]
     return ServiceSpec(
         name="nats",
         argv=[
-            _tool("nats-server"), "-js", "-sd", str(store), "-a", "127.0.0.1",
+            _tool("nats-server"), *config, "-js", "-sd", str(store), "-a", "127.0.0.1",
             "-p", str(settings.nats.port), "-m", str(settings.nats.monitor_port),
             "--server_name", "cognitest-embedded",
         ],

@@ -40,6 +40,11 @@ class Running:
     process: asyncio.subprocess.Process
     tail: deque[str] = field(default_factory=lambda: deque(maxlen=40))
     pump: asyncio.Task[None] | None = None
+    lines: int = 0
+    counts: dict[str, int] = field(default_factory=dict)  # watched words -> lines that contained them
+
+    def watch(self, word: str) -> None:
+        self.counts.setdefault(word, 0)
 
 
 class Supervisor:
@@ -97,6 +102,10 @@ class Supervisor:
                 return
             text = line.decode(errors="replace").rstrip()
             running.tail.append(text)
+            running.lines += 1
+            for word in running.counts:
+                if word in text:
+                    running.counts[word] += 1
             if self._echo:
                 self._write(f"{prefix}{text}\n")
 

@@ -110,3 +110,9 @@ async def issue_linked(tx: Tx, event: Envelope[Any], seq: int) -> None:
     link = {d.tracker: {"key": d.key, "url": d.url}}
     await tx.execute(update(issues).where(issues.c.id == d.issue_id)
                      .values(external=issues.c.external.op("||")(cast(link, JSONB)), updated_at=event.time))
+
+
+@handles("event.dead_lettered")
+async def event_dead_lettered(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    """Nothing to project: the event log keeps the announcement (the audit trail), the dead-letter
+    stream keeps the message, and the alerting consumer reacts to it."""

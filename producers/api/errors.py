@@ -3,6 +3,7 @@
 from typing import Any
 
 import structlog
+from sqlalchemy.exc import InterfaceError, OperationalError
 from temporalio.service import RPCError
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -91,6 +92,13 @@ def install(app: FastAPI) -> None:
     async def bus_error(request: Request, exc: Exception) -> JSONResponse:
         log.warning("api.publish_failed", error=str(exc))
         return _json(request, 503, f"the event bus is unavailable, nothing was accepted; retry: {exc}")
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(ConnectionError)
+    async def database_error(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("api.database_unavailable", error=str(exc)[:300])
+        return _json(request, 503, "the database is unavailable; retry shortly (events already accepted are kept)")
 
     @app.exception_handler(TemporalUnavailable)
     @app.exception_handler(RPCError)

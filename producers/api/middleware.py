@@ -9,6 +9,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cognitest.producers.api.errors import CODES, BodyTooLarge
 
 log = structlog.get_logger("cognitest.api")
+NUL = b"\\u0000"
+
+
+class NulInBody(Exception):
+    pass
 
 
 class RequestContext:
@@ -44,30 +49,40 @@ class RequestContext:
             await self._too_large(send_with_id, request_id, limit)
             return
         seen = 0
+        tail = b""
 
         async def counted_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, tail
             message = await receive()
             if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                seen += len(chunk)
                 if seen > limit:
                     raise BodyTooLarge(limit)
+                # PostgreSQL text cannot hold NUL: refuse it at the edge instead of failing later
+                if not multipart and (NUL in tail + chunk or b"\x00" in chunk):
+                    raise NulInBody()
+                tail = chunk[-(len(NUL) - 1):]
             return message
 
         try:
             await self.app(scope, counted_receive, send_with_id)
         except BodyTooLarge:
             await self._too_large(send_with_id, request_id, limit)
+        except NulInBody:
+            await self._refuse(send_with_id, request_id, 422, "NUL characters (\\u0000) are not allowed in text")
         finally:
             log.info("http.request", method=scope["method"], path=scope["path"], status=status["code"],
                      ms=round((time.perf_counter() - started) * 1000, 1))
             structlog.contextvars.unbind_contextvars("request_id")
 
     async def _too_large(self, send: Send, request_id: str, limit: int) -> None:
+        await self._refuse(send, request_id, 413, f"request body is over {limit} bytes")
+
+    async def _refuse(self, send: Send, request_id: str, status: int, message: str) -> None:
         import json
 
-        body = json.dumps({"error": CODES[413], "message": f"request body is over {limit} bytes",
-                           "request_id": request_id}).encode()
-        await send({"type": "http.response.start", "status": 413,
+        body = json.dumps({"error": CODES[status], "message": message, "request_id": request_id}).encode()
+        await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})

@@ -115,3 +115,15 @@ class IssueLinked(Payload):
     tracker: str = Field(max_length=32)
     key: str = Field(max_length=200)
     url: str | None = Field(default=None, max_length=2000)
+
+
+@event("event.dead_lettered")
+class EventDeadLettered(Payload):
+    """A consumer gave up on a message and put it in the dead-letter stream (re-drive it after a
+    fix). Notification rules can alert on it."""
+
+    consumer: str = Field(max_length=100)
+    reason: str = Field(max_length=2_000)
+    stream_seq: int = Field(ge=0)
+    event_type: str | None = Field(default=None, max_length=128)
+    original_event_id: str | None = Field(default=None, max_length=128)

@@ -21,7 +21,7 @@ CATALOGUE = {
     "run.requested", "run.started", "run.case_finished", "run.completed", "run.failed", "run.cancelled",
     "run.cancel_requested", "results.ingested",
     "issue.detected", "issue.created", "issue.updated", "issue.resolved", "issue.deleted", "issue.occurred", "issue.linked",
-    "alert.sent",
+    "alert.sent", "event.dead_lettered",
     "collection.imported", "collection.created", "collection.updated", "collection.deleted",
     "workflow.defined", "workflow.run_requested", "workflow.triggered", "workflow.step_finished", "workflow.completed",
 }

@@ -8,13 +8,14 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from cognitest.infra.automations.definitions import validate
 from cognitest.infra.automations.schedules import ScheduleMissing, schedule_action
 from cognitest.infra.automations.templates import TEMPLATES, MissingParameter, instantiate
 from cognitest.infra.db import models as m
+from cognitest.producers.api.body import Body
 from cognitest.producers.api.commands import accepted, envelope_for, publish, wants_wait
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.routes.nested import require_project
@@ -29,7 +30,7 @@ templates_router = APIRouter(prefix="/api/v1/automation-templates", tags=["autom
 WAIT_DOC = "With ?wait=true the answer comes once the definition is readable (201/200 with it)."
 
 
-class AutomationBody(BaseModel):
+class AutomationBody(Body):
     name: str | None = Field(default=None, min_length=1, max_length=255)
     description: str | None = Field(default=None, max_length=10_000)
     graph: dict[str, Any] | None = Field(default=None, description="nodes and edges; or give a template")
@@ -38,18 +39,18 @@ class AutomationBody(BaseModel):
     enabled: bool = True
 
 
-class AutomationChanges(BaseModel):
+class AutomationChanges(Body):
     name: str | None = Field(default=None, min_length=1, max_length=255)
     description: str | None = Field(default=None, max_length=10_000)
     graph: dict[str, Any] | None = None
     enabled: bool | None = None
 
 
-class RunBody(BaseModel):
+class RunBody(Body):
     input: dict[str, Any] = Field(default_factory=dict, description="what the manual trigger gives the graph")
 
 
-class BackfillBody(BaseModel):
+class BackfillBody(Body):
     start: datetime
     end: datetime
 

@@ -7,12 +7,13 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select
 from temporalio.service import RPCError, RPCStatusCode
 
 from cognitest.infra.db import models as m
 from cognitest.infra.temporal import workflow_ui_link
+from cognitest.producers.api.body import Body
 from cognitest.producers.api.commands import accepted, envelope_for, publish
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.routes.nested import require_project
@@ -25,7 +26,7 @@ router = APIRouter(prefix="/api/v1/projects/{project_id}/executions", tags=["aut
 ENDED = ("completed", "failed", "cancelled", "timed_out")
 
 
-class ApprovalBody(BaseModel):
+class ApprovalBody(Body):
     approved: bool
     node: str | None = Field(default=None, description="the approval node; unset = the one waiting")
     comment: str | None = Field(default=None, max_length=2000)

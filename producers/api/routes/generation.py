@@ -6,10 +6,11 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Depends, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from cognitest.infra.db import models as m
+from cognitest.producers.api.body import Body
 from cognitest.producers.api.commands import accepted, envelope_for, publish, wants_wait
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.routes.nested import require_project
@@ -20,7 +21,7 @@ State = Annotated[AppState, Depends(get_state)]
 router = APIRouter(prefix="/api/v1/projects/{project_id}", tags=["generation"])
 
 
-class GenerationBody(BaseModel):
+class GenerationBody(Body):
     document_ids: list[UUID] = Field(default_factory=list, description="default: every parsed document of the project")
     suite_id: UUID | None = Field(default=None, description="regenerate this suite only (edited cases are kept)")
     case_id: UUID | None = Field(default=None, description="regenerate this case only")

@@ -7,11 +7,12 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from cognitest.infra.db import models as m
 from cognitest.infra.db.queries import list_rows
+from cognitest.producers.api.body import Body
 from cognitest.producers.api.commands import accepted, envelope_for, publish, wants_wait
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.resource import PROJECTS
@@ -33,7 +34,7 @@ State = Annotated[AppState, Depends(get_state)]
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
 
 
-class ProjectCreate(BaseModel):
+class ProjectCreate(Body):
     project_id: UUID = Field(default_factory=uuid4, description="optional: choose the id yourself")
     name: Name
     description: str | None = Field(default=None, max_length=10_000)
@@ -44,12 +45,12 @@ class ProjectCreate(BaseModel):
     ai_context: Json = Field(default_factory=dict)
 
 
-class MemberBody(BaseModel):
+class MemberBody(Body):
     user_id: str = Field(min_length=1, max_length=255)
     role: Role
 
 
-class RoleBody(BaseModel):
+class RoleBody(Body):
     role: Role
 
 

@@ -5,11 +5,12 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from cognitest.infra.blob import BlobNotFound
 from cognitest.infra.db import models as m
+from cognitest.producers.api.body import Body
 from cognitest.producers.api.commands import accepted, envelope_for, publish, wants_wait
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.routes.nested import require_project
@@ -21,7 +22,7 @@ State = Annotated[AppState, Depends(get_state)]
 router = APIRouter(prefix="/api/v1/projects/{project_id}", tags=["runs"])
 
 
-class RunBody(BaseModel):
+class RunBody(Body):
     name: str | None = Field(default=None, max_length=255)
     plan_id: UUID | None = None
     suite_id: UUID | None = None
@@ -34,7 +35,7 @@ class RunBody(BaseModel):
     retries: int = Field(default=0, ge=0, le=10)
 
 
-class ManualResult(BaseModel):
+class ManualResult(Body):
     case_id: UUID
     outcome: CaseOutcome
     comment: str | None = Field(default=None, max_length=5000)

@@ -1,4 +1,4 @@
-"""Crashes and restarts: nothing acknowledged is lost, nothing is applied twice."""
+"""Crashes and restarts of real processes: nothing acknowledged is lost, nothing is applied twice."""
 
 import asyncio
 import uuid
@@ -10,6 +10,7 @@ from cognitest.infra.bus.publisher import PublishFailed
 from cognitest.infra.db import models as m
 from cognitest.schemas import new_event
 from cognitest.schemas.events.testing import CaseCreated
+from tests.support.fault_report import FaultReport
 from tests.support.stack import PlatformStack
 
 
@@ -30,7 +31,17 @@ async def applied_records(stack: PlatformStack, events: list) -> list[str]:
 
 
 @pytest.mark.slow
-async def test_sigkill_consumer_mid_burst_applies_every_event_once(stack: PlatformStack, project: dict) -> None:
+async def tally(stack: PlatformStack, tag: str, events: list) -> tuple[int, int, int]:  # type: ignore[type-arg]
+    """(applied, duplicates, lost) for a burst, counted in PostgreSQL against what was sent."""
+    rows = await rows_with(stack, tag)
+    records = await applied_records(stack, events)
+    duplicates = max(0, rows - len(events)) + len(records) - len(set(records))
+    return min(rows, len(events)), duplicates, max(0, len(events) - rows)
+
+
+@pytest.mark.slow
+async def test_sigkill_consumer_mid_burst_applies_every_event_once(stack: PlatformStack, project: dict,
+                                                                   fault_report: FaultReport) -> None:
     tag = f"kill-{uuid.uuid4().hex[:6]}"
     events = case_events(project["id"], 5000, tag)
     await stack.publisher.publish_many(events)
@@ -43,15 +54,19 @@ async def test_sigkill_consumer_mid_burst_applies_every_event_once(stack: Platfo
     killed_at = await rows_with(stack, tag)
     await stack.supervisor.stop("consumers")
     assert killed_at < 5000, "the kill came too late to prove anything"
+    restarted = asyncio.get_running_loop().time()
     await stack.start("consumers")
     await stack.wait_caught_up(timeout=90)
-    assert await rows_with(stack, tag) == 5000
+    applied, duplicates, lost = await tally(stack, tag, events)
+    fault_report.add("SIGKILL consumers mid-burst", 5000, applied, duplicates, lost,
+                     asyncio.get_running_loop().time() - restarted, f"killed at {killed_at} applied")
+    assert (applied, duplicates, lost) == (5000, 0, 0)
     records = await applied_records(stack, events)
     assert len(records) == len(set(records)) == 5000
 
 
 @pytest.mark.slow
-async def test_nats_restart_loses_nothing_acknowledged(stack: PlatformStack, project: dict) -> None:
+async def test_nats_restart_loses_nothing_acknowledged(stack: PlatformStack, project: dict, fault_report: FaultReport) -> None:
     tag = f"restart-{uuid.uuid4().hex[:6]}"
     events = case_events(project["id"], 600, tag)
     acknowledged: list[str] = []
@@ -69,19 +84,24 @@ async def test_nats_restart_loses_nothing_acknowledged(stack: PlatformStack, pro
     task = asyncio.create_task(producer())
     await asyncio.sleep(0.4)
     await stack.restart("nats")
+    restarted = asyncio.get_running_loop().time()
     await task
     assert acknowledged, "nothing was published before the restart"
     for event in refused:  # re-send what was refused; ids make this safe
         await stack.publisher.publish(event)
     await stack.wait_caught_up(timeout=90)
     stored = set(await applied_records(stack, events))
+    applied, duplicates, lost = await tally(stack, tag, events)
+    fault_report.add("restart nats-server while publishing", len(events), applied, duplicates, lost,
+                     asyncio.get_running_loop().time() - restarted, f"{len(refused)} refused and re-sent")
     assert set(acknowledged) <= stored
     assert len(stored) == len(events)
-    assert await rows_with(stack, tag) == len(events)
+    assert (applied, duplicates, lost) == (len(events), 0, 0)
 
 
 @pytest.mark.slow
-async def test_two_consumer_processes_share_the_work_without_doubles(stack: PlatformStack, project: dict) -> None:
+async def test_two_consumer_processes_share_the_work_without_doubles(stack: PlatformStack, project: dict,
+                                                                    fault_report: FaultReport) -> None:
     """Scale out: a second consumers process joins the same durable consumers (queue semantics);
     a burst is split between them, nothing applied twice, nothing lost."""
     second = stack.spec("consumers")
@@ -90,8 +110,12 @@ async def test_two_consumer_processes_share_the_work_without_doubles(stack: Plat
     try:
         tag = f"scale-{uuid.uuid4().hex[:6]}"
         events = case_events(project["id"], 3000, tag)
+        started = asyncio.get_running_loop().time()
         await stack.publisher.publish_many(events)
         await stack.wait_caught_up(timeout=90)
+        applied, duplicates, lost = await tally(stack, tag, events)
+        fault_report.add("two consumer processes share a burst", 3000, applied, duplicates, lost,
+                         asyncio.get_running_loop().time() - started, "time = whole burst")
         assert await rows_with(stack, tag) == 3000
         records = await applied_records(stack, events)
         assert len(records) == len(set(records)) == 3000
