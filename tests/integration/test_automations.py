@@ -10,7 +10,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
 
 from cognitest.infra.automations.templates import instantiate
 from cognitest.infra.integrations.signing import sign
@@ -93,27 +92,6 @@ async def test_failed_run_posts_once_to_slack_and_jira_with_a_full_step_log(
     assert issue.body["fields"]["labels"] == ["cognitest", "regression"]
     assert issue.headers["authorization"].startswith("Basic ")
     assert steps["each_new[0].ticket"]["output"]["key"].startswith("COG-")
-
-
-@pytest.mark.slow
-async def test_worker_killed_during_the_run_step_finishes_without_posting_twice(
-        stack: PlatformStack, api: httpx.AsyncClient, project: dict, demo: DemoApp, outside: FakeServices) -> None:
-    pid, token = project["id"], f"k{uuid.uuid4().hex[:8]}"
-    suite = await failing_suite(api, pid)
-    automation = await create(api, pid, nightly_graph(suite, demo.url, token, outside), "nightly")
-    execution_id = await run(api, pid, automation["id"])
-
-    async def running_the_suite():
-        r = await api.get(f"/api/v1/projects/{pid}/executions/{execution_id}")
-        return r.status_code == 200 and r.json()["status"] == "running"
-    await eventually(running_the_suite, timeout=60)
-    stack.supervisor.kill("worker")
-    await stack.supervisor.stop("worker")
-    await stack.start("worker")
-    done = await execution(api, pid, execution_id, timeout=180)
-    assert done["status"] == "completed", done
-    assert len(outside.at(f"/slack/{token}")) == 1
-    assert len(jira_issues(outside, token.upper())) == 1
 
 
 async def test_approval_waits_for_a_person(api: httpx.AsyncClient, project: dict, outside: FakeServices) -> None:

@@ -8,7 +8,6 @@ import sys
 import uuid
 
 import httpx
-import pytest
 
 from tests.conftest import eventually
 from tests.support.demo_app import DemoApp
@@ -228,33 +227,6 @@ def test_cli_imports_openapi_and_postman_then_runs_the_collection(stack: Platfor
     assert json.loads(run.stdout)["totals"]["passed"] == 3
     refused = cli("collections", "import", str(fixtures.parent / "login_spec.md"), "-p", pid)
     assert refused.returncode == 2 and "neither JSON nor YAML" in refused.stderr
-
-
-@pytest.mark.slow
-async def test_execution_process_killed_mid_run_resumes(stack: PlatformStack, api: httpx.AsyncClient, project: dict,
-                                                        demo: DemoApp) -> None:
-    pid = project["id"]
-    suite = await suite_of(api, pid, "Resume")
-    for i in range(6):
-        await make_case(api, pid, suite, f"slow {i}", [{"action": "request", "url": "/slow"}, {"action": "expect_status", "status": 200}])
-    r = await api.post(f"/api/v1/projects/{pid}/runs", json={"suite_id": suite, "environment": {"base_url": demo.url}})
-    run_id = r.json()["resource_id"]
-
-    async def some_done():
-        got = await api.get(f"/api/v1/projects/{pid}/runs/{run_id}/results")
-        return got.status_code == 200 and len(got.json()["items"]) >= 1
-    await eventually(some_done, timeout=30)
-    stack.supervisor.kill("consumers")
-    await stack.supervisor.stop("consumers")
-    await stack.start("consumers")
-
-    async def ended():
-        got = (await api.get(f"/api/v1/projects/{pid}/runs/{run_id}")).json()
-        return got if got["status"] in ("completed", "failed", "cancelled") else None
-    run = await eventually(ended, timeout=90, interval=0.5)
-    results = (await api.get(f"/api/v1/projects/{pid}/runs/{run_id}/results")).json()["items"]
-    assert run["status"] == "completed" and run["totals"]["passed"] == 6
-    assert len(results) == 6 and len({r["case_id"] for r in results}) == 6  # each case once, none lost
 
 
 def test_manual_case_recorded_from_the_cli(stack: PlatformStack, demo: DemoApp) -> None:

@@ -1,7 +1,6 @@
 """Requirement documents in, traceable plans, suites and cases out: through the API, the
 consumers and the GenerationPipeline workflow on real NATS, PostgreSQL and Temporal."""
 
-import asyncio
 import io
 import os
 import subprocess
@@ -10,7 +9,6 @@ import zipfile
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.conftest import eventually
 from tests.support.fake_llm import FakeLlm
@@ -132,34 +130,6 @@ async def test_llm_engine_end_to_end_with_a_timeout_retried_by_temporal(api: htt
     assert len(fake_llm.requests) - calls >= 4  # timed-out calls, then the retried activity's calls
     cases = (await api.get(f"/api/v1/projects/{pid}/cases", params={"q": "LLM case", "limit": 100})).json()
     assert cases["total"] == 3
-
-
-@pytest.mark.slow
-async def test_worker_killed_mid_pipeline_finishes_without_duplicates(stack: PlatformStack, api: httpx.AsyncClient,
-                                                                       project: dict, fake_llm: FakeLlm) -> None:
-    pid = project["id"]
-    await upload(api, pid, ("login_spec.md", (FIXTURES / "login_spec.md").read_bytes()))
-    fake_llm.delay = 2.0
-    try:
-        response = await api.post(f"/api/v1/projects/{pid}/generations", json={"engine": "llm"})
-        gid = response.json()["resource_id"]
-        await asyncio.sleep(2.5)  # the plan call is answered; feature calls are in flight
-        stack.supervisor.kill("worker")
-        await stack.supervisor.stop("worker")
-        await stack.start("worker")
-
-        async def finished():
-            r = await api.get(f"/api/v1/projects/{pid}/generations/{gid}")
-            return r.json() if r.status_code == 200 and r.json()["status"] in ("completed", "failed") else None
-        status = await eventually(finished, timeout=150, interval=0.5)
-    finally:
-        fake_llm.delay = 0.0
-    assert status["status"] == "completed", status
-    await stack.wait_caught_up()
-    cases = (await api.get(f"/api/v1/projects/{pid}/cases", params={"limit": 500})).json()
-    titles = [c["title"] for c in cases["items"]]
-    assert cases["total"] == status["result"]["cases"] == len(titles)
-    assert len(set(c["id"] for c in cases["items"])) == len(titles)
 
 
 def test_cli_requirements_add_and_generate(stack: PlatformStack, tmp_path: Path) -> None:

@@ -1,0 +1,113 @@
+"""Processes killed in the middle of long work: the Temporal worker during a generation pipeline
+and during an automation's run-suite step, and the execution process during a browser run. Each
+finishes (or resumes) with no duplicate side effect."""
+
+import asyncio
+import uuid
+
+import httpx
+import pytest
+
+from tests.conftest import eventually
+from tests.integration.test_automations import create, execution, failing_suite, jira_issues, nightly_graph, run
+from tests.integration.test_execution import make_case, suite_of
+from tests.integration.test_generation import FIXTURES, upload
+from tests.support.demo_app import DemoApp
+from tests.support.fake_llm import FakeLlm
+from tests.support.fake_services import FakeServices
+from tests.support.fault_report import FaultReport
+from tests.support.stack import PlatformStack
+
+
+async def restart_killed(stack: PlatformStack, name: str) -> float:
+    """SIGKILL a process, start it again; the time it took to be back."""
+    stack.supervisor.kill(name)
+    await stack.supervisor.stop(name)
+    began = asyncio.get_running_loop().time()
+    await stack.start(name)
+    return asyncio.get_running_loop().time() - began
+
+
+@pytest.mark.slow
+async def test_worker_killed_mid_pipeline_finishes_without_duplicates(stack: PlatformStack, api: httpx.AsyncClient,
+                                                                       project: dict, fake_llm: FakeLlm,
+                                                                       fault_report: FaultReport) -> None:
+    pid = project["id"]
+    await upload(api, pid, ("login_spec.md", (FIXTURES / "login_spec.md").read_bytes()))
+    fake_llm.delay = 2.0
+    try:
+        response = await api.post(f"/api/v1/projects/{pid}/generations", json={"engine": "llm"})
+        gid = response.json()["resource_id"]
+        await asyncio.sleep(2.5)  # the plan call is answered; feature calls are in flight
+        await restart_killed(stack, "worker")
+        back = asyncio.get_running_loop().time()
+
+        async def finished():
+            r = await api.get(f"/api/v1/projects/{pid}/generations/{gid}")
+            return r.json() if r.status_code == 200 and r.json()["status"] in ("completed", "failed") else None
+        status = await eventually(finished, timeout=150, interval=0.5)
+    finally:
+        fake_llm.delay = 0.0
+    assert status["status"] == "completed", status
+    await stack.wait_caught_up()
+    cases = (await api.get(f"/api/v1/projects/{pid}/cases", params={"limit": 500})).json()
+    titles = [c["title"] for c in cases["items"]]
+    unique = len(set(c["id"] for c in cases["items"]))
+    fault_report.add("SIGKILL worker mid-generation", status["result"]["cases"], cases["total"], len(titles) - unique,
+                     max(0, status["result"]["cases"] - cases["total"]), asyncio.get_running_loop().time() - back,
+                     "events = generated cases")
+    assert cases["total"] == status["result"]["cases"] == len(titles)
+    assert unique == len(titles)
+
+
+@pytest.mark.slow
+async def test_worker_killed_during_the_run_step_finishes_without_posting_twice(
+        stack: PlatformStack, api: httpx.AsyncClient, project: dict, demo: DemoApp, outside: FakeServices,
+        fault_report: FaultReport) -> None:
+    pid, token = project["id"], f"k{uuid.uuid4().hex[:8]}"
+    suite = await failing_suite(api, pid)
+    automation = await create(api, pid, nightly_graph(suite, demo.url, token, outside), "nightly")
+    execution_id = await run(api, pid, automation["id"])
+
+    async def running_the_suite():
+        r = await api.get(f"/api/v1/projects/{pid}/executions/{execution_id}")
+        return r.status_code == 200 and r.json()["status"] == "running"
+    await eventually(running_the_suite, timeout=60)
+    await restart_killed(stack, "worker")
+    back = asyncio.get_running_loop().time()
+    done = await execution(api, pid, execution_id, timeout=180)
+    slack, jira = len(outside.at(f"/slack/{token}")), len(jira_issues(outside, token.upper()))
+    fault_report.add("SIGKILL worker in an automation's run step", 2, slack + jira, max(0, slack - 1) + max(0, jira - 1),
+                     int(slack == 0) + int(jira == 0), asyncio.get_running_loop().time() - back,
+                     "events = side effects (Slack, JIRA)")
+    assert done["status"] == "completed", done
+    assert (slack, jira) == (1, 1)
+
+
+@pytest.mark.slow
+async def test_execution_process_killed_mid_run_resumes(stack: PlatformStack, api: httpx.AsyncClient, project: dict,
+                                                        demo: DemoApp, fault_report: FaultReport) -> None:
+    pid = project["id"]
+    suite = await suite_of(api, pid, "Resume")
+    for i in range(6):
+        await make_case(api, pid, suite, f"slow {i}", [{"action": "request", "url": "/slow"}, {"action": "expect_status", "status": 200}])
+    r = await api.post(f"/api/v1/projects/{pid}/runs", json={"suite_id": suite, "environment": {"base_url": demo.url}})
+    run_id = r.json()["resource_id"]
+
+    async def some_done():
+        got = await api.get(f"/api/v1/projects/{pid}/runs/{run_id}/results")
+        return got.status_code == 200 and len(got.json()["items"]) >= 1
+    await eventually(some_done, timeout=30)
+    await restart_killed(stack, "consumers")
+    back = asyncio.get_running_loop().time()
+
+    async def ended():
+        got = (await api.get(f"/api/v1/projects/{pid}/runs/{run_id}")).json()
+        return got if got["status"] in ("completed", "failed", "cancelled") else None
+    finished = await eventually(ended, timeout=90, interval=0.5)
+    results = (await api.get(f"/api/v1/projects/{pid}/runs/{run_id}/results")).json()["items"]
+    distinct = len({r["case_id"] for r in results})
+    fault_report.add("SIGKILL the execution process mid-run", 6, distinct, len(results) - distinct, 6 - distinct,
+                     asyncio.get_running_loop().time() - back, f"run {finished['status']}")
+    assert finished["status"] == "completed" and finished["totals"]["passed"] == 6
+    assert len(results) == 6 and distinct == 6  # each case once, none lost
