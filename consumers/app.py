@@ -4,6 +4,7 @@ advisory subscriptions and the AsyncAPI document (every subject and payload).
 
 Delivery decisions (ack, retry later, dead-letter) live in `consumers.runtime.delivery`."""
 
+import asyncio
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -31,6 +32,7 @@ from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.bus.streams import durable_consumer, ensure_consumer, ensure_streams
 from cognitest.infra.db.engine import make_engine, session_factory
 from cognitest.infra.integrations.ledger import Ledger
+from cognitest.infra.metrics import CONSUMER_PENDING, CONSUMER_UNACKED, serve
 from cognitest.infra.integrations.outbound import Outbound
 from cognitest.infra.settings import Settings
 from cognitest.infra.temporal import connect_temporal
@@ -104,6 +106,19 @@ def _describe(broker: NatsBroker, groups: tuple[str, ...], settings: Settings) -
                          title=event_type, description=getattr(payload, "__event_description__", ""))
 
 
+async def _watch_lag(js: Any, durables: list[str], every: float = 5.0) -> None:
+    """Keep the lag gauges (pending and unacknowledged messages per durable consumer) current."""
+    while True:
+        for durable in durables:
+            try:
+                info = await js.consumer_info(EVENTS_STREAM, durable)
+            except Exception:  # noqa: BLE001  the bus may be away; the next round tries again
+                continue
+            CONSUMER_PENDING.labels(durable).set(info.num_pending or 0)
+            CONSUMER_UNACKED.labels(durable).set(info.num_ack_pending or 0)
+        await asyncio.sleep(every)
+
+
 def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStream:
     bus = settings.bus
     broker = NatsBroker(settings.nats.effective_url, max_reconnect_attempts=-1, reconnect_time_wait=0.5, logger=None)
@@ -164,10 +179,13 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
             await run_durable(ALERTING, per_event(js, ALERTING, alerting.handle, watcher=True), 16, **slow)
         for pull in runtime:
             await pull.start()
+        serve(settings.metrics.host, settings.metrics.consumers_port, "consumers")
+        lag = asyncio.create_task(_watch_lag(js, [p.config.durable_name or "" for p in runtime]))
         log.info("consumers.started", groups=list(groups), nats=settings.nats.effective_url)
         try:
             yield
         finally:
+            lag.cancel()
             await outbound.close()
             await engine.dispose()
 

@@ -155,6 +155,15 @@ class IntegrationsSettings(BaseModel):
                                                              description="trackers detected issues are filed in, unless a project's `issue_sync` setting says otherwise")
 
 
+class MetricsSettings(BaseModel):
+    """Prometheus endpoints. The API serves /metrics itself; the other processes listen here."""
+
+    host: str = Field(default="127.0.0.1", description="0.0.0.0 in containers so Prometheus can scrape")
+    consumers_port: int = Field(default=19100, description="consumers process; 0 = off")
+    worker_port: int = Field(default=19101, description="worker process (Cognitest's metrics); 0 = off")
+    temporal_sdk_port: int = Field(default=19102, description="worker process (Temporal SDK metrics); 0 = off")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COGNITEST_", env_nested_delimiter="__", extra="ignore")
 
@@ -173,6 +182,7 @@ class Settings(BaseSettings):
     llm: LlmSettings = Field(default_factory=LlmSettings)
     execution: ExecutionSettings = Field(default_factory=ExecutionSettings)
     integrations: IntegrationsSettings = Field(default_factory=IntegrationsSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     def service_env(self) -> dict[str, str]:
         """Environment that points a child process at the same services as this one."""

@@ -11,7 +11,8 @@ from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.bus.streams import ensure_streams
 from cognitest.infra.logging import configure_logging
 from cognitest.infra.settings import Settings, get_settings
-from cognitest.infra.temporal import connect_temporal
+from cognitest.infra.metrics import serve
+from cognitest.infra.temporal import connect_temporal, metrics_runtime
 from cognitest.infra.db.engine import make_engine, session_factory
 from cognitest.infra.integrations.outbound import Outbound
 from cognitest.infra.knowledge import Knowledge
@@ -30,7 +31,9 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     nc = await connect(settings.nats.effective_url, "cognitest-worker", retry_on_start=True)
     publisher = EventPublisher(nc, retries=settings.bus.publish_retries)
     await ensure_streams(publisher.js, settings.bus)
-    client = await connect_temporal(settings.temporal)
+    metrics = settings.metrics
+    serve(metrics.host, metrics.worker_port, "worker")
+    client = await connect_temporal(settings.temporal, metrics_runtime(metrics.host, metrics.temporal_sdk_port))
     bootstrap = BootstrapActivities(publisher, settings.source)
     engine = make_engine(settings.database.effective_url, pool_size=4)
     generation = GenerationActivities(settings, session_factory(engine), publisher, Knowledge(settings))

@@ -24,6 +24,7 @@ from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.db.models import Project
 from cognitest.infra.integrations.ledger import Ledger
 from cognitest.infra.integrations.outbound import DeliveryFailed, Outbound
+from cognitest.infra.metrics import ALERTS
 from cognitest.infra.settings import Settings
 from cognitest.schemas import Envelope, new_event
 from cognitest.schemas.events.issues import AlertSent
@@ -85,6 +86,7 @@ class Alerting:
         last = delivered_count(msg) >= self.settings.bus.max_deliver or not any(exc.retryable for _, _, exc in failures)
         if last:  # give up: record each failed delivery, then dead-letter the event for a redrive
             for index, rule, exc in failures:
+                ALERTS.labels(rule.channel, "false").inc()
                 await self._record(event, index, rule, ok=False, status_code=exc.status_code, error=str(exc)[:2000])
             await to_dead_letter(self.js, CONSUMER, msg, f"alert delivery failed: {reason}")
         else:
@@ -125,6 +127,7 @@ class Alerting:
                 failures.append((index, rule, exc))
                 continue
             if not response.get("deduplicated"):
+                ALERTS.labels(rule.channel, "true").inc()
                 await self._record(event, index, rule, ok=True, status_code=response.get("status_code"))
                 bound.info("alerting.sent", rule=rule.name, channel=rule.channel)
         return failures

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from cognitest.consumers.execution.cases import CaseRunner, CaseSpec, engine_of
 from cognitest.consumers.execution.targets import cancel_requested, finished_cases, resolve
 from cognitest.consumers.runtime.delivery import heartbeat
+from cognitest.infra.metrics import CASES, RUNS
 from cognitest.infra.blob import BlobStore
 from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.settings import BusSettings, ExecutionSettings
@@ -108,6 +109,7 @@ class Executor:
                     outcome=CaseOutcome(result.outcome), duration_ms=result.duration_ms, attempts=max(result.attempts, 1),
                     error=result.error, log=result.log[-200:], artifacts=result.artifacts,
                 ), _id(run_id, case.case_id, case.browser or "-", "finished")))
+                CASES.labels(result.outcome).inc()
 
         async def watch(tasks: list[asyncio.Task[None]]) -> None:
             while not all(t.done() for t in tasks):  # a cancel stops the cases that are running too
@@ -139,4 +141,5 @@ class Executor:
         else:
             final = RunCompleted(run_id=run_id, totals=totals, duration_ms=duration)
         await self.publisher.publish(self._emit(event, final, _id(run_id, "end")))
+        RUNS.labels(final.__event_type__.split(".")[1]).inc()
         bound.info("run.finished", outcome=final.__event_type__, resumed=done_before, **counts)

@@ -17,6 +17,7 @@ from nats.js import JetStreamContext
 from cognitest.consumers.runtime.transient import is_transient
 from cognitest.infra.bus.dlq import dead_letter
 from cognitest.infra.bus.publisher import encode
+from cognitest.infra.metrics import DEAD_LETTERS, RETRIES
 from cognitest.infra.settings import BusSettings
 from cognitest.schemas import Envelope, InvalidEvent, UnknownEventType, new_event, parse_event
 from cognitest.schemas.events.issues import EventDeadLettered
@@ -45,6 +46,7 @@ async def to_dead_letter(js: JetStreamContext, consumer: str, msg: Msg, reason: 
         delivered=delivered_count(msg), data=msg.data, headers=dict(msg.headers or {}),
     )
     await msg.term()
+    DEAD_LETTERS.labels(consumer).inc()
     log.warning("event.dead_lettered", consumer=consumer, subject=msg.subject, seq=stream_seq(msg), reason=reason)
     await _announce(js, consumer, msg, reason)
 
@@ -76,6 +78,7 @@ async def retry_or_dead_letter(js: JetStreamContext, consumer: str, msg: Msg, bu
         return True
     delay = bus.backoff(delivered)
     await msg.nak(delay=delay)
+    RETRIES.labels(consumer).inc()
     log.info("event.retry", consumer=consumer, seq=stream_seq(msg), delivered=delivered, delay=delay, reason=reason)
     return False
 

@@ -17,6 +17,7 @@ from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig
 from nats.js.errors import ServiceUnavailableError
 
+from cognitest.infra.metrics import EVENTS_CONSUMED, HANDLER_SECONDS
 from cognitest.schemas.subjects import EVENTS_STREAM
 
 log = structlog.get_logger(__name__)
@@ -86,10 +87,17 @@ class PullConsumer:
             return []
 
     async def _handle(self, batch: list[Msg]) -> None:
+        durable = self.config.durable_name or "?"
+        for msg in batch:
+            parts = msg.subject.split(".", 3)
+            EVENTS_CONSUMED.labels(durable, parts[3] if len(parts) == 4 else "?").inc()
+        started = time.perf_counter()
         try:
             await self.handle(batch)
         except Exception:  # a handler bug must not kill the loop; unacked messages are redelivered
-            log.exception("consumer.handler_crashed", durable=self.config.durable_name, size=len(batch))
+            log.exception("consumer.handler_crashed", durable=durable, size=len(batch))
+        finally:
+            HANDLER_SECONDS.labels(durable).observe(time.perf_counter() - started)
 
     async def _next_batch(self, sub: JetStreamContext.PullSubscription) -> list[Msg]:
         try:

@@ -15,6 +15,7 @@ from nats.js import JetStreamContext
 
 from cognitest.consumers.runtime.delivery import ack_or_retry, heartbeat
 from cognitest.infra.bus.publisher import EventPublisher
+from cognitest.infra.metrics import TRIAGED
 from cognitest.infra.settings import BusSettings
 from cognitest.infra.triage.failures import Failure, failures_of, flips
 from cognitest.infra.triage.remediation import remediation, severity
@@ -83,6 +84,7 @@ class Triage:
         candidates = await self.store.open_fingerprints(event.project_id) if any(s.digest not in known for _, s in signed) else []
         for failure, sig in signed:
             matched, match, score = match_issue(sig.digest, sig.text, known, candidates)
+            TRIAGED.labels(match).inc()
             issue_id = UUID(matched) if matched else derived(event.project_id, sig.digest)
             if matched is None:
                 known[sig.digest] = issue_id

@@ -13,6 +13,7 @@ from nats.js.errors import APIError
 
 from cognitest.infra.bus.streams import MAX_EVENT_BYTES
 from cognitest.infra.logging import get_logger
+from cognitest.infra.metrics import EVENTS_PUBLISHED
 from cognitest.schemas import Envelope
 from cognitest.schemas.subjects import EVENTS_STREAM, event_subject
 
@@ -70,6 +71,7 @@ class EventPublisher:
         for attempt in range(1, self._retries + 1):
             try:
                 ack = await self._js.publish(subject, body, timeout=self._timeout, stream=EVENTS_STREAM, headers=headers)
+                EVENTS_PUBLISHED.labels(event.type).inc()
                 return Published(event.id, ack.seq, bool(ack.duplicate))
             except _TRANSIENT as exc:
                 if attempt == self._retries:
@@ -103,6 +105,7 @@ class EventPublisher:
                 if future is not None and future.done() and not future.cancelled() and future.exception() is None:
                     ack = future.result()
                     results[event.id] = Published(event.id, ack.seq, bool(ack.duplicate))
+                    EVENTS_PUBLISHED.labels(event.type).inc()
                 else:
                     if future is not None and not future.done():
                         future.cancel()

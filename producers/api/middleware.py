@@ -6,6 +6,7 @@ import uuid
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cognitest.infra.metrics import HTTP_REQUESTS
 from cognitest.producers.api.errors import CODES, BodyTooLarge
 
 log = structlog.get_logger("cognitest.api")
@@ -72,8 +73,12 @@ class RequestContext:
         except NulInBody:
             await self._refuse(send_with_id, request_id, 422, "NUL characters (\\u0000) are not allowed in text")
         finally:
+            elapsed = time.perf_counter() - started
+            # the route's template (/api/v1/projects/{project_id}/cases), not the path: bounded labels
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            HTTP_REQUESTS.labels(scope["method"], route, str(status["code"])).observe(elapsed)
             log.info("http.request", method=scope["method"], path=scope["path"], status=status["code"],
-                     ms=round((time.perf_counter() - started) * 1000, 1))
+                     ms=round(elapsed * 1000, 1))
             structlog.contextvars.unbind_contextvars("request_id")
 
     async def _too_large(self, send: Send, request_id: str, limit: int) -> None:

@@ -52,6 +52,9 @@ class PlatformStack:
             "COGNITEST_TEMPORAL__PORT": str(free_port()),
             "COGNITEST_TEMPORAL__UI_PORT": str(free_port()),
             "COGNITEST_HTTP__PORT": str(free_port()),
+            "COGNITEST_METRICS__CONSUMERS_PORT": str(free_port()),
+            "COGNITEST_METRICS__WORKER_PORT": str(free_port()),
+            "COGNITEST_METRICS__TEMPORAL_SDK_PORT": str(free_port()),
         })
         for key in ("COGNITEST_NATS__URL", "COGNITEST_DATABASE__URL", "COGNITEST_TEMPORAL__ADDRESS", "COGNITEST_HTTP__URL"):
             os.environ.pop(key, None)

@@ -13,6 +13,7 @@ from cognitest.infra.automations.outcomes import generation_outcome, issue_case,
 from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.integrations.ledger import Ledger
 from cognitest.infra.integrations.outbound import DeliveryFailed, Outbound
+from cognitest.infra.metrics import EXECUTIONS
 from cognitest.infra.settings import Settings
 from cognitest.schemas import new_event, payload_type
 from cognitest.schemas.automation.execution import (
@@ -97,6 +98,7 @@ class AutomationActivities:
                                     error=record.error)
         await self.publisher.publish(self._event(payload, record.project_id, record.actor, f"{record.execution_id}:finish",
                                                  record.execution_id))
+        EXECUTIONS.labels(record.status or "unknown").inc()
 
     # --- waiting actions -----------------------------------------------------------------------
 

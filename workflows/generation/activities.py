@@ -14,6 +14,7 @@ from cognitest.infra.generation.engine import engine_for
 from cognitest.infra.generation.publishing import build_events, derived
 from cognitest.infra.generation.reading import NothingToGenerate, load
 from cognitest.infra.knowledge import Knowledge
+from cognitest.infra.metrics import CASE_CONFIDENCE, GENERATION_COST, GENERATION_TOKENS, GENERATIONS
 from cognitest.infra.settings import Settings
 from cognitest.schemas import new_event
 from cognitest.schemas.events.generation import GenerationFailed, GenerationProgress
@@ -87,6 +88,13 @@ class GenerationActivities:
         for start in range(0, len(events), 500):
             await self.publisher.publish_many(events[start:start + 500])
             activity.heartbeat(start)
+        usage = summary.usage
+        GENERATIONS.labels(usage.engine).inc()
+        GENERATION_TOKENS.labels(usage.model or usage.engine).inc(usage.prompt_tokens + usage.completion_tokens)
+        GENERATION_COST.labels(usage.model or usage.engine).inc(usage.cost_usd)
+        for feature in job.features:
+            for case in feature.cases:
+                CASE_CONFIDENCE.observe(case.confidence)
         log.info("generation.published", generation_id=str(job.generation.generation_id),
                  project=str(job.generation.project_id), cases=summary.cases, suites=summary.suites)
         return summary

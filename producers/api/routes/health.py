@@ -4,7 +4,8 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from cognitest.producers.api.state import AppState, get_state
@@ -17,6 +18,13 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz", summary="The API process is alive")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@router.get("/metrics", summary="Prometheus metrics of the API process",
+            description="Request latency histograms by route and status (p50/p95/p99 derivable), events published "
+                        "by type. The consumers and the worker serve theirs on their own ports (settings `metrics`).")
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
 async def _check(name: str, probe: Any) -> tuple[str, dict[str, Any]]:

@@ -1,0 +1,90 @@
+"""Every benchmark in one command: `.venv/bin/python -m bench` (add `--quick` for smaller runs).
+
+Each benchmark compares Cognitest with the raw library doing the same work in the same run and
+writes its own JSON; this command runs them one after another, then writes
+bench/results/summary.json and bench/results/summary.md (a table of the headline numbers).
+Not a test: nothing here asserts."""
+
+import argparse
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import automations, execution, generation, pipeline, triage
+
+RESULTS = Path(__file__).parent / "results"
+RUNS = ("pipeline", "generation", "execution", "automations", "triage")
+
+
+def headlines(r: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(benchmark, Cognitest, against the raw library) rows."""
+    rows = []
+    if p := r.get("pipeline"):
+        rows.append(("event pipeline, publish → projected", f"{p['pipeline']['end_to_end_per_s']:,.0f} events/s",
+                     f"raw nats-py {p['raw']['end_to_end_per_s']:,.0f}/s (ratio {p['ratio_end_to_end_vs_raw']:.2f})"))
+        lat = p["latency"]
+        rows.append((f"event latency at {lat['pipeline']['rate']}/s", f"p50 {lat['pipeline']['p50_ms']:.1f} ms, "
+                     f"p99 {lat['pipeline']['p99_ms']:.1f} ms", f"raw p50 {lat['raw']['p50_ms']:.1f} ms, p99 {lat['raw']['p99_ms']:.1f} ms"))
+        memory = p.get("memory_mb", {}).get("after_load", {})
+        if memory:
+            rows.append(("memory after load", ", ".join(f"{k} {v:,.0f} MB" for k, v in memory.items() if k != "total"),
+                         f"total {memory.get('total', 0):,.0f} MB"))
+    if e := r.get("execution"):
+        rows.append((f"web run, {e['web']['cases']} cases", f"{e['web']['ours_s']:.1f} s",
+                     f"bare Playwright {e['web']['bare_s']:.1f} s ({e['web']['overhead_pct']:+.1f}%)"))
+        rows.append((f"JUnit ingestion, {e['ingestion']['results']:,} results", f"{e['ingestion']['results_per_s']:,.0f} results/s",
+                     f"complete in {e['ingestion']['complete_s']:.1f} s"))
+    if g := r.get("generation"):
+        rows.append(("offline generation, 50-page spec", f"{g['offline_50_pages']['seconds_median']:.2f} s, "
+                     f"{g['offline_50_pages']['cases']:,} cases", f"{g['offline_small_documents_per_second']:,.0f} small documents/s"))
+        rows.append(("LLM call overhead", f"{g['llm']['ours_ms_median']:.1f} ms", f"bare litellm {g['llm']['bare_ms_median']:.1f} ms"))
+    if a := r.get("automations"):
+        rows.append(("automation executions", f"{a['interpreter']['per_second']} /s",
+                     f"hand-written workflow {a['hand_written']['per_second']} /s (ratio {a['ratio']})"))
+    if t := r.get("triage"):
+        modes = t["modes"]["signature + similarity"]
+        rows.append(("triage, labelled failures", f"precision {modes['precision']}, recall {modes['recall']}",
+                     f"{t['failures_per_second_vs_500_open']:,} failures/s vs 500 open issues"))
+    return rows
+
+
+def markdown(rows: list[tuple[str, str, str]]) -> str:
+    lines = ["| benchmark | Cognitest | compared with |", "| --- | --- | --- |"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> dict[str, Any]:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller runs (minutes, not tens of minutes)")
+    parser.add_argument("--summary-only", action="store_true", help="rebuild the summary from the saved results")
+    args = parser.parse_args()
+    quick = args.quick
+    if args.summary_only:
+        saved = {n: json.loads((RESULTS / f"{n}.json").read_text()) for n in RUNS if (RESULTS / f"{n}.json").exists()}
+        (RESULTS / "summary.md").write_text(table := markdown(headlines(saved)))
+        print(table)
+        return saved
+    runs: dict[str, Callable[[], Any]] = {
+        "pipeline": lambda: asyncio.run(pipeline.main(5000 if quick else 20000, 1000, 5 if quick else 10)),
+        "generation": lambda: asyncio.run(generation.main()),
+        "execution": lambda: asyncio.run(execution.main(10 if quick else 40, 10_000 if quick else 100_000)),
+        "automations": lambda: asyncio.run(automations.main(50 if quick else 200)),
+        "triage": triage.main,
+    }
+    results: dict[str, Any] = {}
+    for name, run in runs.items():
+        print(f"\n=== {name} ===", flush=True)
+        results[name] = run()
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "summary.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    table = markdown(headlines(results))
+    (RESULTS / "summary.md").write_text(table)
+    print("\n" + table)
+    return results
+
+
+if __name__ == "__main__":
+    main()
