@@ -5,6 +5,7 @@ failure is retried with backoff and, when retries run out or cannot help, dead-l
 
 import asyncio
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,16 +42,16 @@ def derived(*parts: object) -> UUID:
     return uuid5(NAMESPACE_URL, "cognitest:alert:" + ":".join(str(p) for p in parts))
 
 
+@dataclass
 class Alerting:
-    def __init__(self, settings: Settings, sessions: async_sessionmaker, ledger: Ledger, outbound: Outbound,
-                 publisher: EventPublisher, js: JetStreamContext) -> None:
-        self.settings = settings
-        self.sessions = sessions
-        self.ledger = ledger
-        self.outbound = outbound
-        self.publisher = publisher
-        self.js = js
-        self._projects: dict[UUID, tuple[float, str, dict[str, Any]]] = {}
+    settings: Settings
+    sessions: async_sessionmaker
+    ledger: Ledger
+    outbound: Outbound
+    publisher: EventPublisher
+    js: JetStreamContext
+    _projects: dict[UUID, tuple[float, str, dict[str, Any]]] = field(default_factory=dict, init=False)
+
 
     async def _project(self, project_id: UUID) -> tuple[str, dict[str, Any]]:
         cached = self._projects.get(project_id)

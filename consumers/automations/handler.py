@@ -10,6 +10,7 @@ It starts at the stream's end (new events only): an automation added today does 
 month's events."""
 
 import time
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -44,15 +45,15 @@ def trigger_input(event: Envelope[Any]) -> dict[str, Any]:
             "data": data}
 
 
+@dataclass
 class AutomationTriggers:
-    def __init__(self, sessions: async_sessionmaker, temporal: Client, js: JetStreamContext, bus: BusSettings,
-                 task_queue: str) -> None:
-        self.sessions = sessions
-        self.temporal = temporal
-        self.js = js
-        self.bus = bus
-        self.task_queue = task_queue
-        self._definitions: dict[UUID, tuple[float, dict[UUID, Definition]]] = {}
+    sessions: async_sessionmaker
+    temporal: Client
+    js: JetStreamContext
+    bus: BusSettings
+    task_queue: str
+    _definitions: dict[UUID, tuple[float, dict[UUID, Definition]]] = field(default_factory=dict, init=False)
+
 
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
         bound = log.bind(event_id=event.id, project=event.subject, event_type=event.type)

@@ -6,6 +6,7 @@ whose id derives from the project and the signature so that two copies of this c
 projection that lags, still open one issue. A case that passed only on retry, or whose recent
 outcomes flip between pass and fail, is labelled flaky instead of opening a bug."""
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -37,15 +38,15 @@ def derived(*parts: object) -> UUID:
     return uuid5(NAMESPACE_URL, "cognitest:triage:" + ":".join(str(p) for p in parts))
 
 
+@dataclass
 class Triage:
-    def __init__(self, store: TriageStore, publisher: EventPublisher, js: JetStreamContext, bus: BusSettings,
-                 source: str, model: ModelRemediation | None = None) -> None:
-        self.model = model
-        self.store = store
-        self.publisher = publisher
-        self.js = js
-        self.bus = bus
-        self.source = source
+    store: TriageStore
+    publisher: EventPublisher
+    js: JetStreamContext
+    bus: BusSettings
+    source: str
+    model: ModelRemediation | None = None
+
 
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
         bound = log.bind(event_id=event.id, project=event.subject, event_type=event.type)

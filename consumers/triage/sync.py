@@ -2,6 +2,7 @@
 a comment there each time it occurs again. The delivery ledger remembers what was created, by
 issue, so a redelivered event or a second copy of this consumer never files twice."""
 
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -33,15 +34,15 @@ def _body(event: Envelope[Any], link: str) -> str:
     return "\n".join(lines)
 
 
+@dataclass
 class IssueSync:
-    def __init__(self, settings: Settings, sessions: async_sessionmaker, ledger: Ledger, outbound: Outbound,
-                 publisher: EventPublisher, js: JetStreamContext) -> None:
-        self.settings = settings
-        self.sessions = sessions
-        self.ledger = ledger
-        self.outbound = outbound
-        self.publisher = publisher
-        self.js = js
+    settings: Settings
+    sessions: async_sessionmaker
+    ledger: Ledger
+    outbound: Outbound
+    publisher: EventPublisher
+    js: JetStreamContext
+
 
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
         bound = log.bind(event_id=event.id, project=event.subject, event_type=event.type)
