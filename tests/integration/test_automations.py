@@ -317,3 +317,17 @@ async def test_verify_fix_template_reopens_an_issue_whose_case_still_fails(
     done = await execution(api, pid, execution_row["id"])
     assert [s["node"] for s in done["steps"]] == ["resolved", "rerun", "fixed", "reopen", "tell"]
     assert any(issue["id"] in m.body["text"] for m in outside.at("/slack/default"))
+
+
+async def test_a_request_for_a_missing_automation_ends_failed(stack: PlatformStack, api: httpx.AsyncClient,
+                                                             project: dict) -> None:
+    from cognitest.schemas import new_event
+    from cognitest.schemas.automation.execution import execution_id_for
+    from cognitest.schemas.events.automations import WorkflowRunRequested
+
+    pid = project["id"]
+    event = new_event(WorkflowRunRequested(workflow_id=uuid.uuid4(), trigger="manual"), project_id=pid)
+    assert stack.publisher is not None
+    await stack.publisher.publish(event)  # straight onto the bus: the API would have refused it with 404
+    done = await execution(api, pid, execution_id_for(event.id), timeout=120)
+    assert done["status"] == "failed" and "does not exist" in done["error"]

@@ -33,6 +33,7 @@ from cognitest.schemas.registry import InvalidEvent, UnknownEventType
 
 log = structlog.get_logger(__name__)
 MAX_VALUE_CHARS = 16_000
+MISSING_ATTEMPTS = 8  # ~30 s of backoff: far longer than the projection's lag
 
 
 def not_retryable(message: str) -> ApplicationError:
@@ -69,8 +70,11 @@ class AutomationActivities:
     @activity.defn(name="load_definition")
     async def load_definition(self, data: ExecutionInput) -> Definition:
         definition = await load_definition(self.sessions, data.workflow_id, data.version)
-        if definition is None:  # the projection may not have applied the definition yet: retried
-            raise ApplicationError(f"automation {data.workflow_id} version {data.version or 'latest'} not found (yet)")
+        if definition is None:
+            what = f"automation {data.workflow_id} version {data.version or 'latest'}"
+            if activity.info().attempt >= MISSING_ATTEMPTS:  # not a projection lag any more: it does not exist
+                raise not_retryable(f"{what} does not exist")
+            raise ApplicationError(f"{what} not found (yet)")
         return definition
 
     @activity.defn(name="record_start")

@@ -81,12 +81,19 @@ class AutomationRun:
     async def run(self, data: ExecutionInput) -> dict[str, Any]:
         self.data = data
         execution_id = workflow.info().workflow_id
-        definition: Definition = await workflow.execute_activity(
-            "load_definition", data, result_type=Definition, start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=5),
-                                     maximum_attempts=30, non_retryable_error_types=["NotRetryable"]))
         record = ExecutionRecord(project_id=data.project_id, workflow_id=data.workflow_id, execution_id=execution_id,
-                                 trigger=data.trigger, input=data.input, actor=data.actor, version=definition.version)
+                                 trigger=data.trigger, input=data.input, actor=data.actor, version=data.version)
+        try:
+            definition: Definition = await workflow.execute_activity(
+                "load_definition", data, result_type=Definition, start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=5),
+                                         maximum_attempts=30, non_retryable_error_types=["NotRetryable"]))
+        except ActivityError as exc:  # never leave a requested execution without an end
+            record.status, record.error = "failed", f"the automation could not be loaded: {_error_text(exc)}"[:2000]
+            await self._bookkeeping("record_start", record)
+            await self._bookkeeping("record_finish", record)
+            raise ApplicationError(record.error, non_retryable=True) from None
+        record.version = definition.version
         await self._bookkeeping("record_start", record)
         context: dict[str, Any] = {
             "trigger": data.input, "nodes": {},
