@@ -70,9 +70,8 @@ class Triage:
             return []
         cases = await self.store.cases([c for c in {*flaky, *(f.case_id for f in failures if f.case_id)} if c])
         out: list[Envelope[Any]] = []
-        for failure in failures:
-            if failure.case_id and flips(await self.store.recent_outcomes(failure.case_id)) >= FLAKY_FLIPS:
-                flaky.append(failure.case_id)
+        history = await self.store.recent_outcomes(sorted({f.case_id for f in failures if f.case_id}))
+        flaky += [case_id for case_id, outcomes in history.items() if flips(outcomes) >= FLAKY_FLIPS]
         flaky_ids = set(flaky)
         for case_id in flaky_ids:
             info = cases.get(case_id)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from cognitest.infra.db.models import Issue, RunResult, TestCase
@@ -51,8 +51,17 @@ class TriageStore:
         return {r.id: CaseInfo(r.title, r.priority, [_step_text(s) for s in r.steps or []], list(r.tags or []))
                 for r in rows}
 
-    async def recent_outcomes(self, case_id: UUID, limit: int = 10) -> list[str]:
+    async def recent_outcomes(self, case_ids: list[UUID], limit: int = 10) -> dict[UUID, list[str]]:
+        """The last outcomes of each case, oldest first: one query for the whole batch."""
+        if not case_ids:
+            return {}
+        rank = func.row_number().over(partition_by=RunResult.test_case_id, order_by=RunResult.created_at.desc())
+        recent = (select(RunResult.test_case_id, RunResult.outcome, RunResult.created_at, rank.label("rank"))
+                  .where(RunResult.test_case_id.in_(case_ids)).subquery())
         async with self.sessions() as session:
-            rows = await session.execute(select(RunResult.outcome).where(RunResult.test_case_id == case_id)
-                                         .order_by(RunResult.created_at.desc()).limit(limit))
-        return list(reversed([r[0] for r in rows]))
+            rows = await session.execute(select(recent.c.test_case_id, recent.c.outcome)
+                                         .where(recent.c.rank <= limit).order_by(recent.c.created_at))
+        out: dict[UUID, list[str]] = {}
+        for case_id, outcome in rows:
+            out.setdefault(case_id, []).append(outcome)
+        return out
