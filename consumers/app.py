@@ -30,6 +30,7 @@ from cognitest.consumers.triage.sync import CONSUMER as ISSUE_SYNC, SUBJECTS as 
 from cognitest.infra.blob import blob_store
 from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.bus.streams import durable_consumer, ensure_consumer, ensure_streams
+from cognitest.infra.cache import ReadCache
 from cognitest.infra.db.engine import make_engine, session_factory
 from cognitest.infra.integrations.ledger import Ledger
 from cognitest.infra.metrics import CONSUMER_PENDING, CONSUMER_UNACKED, serve
@@ -143,7 +144,11 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
             runtime.append(PullConsumer(js, config, handle, batch_size=batch_size, **options))
 
         if "projection" in groups:
-            projection = ProjectionHandler(session_factory(engine), nc, js, bus)
+            cache = None
+            if settings.cache.enabled:
+                cache = ReadCache(js, settings.cache.ttl)
+                await cache.start()
+            projection = ProjectionHandler(session_factory(engine), nc, js, bus, cache)
             await run_durable(PROJECTION, projection.handle, bus.batch_size, linger=bus.batch_linger)
         # per-event consumers do slow work: no prefetch, so nothing waits unacknowledged behind it
         slow = {"linger": 0.0, "prefetch": False}

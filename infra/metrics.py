@@ -29,6 +29,7 @@ RUNS = Counter("cognitest_runs_total", "Test runs finished, by status", ["status
 CASES = Counter("cognitest_cases_executed_total", "Cases executed, by outcome", ["outcome"])
 EXECUTIONS = Counter("cognitest_automation_executions_total", "Automation executions ended, by status", ["status"])
 ALERTS = Counter("cognitest_alerts_total", "Alert deliveries, by channel and outcome", ["channel", "ok"])
+CACHE_REQUESTS = Counter("cognitest_cache_requests_total", "Read cache lookups, by resource and result", ["resource", "result"])
 TRIAGED = Counter("cognitest_failures_triaged_total", "Failures triaged, by how they matched an issue", ["match"])
 
 

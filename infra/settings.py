@@ -155,6 +155,11 @@ class IntegrationsSettings(BaseModel):
                                                              description="trackers detected issues are filed in, unless a project's `issue_sync` setting says otherwise")
 
 
+class CacheSettings(BaseModel):
+    enabled: bool = Field(default=True, description="cache list answers in NATS key-value")
+    ttl: float = Field(default=300.0, description="seconds a cached answer lives at most")
+
+
 class MetricsSettings(BaseModel):
     """Prometheus endpoints. The API serves /metrics itself; the other processes listen here."""
 
@@ -183,6 +188,7 @@ class Settings(BaseSettings):
     execution: ExecutionSettings = Field(default_factory=ExecutionSettings)
     integrations: IntegrationsSettings = Field(default_factory=IntegrationsSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    cache: CacheSettings = Field(default_factory=CacheSettings)
 
     def service_env(self) -> dict[str, str]:
         """Environment that points a child process at the same services as this one."""

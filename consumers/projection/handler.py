@@ -23,6 +23,7 @@ from cognitest.consumers.runtime.delivery import (
     to_dead_letter,
     until_available,
 )
+from cognitest.infra.cache import ReadCache, touched
 from cognitest.infra.projection import Incoming, NotYetApplicable, PermanentError, apply_batch
 from cognitest.infra.settings import BusSettings
 from cognitest.schemas import InvalidEvent, UnknownEventType, parse_event
@@ -33,11 +34,13 @@ log = structlog.get_logger(__name__)
 
 
 class ProjectionHandler:
-    def __init__(self, sessions: async_sessionmaker, nc: Client, js: JetStreamContext, bus: BusSettings) -> None:
+    def __init__(self, sessions: async_sessionmaker, nc: Client, js: JetStreamContext, bus: BusSettings,
+                 cache: ReadCache | None = None) -> None:
         self.sessions = sessions
         self.nc = nc
         self.js = js
         self.bus = bus
+        self.cache = cache
 
     async def handle(self, msgs: list[Msg]) -> None:
         parsed: list[tuple[Msg, Incoming]] = []
@@ -104,7 +107,13 @@ class ProjectionHandler:
         return await until_available(msgs, self.bus, attempt, log)
 
     async def _notify(self, applied: list[Incoming], failed: dict[str, tuple[str, str]]) -> None:
-        """Tell waiting API requests (`?wait=true`) that their events are applied or refused."""
+        """Tell waiting API requests (`?wait=true`) that their events are applied or refused, after
+        dropping the cached lists they changed (so the caller's next read is fresh)."""
+        if self.cache is not None and applied:
+            try:
+                await self.cache.invalidate(touched([(i.event.subject, i.event.type) for i in applied]))
+            except Exception as exc:  # noqa: BLE001  the bus may be away; entries expire with their TTL
+                log.warning("projection.cache_not_invalidated", error=_describe(exc))
         by_project: dict[str, dict[str, Any]] = defaultdict(lambda: {"applied": [], "failed": {}})
         for item in applied:
             by_project[item.event.subject]["applied"].append(item.event.id)

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from cognitest.infra.bus.connection import connect
 from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.bus.streams import ensure_streams
+from cognitest.infra.cache import ReadCache
 from cognitest.infra.db.engine import make_engine, session_factory
 from cognitest.infra.settings import Settings, get_settings
 from cognitest.producers.api import errors
@@ -51,7 +52,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sessions = session_factory(engine)
         waiter = ProjectionWaiter(nc, sessions)
         await waiter.start()
-        app.state.cognitest = AppState(settings, nc, publisher, engine, sessions, waiter, blobs=blob_store(settings))
+        cache = None
+        if settings.cache.enabled:
+            cache = ReadCache(publisher.js, settings.cache.ttl)
+            await cache.start()
+        app.state.cognitest = AppState(settings, nc, publisher, engine, sessions, waiter, blobs=blob_store(settings),
+                                       cache=cache)
         log.info("api.started", url=settings.http.effective_url)
         try:
             yield

@@ -24,6 +24,7 @@ class AppState:
     sessions: async_sessionmaker
     waiter: ProjectionWaiter
     blobs: Any = None
+    cache: Any = None  # ReadCache, when enabled
     _temporal: Any = None
     _temporal_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

@@ -105,11 +105,19 @@ def nested_router(res: Resource) -> APIRouter:
              inspect.Parameter("project_id", kw, annotation=UUID)]
 
     async def list_items(request: Request, state: AppState, project_id: UUID, **params: Any) -> dict[str, Any]:
+        key = None
+        if state.cache is not None:  # a cached answer also means the project exists
+            cached, key = await state.cache.get(str(project_id), res.plural, sorted(request.query_params.multi_items()))
+            if cached is not None:
+                return cached
         await require_project(state, project_id)
         async with state.sessions() as session:
             items, total = await list_rows(session, res.table, build_query(res, project_id, params),
                                            text_column=res.text_column)
-        return {"items": jsonable_encoder(items), "total": total, "limit": params["limit"], "offset": params["offset"]}
+        answer = {"items": jsonable_encoder(items), "total": total, "limit": params["limit"], "offset": params["offset"]}
+        if key is not None:
+            await state.cache.put(key, answer)
+        return answer
 
     router.add_api_route("", with_signature(list_items, fixed, list_params(res)), methods=["GET"],
                          summary=f"List {res.plural}", description=f"Paginated, filterable list of the project's {res.plural}.")
