@@ -12,10 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import automations, execution, generation, pipeline, triage
+from bench import api_reads, automations, execution, generation, pipeline, triage
 
 RESULTS = Path(__file__).parent / "results"
-RUNS = ("pipeline", "generation", "execution", "automations", "triage")
+RUNS = ("pipeline", "api_reads", "generation", "execution", "automations", "triage")
 
 
 def headlines(r: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -31,6 +31,10 @@ def headlines(r: dict[str, Any]) -> list[tuple[str, str, str]]:
         if memory:
             rows.append(("memory after load", ", ".join(f"{k} {v:,.0f} MB" for k, v in memory.items() if k != "total"),
                          f"total {memory.get('total', 0):,.0f} MB"))
+    if a := r.get("api_reads"):
+        rows.append((f"API list reads, {a['cases']:,} cases", f"cached {a['cached']['per_second']} req/s, "
+                     f"p99 {a['cached']['p99_ms']} ms", f"uncached {a['uncached']['per_second']} req/s, "
+                     f"bare SQLAlchemy {a['raw_sqlalchemy']['per_second']} req/s"))
     if e := r.get("execution"):
         rows.append((f"web run, {e['web']['cases']} cases", f"{e['web']['ours_s']:.1f} s",
                      f"bare Playwright {e['web']['bare_s']:.1f} s ({e['web']['overhead_pct']:+.1f}%)"))
@@ -69,6 +73,7 @@ def main() -> dict[str, Any]:
         return saved
     runs: dict[str, Callable[[], Any]] = {
         "pipeline": lambda: asyncio.run(pipeline.main(5000 if quick else 20000, 1000, 5 if quick else 10)),
+        "api_reads": lambda: asyncio.run(api_reads.main(2_000 if quick else 10_000, 500 if quick else 2_000)),
         "generation": lambda: asyncio.run(generation.main()),
         "execution": lambda: asyncio.run(execution.main(10 if quick else 40, 10_000 if quick else 100_000)),
         "automations": lambda: asyncio.run(automations.main(50 if quick else 200)),
