@@ -122,7 +122,7 @@ async def _watch_lag(js: Any, durables: list[str], every: float = 5.0) -> None:
 
 def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStream:
     bus = settings.bus
-    broker = NatsBroker(settings.nats.effective_url, max_reconnect_attempts=-1, reconnect_time_wait=0.5, logger=None)
+    broker = NatsBroker(settings.nats.effective_url.split(","), max_reconnect_attempts=-1, reconnect_time_wait=0.5, logger=None)
     runtime: list[PullConsumer] = []
 
     for consumer in FILTERS:
@@ -146,7 +146,7 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
         if "projection" in groups:
             cache = None
             if settings.cache.enabled:
-                cache = ReadCache(js, settings.cache.ttl)
+                cache = ReadCache(js, settings.cache.ttl, settings.bus.replicas)
                 await cache.start()
             projection = ProjectionHandler(session_factory(engine), nc, js, bus, cache)
             await run_durable(PROJECTION, projection.handle, bus.batch_size, linger=bus.batch_linger)
@@ -205,7 +205,7 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
 
 
 def asyncapi_document(settings: Settings) -> dict[str, Any]:
-    broker = NatsBroker(settings.nats.effective_url)
+    broker = NatsBroker(settings.nats.effective_url.split(","))
     _describe(broker, GROUPS, settings)
     app = FastStream(broker, specification=SPECIFICATION)
     return app.schema.to_specification().to_jsonable()  # type: ignore[union-attr]

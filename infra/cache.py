@@ -34,9 +34,10 @@ def touched(event_types: list[tuple[str, str]]) -> set[tuple[str, str]]:
 
 
 class ReadCache:
-    def __init__(self, js: JetStreamContext, ttl: float) -> None:
+    def __init__(self, js: JetStreamContext, ttl: float, replicas: int = 1) -> None:
         self.js = js
         self.ttl = ttl
+        self.replicas = replicas
         self.kv: Any = None
 
     async def start(self) -> None:
@@ -44,7 +45,7 @@ class ReadCache:
             self.kv = await self.js.key_value(BUCKET)
         except BucketNotFoundError:
             self.kv = await self.js.create_key_value(KeyValueConfig(
-                bucket=BUCKET, history=1, ttl=self.ttl, storage=StorageType.MEMORY,
+                bucket=BUCKET, history=1, ttl=self.ttl, storage=StorageType.MEMORY, replicas=self.replicas,
                 description="Cognitest read cache (answers of list endpoints, by generation)"))
 
     async def _generation(self, project: str, resource: str) -> str:

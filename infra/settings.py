@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class NatsSettings(BaseModel):
-    url: str | None = Field(default=None, description="nats://host:port; unset = embedded")
+    url: str | None = Field(default=None, description="nats://host:port (a cluster: comma-separated); unset = embedded")
     port: int = Field(default=14222, description="embedded nats-server client port")
     monitor_port: int = Field(default=18222, description="embedded nats-server monitoring port")
     sync_interval: str | None = Field(default=None, description="embedded JetStream fsync interval: 'always' (every "
@@ -75,6 +75,7 @@ class BusSettings(BaseModel):
     retry_delay: float = Field(default=1.0, description="first retry delay after a failure (doubles)")
     retry_delay_max: float = 30.0
     publish_retries: int = 5
+    replicas: int = Field(default=1, ge=1, le=5, description="copies of each stream in a NATS cluster (3 in production)")
 
     def backoff(self, delivered: int) -> float:
         """Delay before retrying a message that failed on its `delivered`-th delivery.

@@ -41,7 +41,7 @@ async def _connect_once(url: str, name: str, connect_timeout: float) -> Client:
 
     try:
         return await nats.connect(
-            url,
+            [server.strip() for server in url.split(",")],  # a cluster: "nats://a:4222,nats://b:4222"
             name=name,
             connect_timeout=connect_timeout,
             max_reconnect_attempts=-1,

@@ -30,6 +30,7 @@ def events_stream(bus: BusSettings) -> StreamConfig:
         duplicate_window=bus.duplicate_window,
         max_msg_size=MAX_EVENT_BYTES,
         allow_direct=True,
+        num_replicas=bus.replicas,
     )
 
 
@@ -42,6 +43,7 @@ def dlq_stream(bus: BusSettings) -> StreamConfig:
         retention=RetentionPolicy.LIMITS,
         duplicate_window=bus.duplicate_window,
         allow_direct=True,
+        num_replicas=bus.replicas,
     )
 
 

@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await waiter.start()
         cache = None
         if settings.cache.enabled:
-            cache = ReadCache(publisher.js, settings.cache.ttl)
+            cache = ReadCache(publisher.js, settings.cache.ttl, settings.bus.replicas)
             await cache.start()
         app.state.cognitest = AppState(settings, nc, publisher, engine, sessions, waiter, blobs=blob_store(settings),
                                        cache=cache)

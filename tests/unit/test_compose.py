@@ -12,7 +12,8 @@ from cognitest.infra.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
 services: dict[str, Any] = compose["services"]
-PLATFORM = {"api", "projection", "orchestration", "execution", "worker", "migrate"}
+PLATFORM = {"api", "projection", "orchestration", "execution", "reactions", "worker", "migrate"}
+cluster = yaml.safe_load((ROOT / "compose.cluster.yaml").read_text())
 
 
 def setting_exists(name: str) -> bool:
@@ -87,3 +88,18 @@ def test_readme_names_only_real_settings() -> None:
     assert names, "README lists no settings"
     unknown = sorted(n for n in names if not setting_exists(n))
     assert not unknown, f"README names settings that do not exist: {unknown}"
+
+
+def test_the_scaled_shape_runs_copies_and_a_replicated_nats_cluster() -> None:
+    for name in ("projection", "execution", "worker"):
+        assert services[name]["deploy"]["replicas"] >= 2, name
+    commands = [cluster["services"][name]["command"] for name in ("nats", "nats-2", "nats-3")]
+    assert {c[c.index("--server_name") + 1] for c in commands} == {"nats-1", "nats-2", "nats-3"}
+    for command in commands:
+        assert "-js" in command and command[command.index("--cluster_name") + 1] == "cognitest"
+        routes = command[command.index("--routes") + 1].split(",")
+        assert len(routes) == 2 and all(r.endswith(":6222") for r in routes)
+    for name in PLATFORM:
+        env = cluster["services"][name]["environment"]
+        assert [key for key in env if not setting_exists(key)] == []
+        assert env["COGNITEST_BUS__REPLICAS"] == "3" and env["COGNITEST_NATS__URL"].count("nats://") == 3
