@@ -38,8 +38,10 @@ def headlines(r: dict[str, Any]) -> list[tuple[str, str, str]]:
     if e := r.get("execution"):
         rows.append((f"web run, {e['web']['cases']} cases", f"{e['web']['ours_s']:.1f} s",
                      f"bare Playwright {e['web']['bare_s']:.1f} s ({e['web']['overhead_pct']:+.1f}%)"))
-        rows.append((f"JUnit ingestion, {e['ingestion']['results']:,} results", f"{e['ingestion']['results_per_s']:,.0f} results/s",
-                     f"complete in {e['ingestion']['complete_s']:.1f} s"))
+        i = e["ingestion"]
+        copy = f"bare PostgreSQL COPY {i['bare_copy_per_s']:,.0f} rows/s (ratio {i['ratio_vs_copy']:.3f})" if "bare_copy_s" in i else ""
+        rows.append((f"JUnit ingestion, {i['results']:,} results", f"{i['results_per_s']:,.0f} results/s, complete in "
+                     f"{i['complete_s']:.1f} s", copy))
     if g := r.get("generation"):
         rows.append(("offline generation, 50-page spec", f"{g['offline_50_pages']['seconds_median']:.2f} s, "
                      f"{g['offline_50_pages']['cases']:,} cases", f"{g['offline_small_documents_per_second']:,.0f} small documents/s"))

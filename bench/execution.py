@@ -99,9 +99,31 @@ async def ingestion(n: int) -> dict:
                         break
                     await asyncio.sleep(0.2)
                 total = time.perf_counter() - started
+            copy_s = await bare_copy(stack.settings.database.effective_url, n)
         finally:
             await stack.close()
-    return {"results": n, "accepted_s": accepted, "complete_s": total, "results_per_s": n / total}
+    return {"results": n, "accepted_s": accepted, "complete_s": total, "results_per_s": n / total,
+            "bare_copy_s": copy_s, "bare_copy_per_s": n / copy_s, "ratio_vs_copy": (n / total) / (n / copy_s)}
+
+
+async def bare_copy(database_url: str, n: int) -> float:
+    """The raw floor: PostgreSQL COPY of the same number of result rows into a table of the same
+    shape as run_results, on the same server, in the same run."""
+    import asyncpg
+
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute("CREATE TEMP TABLE bench_results (LIKE run_results INCLUDING DEFAULTS)")
+        run_id, project_id = uuid.uuid4(), uuid.uuid4()
+        rows = [(uuid.uuid4(), project_id, run_id, uuid.uuid4(), f"bench.suite{i % 50}::test_{i}",
+                 "failed" if i % 97 == 0 else "passed", 10, 1, "assert False" if i % 97 == 0 else None)
+                for i in range(n)]
+        started = time.perf_counter()
+        await conn.copy_records_to_table("bench_results", records=rows, columns=[
+            "id", "project_id", "run_id", "test_case_id", "key", "outcome", "duration_ms", "attempts", "error"])
+        return time.perf_counter() - started
+    finally:
+        await conn.close()
 
 
 async def main(cases: int, results: int) -> dict:
@@ -121,6 +143,8 @@ async def main(cases: int, results: int) -> dict:
           f"overhead {result['web']['overhead_pct']:+.1f}%")
     print(f"  JUnit ingestion of {results:,} results     accepted in {ingest['accepted_s']:.1f} s, complete in "
           f"{ingest['complete_s']:.1f} s ({ingest['results_per_s']:,.0f} results/s)")
+    print(f"  bare PostgreSQL COPY of {results:,} rows     {ingest['bare_copy_s']:.2f} s ({ingest['bare_copy_per_s']:,.0f} rows/s), "
+          f"ratio {ingest['ratio_vs_copy']:.3f}")
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "execution.json").write_text(json.dumps(result, indent=2))
