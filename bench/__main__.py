@@ -27,10 +27,14 @@ def headlines(r: dict[str, Any]) -> list[tuple[str, str, str]]:
         lat = p["latency"]
         rows.append((f"event latency at {lat['pipeline']['rate']}/s", f"p50 {lat['pipeline']['p50_ms']:.1f} ms, "
                      f"p99 {lat['pipeline']['p99_ms']:.1f} ms", f"raw p50 {lat['raw']['p50_ms']:.1f} ms, p99 {lat['raw']['p99_ms']:.1f} ms"))
-        memory = p.get("memory_mb", {}).get("after_load", {})
-        if memory:
-            rows.append(("memory after load", ", ".join(f"{k} {v:,.0f} MB" for k, v in memory.items() if k != "total"),
-                         f"total {memory.get('total', 0):,.0f} MB"))
+        for moment in ("idle", "after_load"):
+            memory = p.get("memory_mb", {}).get(moment, {})
+            if memory:
+                rows.append((f"memory {moment.replace('_', ' ')}", ", ".join(f"{k} {v:,.0f} MB" for k, v in memory.items()
+                                                                              if k != "total"), f"total {memory.get('total', 0):,.0f} MB"))
+        if s := p.get("scaling"):
+            rows.append(("projection with 2 consumers processes", f"{s['two_consumers_processes_per_s']:,.0f} events/s",
+                         f"1 process {s['one_consumers_process_per_s']:,.0f} events/s (ratio {s['ratio']:.2f})"))
     if a := r.get("api_reads"):
         rows.append((f"API list reads, {a['cases']:,} cases", f"cached {a['cached']['per_second']} req/s, "
                      f"p99 {a['cached']['p99_ms']} ms", f"uncached {a['uncached']['per_second']} req/s, "

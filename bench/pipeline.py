@@ -201,6 +201,12 @@ async def main(n: int, rate: int, seconds: float) -> dict:
             raw = await raw_throughput(stack, bodies)
             pipe = await pipeline_throughput(stack, project, n)
             loaded = stack_memory_mb(stack)
+            second = stack.spec("consumers")  # scale out: a second consumers process on the same durables
+            second.name = "consumers-2"
+            await stack.supervisor.start(second)
+            await asyncio.sleep(3)
+            pipe_two = await pipeline_throughput(stack, project, n)
+            await stack.supervisor.stop("consumers-2")
             raw_lat = await raw_latency(stack, rate, seconds)
             pipe_lat = await pipeline_latency(stack, project, rate, seconds)
         finally:
@@ -212,6 +218,9 @@ async def main(n: int, rate: int, seconds: float) -> dict:
         "ratio_end_to_end_vs_raw_drain": pipe["end_to_end_per_s"] / raw["drain_per_s"],
         "latency": {"raw": raw_lat, "pipeline": pipe_lat},
         "memory_mb": {"idle": idle, "after_load": loaded},
+        "scaling": {"one_consumers_process_per_s": pipe["end_to_end_per_s"],
+                    "two_consumers_processes_per_s": pipe_two["end_to_end_per_s"],
+                    "ratio": pipe_two["end_to_end_per_s"] / pipe["end_to_end_per_s"]},
     }
     print_table(result)
     out = Path(__file__).parent / "results"
@@ -235,6 +244,8 @@ def print_table(r: dict) -> None:
          f"{r['latency']['pipeline']['p50_ms']:.1f} / {r['latency']['pipeline']['p99_ms']:.1f} ms"),
         ("stack memory idle", f"{r['memory_mb']['idle']['total']:,.0f} MB"),
         ("stack memory after load", f"{r['memory_mb']['after_load']['total']:,.0f} MB"),
+        ("projected with 2 consumers processes (ratio to 1)",
+         f"{r['scaling']['two_consumers_processes_per_s']:,.0f} events/s ({r['scaling']['ratio']:.2f})"),
     ]
     width = max(len(a) for a, _ in rows)
     print(f"\nEvent pipeline benchmark ({r['events']:,} events)")

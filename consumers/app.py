@@ -170,7 +170,7 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
         if "automations" in groups:
             temporal = temporal or await connect_temporal(settings.temporal)
             triggers = AutomationTriggers(session_factory(engine), temporal, js, bus, settings.temporal.task_queue)
-            await run_durable(AUTOMATIONS, per_event(js, AUTOMATIONS, triggers.handle, watcher=True), 64, linger=0.0)
+            await run_durable(AUTOMATIONS, per_event(js, AUTOMATIONS, triggers.handle, watcher=True, wants=triggers.wants), 64, linger=0.0)
         outbound = Outbound(settings.integrations)
         ledger = Ledger(session_factory(engine))
         if "triage" in groups:
@@ -181,7 +181,7 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
             await run_durable(ISSUE_SYNC, per_event(js, ISSUE_SYNC, sync.handle), 4, **slow)
         if "alerting" in groups:
             alerting = Alerting(settings, session_factory(engine), ledger, outbound, publisher, js)
-            await run_durable(ALERTING, per_event(js, ALERTING, alerting.handle, watcher=True), 16, **slow)
+            await run_durable(ALERTING, per_event(js, ALERTING, alerting.handle, watcher=True, wants=alerting.wants), 16, **slow)
         for pull in runtime:
             await pull.start()
         serve(settings.metrics.host, settings.metrics.consumers_port, "consumers")

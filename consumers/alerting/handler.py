@@ -6,6 +6,7 @@ failure is retried with backoff and, when retries run out or cannot help, dead-l
 import asyncio
 import time
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -61,6 +62,17 @@ class Alerting:
             cached = (time.monotonic(), row[0] if row else str(project_id), dict(row[1] or {}) if row else {})
             self._projects[project_id] = cached
         return cached[1], cached[2]
+
+    async def wants(self, project: str, event_type: str) -> bool:
+        """Whether any enabled rule of the project may fire on this type (from the subject alone)."""
+        if event_type in ("project.updated", "alert.sent"):
+            return event_type == "project.updated"  # its rules may change
+        try:
+            _, settings = await self._project(UUID(project))
+        except ValueError:
+            return False
+        rules, _ = project_rules(settings)
+        return any(fnmatchcase(event_type, pattern) for rule in rules for pattern in rule.events)
 
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
         try:

@@ -11,6 +11,7 @@ month's events."""
 
 import time
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any
 from uuid import UUID
 
@@ -22,7 +23,7 @@ from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from cognitest.consumers.automations.bridge import signal_for
+from cognitest.consumers.automations.bridge import ENDINGS, signal_for
 from cognitest.consumers.runtime.delivery import ack_or_retry
 from cognitest.infra.automations.definitions import project_definitions
 from cognitest.infra.automations.matching import matching_triggers
@@ -33,6 +34,7 @@ from cognitest.schemas.automation.execution import AUTOMATION_WORKFLOW, Definiti
 
 log = structlog.get_logger(__name__)
 CONSUMER = "automations"
+ALWAYS = {"workflow.run_requested", "workflow.defined", *ENDINGS}
 CACHE_SECONDS = 300.0
 MAX_LIST = 50
 
@@ -54,6 +56,20 @@ class AutomationTriggers:
     task_queue: str
     _definitions: dict[UUID, tuple[float, dict[UUID, Definition]]] = field(default_factory=dict, init=False)
 
+
+    async def wants(self, project: str, event_type: str) -> bool:
+        """Whether an event can matter (from its subject alone): requests, definitions and run or
+        generation endings always; any other event only if an enabled trigger of its project
+        matches its type."""
+        if event_type in ALWAYS or event_type.startswith("workflow."):
+            return event_type in ALWAYS
+        try:
+            definitions = await self._project(UUID(project))
+        except ValueError:
+            return True  # not a project: let the parse decide
+        return any(fnmatchcase(event_type, str((node.get("config") or {}).get("event_type", "")))
+                   for d in definitions.values() if d.enabled
+                   for node in d.graph.get("nodes", []) if node.get("type") == "trigger.event")
 
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
         bound = log.bind(event_id=event.id, project=event.subject, event_type=event.type)
