@@ -9,12 +9,11 @@ import argparse
 import asyncio
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from bench import api_reads, automations, execution, generation, pipeline, triage
+from bench.results import RESULTS, save
 
-RESULTS = Path(__file__).parent / "results"
 RUNS = ("pipeline", "api_reads", "generation", "execution", "automations", "triage")
 
 
@@ -89,8 +88,7 @@ def main() -> dict[str, Any]:
     for name, run in runs.items():
         print(f"\n=== {name} ===", flush=True)
         results[name] = run()
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "summary.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    save("summary", results)
     table = markdown(headlines(results))
     (RESULTS / "summary.md").write_text(table)
     print("\n" + table)

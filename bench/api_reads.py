@@ -7,7 +7,6 @@ SQLAlchemy query of the same page in the same run (the raw library).
 Prints a table and writes bench/results/api_reads.json. Not a test: nothing here asserts."""
 
 import asyncio
-import json
 import os
 import statistics
 import tempfile
@@ -19,6 +18,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from bench.results import save
 from cognitest.infra.db import models as m
 from cognitest.schemas import new_event
 from cognitest.schemas.events.testing import CaseCreated
@@ -99,7 +99,7 @@ async def main(cases: int = 10_000, reads: int = 2_000) -> dict[str, Any]:
     for name in ("cached", "uncached", "raw_sqlalchemy"):
         row = result[name]
         print(f"{name:<22}{row['per_second']:>10}{row['p50_ms']:>10}{row['p99_ms']:>10}")
-    (Path(__file__).parent / "results" / "api_reads.json").write_text(json.dumps(result, indent=2) + "\n")
+    save("api_reads", result)
     return result
 
 

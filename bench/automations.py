@@ -8,7 +8,6 @@ compare the workflows' own cost (and Temporal's), not Slack's.
 Prints a table and writes bench/results/automations.json. Not a test: nothing here asserts."""
 
 import asyncio
-import json
 import tempfile
 import time
 import uuid
@@ -20,6 +19,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from bench.automation_baseline import HandWrittenAutomation
+from bench.results import save
 from cognitest.infra.temporal import connect_temporal
 from cognitest.schemas.automation.execution import Definition, ExecutionInput, ExecutionRecord, StepJob, StepRecord
 from cognitest.workflows.automation.workflow import AutomationRun
@@ -96,8 +96,7 @@ async def main(n: int = 200) -> dict[str, Any]:
     for name, row in (("hand-written", baseline), ("AutomationRun", ours)):
         print(f"{name:<22}{row['executions']:>12}{row['seconds']:>10}{row['per_second']:>12}")
     print(f"interpreter / hand-written throughput: {result['ratio']}")
-    out = Path(__file__).parent / "results" / "automations.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    save("automations", result)
     return result
 
 

@@ -12,7 +12,6 @@ Prints a table and writes bench/results/execution.json. Not a test: nothing here
 
 import argparse
 import asyncio
-import json
 import statistics
 import tempfile
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 import httpx
 from playwright.async_api import async_playwright
 
+from bench.results import save
 from cognitest.consumers.execution.cases import CaseRunner, CaseSpec
 from cognitest.consumers.execution.web_runner import CHROMIUM_ARGS, system_chromium
 from cognitest.infra.blob import LocalBlobStore
@@ -145,9 +145,7 @@ async def main(cases: int, results: int) -> dict:
           f"{ingest['complete_s']:.1f} s ({ingest['results_per_s']:,.0f} results/s)")
     print(f"  bare PostgreSQL COPY of {results:,} rows     {ingest['bare_copy_s']:.2f} s ({ingest['bare_copy_per_s']:,.0f} rows/s), "
           f"ratio {ingest['ratio_vs_copy']:.3f}")
-    out = Path(__file__).parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / "execution.json").write_text(json.dumps(result, indent=2))
+    save("execution", result)
     return result
 
 

@@ -10,13 +10,13 @@
 Prints a table and writes bench/results/generation.json. Not a test: nothing here asserts."""
 
 import asyncio
-import json
 import os
 import statistics
 import time
 import uuid
 from pathlib import Path
 
+from bench.results import save
 from cognitest.infra.generation.engine import OfflineEngine
 from cognitest.infra.generation.llm import LlmEngine
 from cognitest.infra.requirements.convert import convert
@@ -115,9 +115,7 @@ async def main() -> dict:
           f"{big['seconds_median'] * 1000:,.0f} ms for {big['requirements']} requirements -> {big['cases']} cases")
     print(f"  LLM engine call (validate, trace, gap fill) vs bare litellm  {over['ours_ms_median']:.1f} ms vs "
           f"{over['bare_ms_median']:.1f} ms (overhead {over['overhead_ms']:.1f} ms)")
-    out = Path(__file__).parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / "generation.json").write_text(json.dumps(result, indent=2))
+    save("generation", result)
     return result
 
 

@@ -8,7 +8,6 @@ Prints a table and writes bench/results/pipeline.json. Not a test: nothing here 
 
 import argparse
 import asyncio
-import json
 import statistics
 import tempfile
 import time
@@ -19,6 +18,7 @@ import psutil
 from nats.js.api import ConsumerConfig, StreamConfig
 from sqlalchemy import func, select, text
 
+from bench.results import save
 from cognitest.infra.db import models as m
 from cognitest.schemas import new_event
 from cognitest.schemas.events.testing import CaseCreated
@@ -223,9 +223,7 @@ async def main(n: int, rate: int, seconds: float) -> dict:
                     "ratio": pipe_two["end_to_end_per_s"] / pipe["end_to_end_per_s"]},
     }
     print_table(result)
-    out = Path(__file__).parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / "pipeline.json").write_text(json.dumps(result, indent=2))
+    save("pipeline", result)
     return result
 
 

@@ -6,11 +6,10 @@ failures per second one process triages against 500 open issues.
 
 Prints a table and writes bench/results/triage.json. Not a test: nothing here asserts."""
 
-import json
 import time
 from itertools import combinations
-from pathlib import Path
 
+from bench.results import save
 from cognitest.infra.triage.signature import signature_of
 from cognitest.infra.triage.similarity import match_issue
 from tests.support.triage_set import labelled_failures
@@ -55,7 +54,7 @@ def main() -> dict:
     for name, row in rows.items():
         print(f"{name:<26}{row['precision']:>10}{row['recall']:>8}{row['issues']:>8}")
     print(f"triage rate against 500 open issues: {result['failures_per_second_vs_500_open']} failures/s")
-    (Path(__file__).parent / "results" / "triage.json").write_text(json.dumps(result, indent=2) + "\n")
+    save("triage", result)
     return result
 
 

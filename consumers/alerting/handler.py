@@ -14,20 +14,16 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 import structlog
 from nats.aio.msg import Msg
-from nats.js import JetStreamContext
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from cognitest.consumers.runtime.outlets import Outlets
 from cognitest.consumers.runtime.delivery import delivered_count, retry_or_dead_letter, to_dead_letter, until_available
 from cognitest.infra.alerting.messages import compose
 from cognitest.infra.alerting.rules import fires, in_quiet_hours, is_critical, project_rules
 from cognitest.infra.automations.outcomes import public_url, run_outcome
-from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.db.models import Project
-from cognitest.infra.integrations.ledger import Ledger
-from cognitest.infra.integrations.outbound import DeliveryFailed, Outbound
+from cognitest.infra.integrations.outbound import DeliveryFailed
 from cognitest.infra.metrics import ALERTS
-from cognitest.infra.settings import Settings
 from cognitest.schemas import Envelope, new_event
 from cognitest.schemas.events.issues import AlertSent
 from cognitest.schemas.notifications import NotificationRule
@@ -44,13 +40,7 @@ def derived(*parts: object) -> UUID:
 
 
 @dataclass
-class Alerting:
-    settings: Settings
-    sessions: async_sessionmaker
-    ledger: Ledger
-    outbound: Outbound
-    publisher: EventPublisher
-    js: JetStreamContext
+class Alerting(Outlets):
     _projects: dict[UUID, tuple[float, str, dict[str, Any]]] = field(default_factory=dict, init=False)
 
 

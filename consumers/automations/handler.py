@@ -61,8 +61,10 @@ class AutomationTriggers:
         """Whether an event can matter (from its subject alone): requests, definitions and run or
         generation endings always; any other event only if an enabled trigger of its project
         matches its type."""
-        if event_type in ALWAYS or event_type.startswith("workflow."):
-            return event_type in ALWAYS
+        if event_type in ALWAYS:
+            return True
+        if event_type.startswith("workflow."):  # an automation's own bookkeeping never triggers one
+            return False
         try:
             definitions = await self._project(UUID(project))
         except ValueError:

@@ -2,22 +2,17 @@
 a comment there each time it occurs again. The delivery ledger remembers what was created, by
 issue, so a redelivered event or a second copy of this consumer never files twice."""
 
-from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from nats.aio.msg import Msg
-from nats.js import JetStreamContext
 
+from cognitest.consumers.runtime.outlets import Outlets
 from cognitest.consumers.runtime.delivery import retry_or_dead_letter, to_dead_letter, until_available
 from cognitest.infra.automations.outcomes import public_url
-from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.db.models import Project
-from cognitest.infra.integrations.ledger import Ledger
-from cognitest.infra.integrations.outbound import DeliveryFailed, Outbound
-from cognitest.infra.settings import Settings
+from cognitest.infra.integrations.outbound import DeliveryFailed
 from cognitest.schemas import Envelope, new_event
 from cognitest.schemas.events.issues import IssueLinked
 from cognitest.consumers.triage.handler import derived
@@ -34,16 +29,7 @@ def _body(event: Envelope[Any], link: str) -> str:
     return "\n".join(lines)
 
 
-@dataclass
-class IssueSync:
-    settings: Settings
-    sessions: async_sessionmaker
-    ledger: Ledger
-    outbound: Outbound
-    publisher: EventPublisher
-    js: JetStreamContext
-
-
+class IssueSync(Outlets):
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
         bound = log.bind(event_id=event.id, project=event.subject, event_type=event.type)
         async def sync_all() -> None:

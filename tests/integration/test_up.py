@@ -60,6 +60,16 @@ def stop(process: subprocess.Popen) -> int:
     return process.returncode
 
 
+def first_items(url: str, params: dict[str, str], timeout: float = 60) -> list:  # type: ignore[type-arg]
+    """The items of a list endpoint once there are any (empty after the timeout)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        items = httpx.get(url, params=params).json()["items"]
+        if items or time.monotonic() > deadline:
+            return items
+        time.sleep(0.5)
+
+
 @pytest.mark.slow
 def test_up_runs_everything_seeds_the_demo_and_keeps_data(tmp_path: Path) -> None:
     env = up_env(tmp_path / "data")
@@ -76,24 +86,15 @@ def test_up_runs_everything_seeds_the_demo_and_keeps_data(tmp_path: Path) -> Non
     assert written["total"] == 3  # the hand-written demo cases
     documents = httpx.get(f"{api}/api/v1/projects/{pid}/documents").json()["items"]
     assert [d["status"] for d in documents] == ["parsed"] and len(documents[0]["requirements"]) == 7
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # the demo's generated plan arrives through the pipeline
-        generated = httpx.get(f"{api}/api/v1/projects/{pid}/plans", params={"tag": "generated"}).json()["items"]
-        if generated:
-            break
-        time.sleep(0.5)
+    # the demo's generated plan arrives through the pipeline
+    generated = first_items(f"{api}/api/v1/projects/{pid}/plans", {"tag": "generated"})
     assert generated, "the demo generation did not produce a plan"
     matrix = httpx.get(f"{api}/api/v1/projects/{pid}/plans/{generated[0]['id']}/traceability").json()
     assert matrix["coverage"] == 1.0
     automations = httpx.get(f"{api}/api/v1/projects/{pid}/automations").json()["items"]
     assert sorted(a["name"] for a in automations) == ["Nightly regression → Slack on failure → JIRA for new failures",
                                                       "Release approval"]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # the demo's release approval waits for a person
-        waiting = httpx.get(f"{api}/api/v1/projects/{pid}/executions", params={"status": "waiting"}).json()["items"]
-        if waiting:
-            break
-        time.sleep(0.5)
+    waiting = first_items(f"{api}/api/v1/projects/{pid}/executions", {"status": "waiting"})  # waits for a person
     assert waiting and waiting[0]["temporal_url"].startswith(f"http://127.0.0.1:{env['COGNITEST_TEMPORAL__UI_PORT']}/")
     assert httpx.get(f"{api}/readyz").json()["status"] == "ready"
     assert httpx.get(f"http://127.0.0.1:{env['COGNITEST_TEMPORAL__UI_PORT']}/").status_code == 200
