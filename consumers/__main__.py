@@ -8,6 +8,7 @@ import sys
 from cognitest.consumers.app import GROUPS, asyncapi_document, build_app
 from cognitest.infra.logging import configure_logging
 from cognitest.infra.settings import get_settings
+from cognitest.infra.tracing import setup_tracing, shutdown_tracing
 
 
 def main() -> None:
@@ -21,8 +22,12 @@ def main() -> None:
         sys.stdout.write("\n")
         return
     configure_logging("consumers", settings.log_level, settings.log_format)
+    setup_tracing(settings.tracing, "consumers")
     app = build_app(settings, tuple(args.only or GROUPS))
-    asyncio.run(app.run())
+    try:
+        asyncio.run(app.run())
+    finally:
+        shutdown_tracing()
 
 
 main()

@@ -5,6 +5,8 @@ import sys
 
 import structlog
 
+from cognitest.infra.tracing import add_trace_ids
+
 _configured = False
 
 
@@ -20,6 +22,7 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "auto") -> N
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        add_trace_ids,
     ]
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],

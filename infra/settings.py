@@ -170,6 +170,15 @@ class MetricsSettings(BaseModel):
     temporal_sdk_port: int = Field(default=19102, description="worker process (Temporal SDK metrics); 0 = off")
 
 
+class TracingSettings(BaseModel):
+    """OpenTelemetry traces, exported over OTLP/HTTP; off unless an endpoint is set."""
+
+    otlp_endpoint: str | None = Field(default=None, description="e.g. http://otel-collector:4318 (off when empty)")
+    headers: dict[str, str] = Field(default_factory=dict, description="sent with every export (an API key)")
+    sample_ratio: float = Field(default=1.0, ge=0, le=1, description="share of new traces recorded")
+    export_delay_ms: int = Field(default=2000, ge=10, description="how long spans are batched before export")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COGNITEST_", env_nested_delimiter="__", extra="ignore")
 
@@ -189,6 +198,7 @@ class Settings(BaseSettings):
     execution: ExecutionSettings = Field(default_factory=ExecutionSettings)
     integrations: IntegrationsSettings = Field(default_factory=IntegrationsSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
 
     def service_env(self) -> dict[str, str]:

@@ -5,6 +5,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from cognitest.infra.settings import TemporalSettings
+from cognitest.infra.tracing import temporal_interceptors
 
 
 class TemporalUnavailable(RuntimeError):
@@ -18,6 +19,7 @@ async def connect_temporal(settings: TemporalSettings, runtime: Runtime | None =
             namespace=settings.namespace,
             data_converter=pydantic_data_converter,
             runtime=runtime,
+            interceptors=temporal_interceptors(),
         )
     except Exception as exc:  # the SDK raises RuntimeError subclasses for "cannot connect"
         raise TemporalUnavailable(f"cannot reach Temporal at {settings.effective_address}: {exc}") from exc

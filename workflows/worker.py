@@ -16,6 +16,7 @@ from cognitest.infra.temporal import connect_temporal, metrics_runtime
 from cognitest.infra.db.engine import make_engine, session_factory
 from cognitest.infra.integrations.outbound import Outbound
 from cognitest.infra.knowledge import Knowledge
+from cognitest.infra.tracing import setup_tracing, shutdown_tracing
 from cognitest.workflows.automation.activities import AutomationActivities
 from cognitest.workflows.automation.workflow import AutomationRun
 from cognitest.workflows.bootstrap.activities import BootstrapActivities
@@ -63,4 +64,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
 def main() -> None:
     settings = get_settings()
     configure_logging("worker", settings.log_level, settings.log_format)
-    asyncio.run(run_worker(settings))
+    setup_tracing(settings.tracing, "worker")
+    try:
+        asyncio.run(run_worker(settings))
+    finally:
+        shutdown_tracing()

@@ -26,6 +26,7 @@ from cognitest.consumers.runtime.delivery import (
 from cognitest.infra.cache import ReadCache, touched
 from cognitest.infra.projection import Incoming, NotYetApplicable, PermanentError, apply_batch
 from cognitest.infra.settings import BusSettings
+from cognitest.infra.tracing import consuming_batch
 from cognitest.schemas import InvalidEvent, UnknownEventType, parse_event
 from cognitest.schemas.subjects import applied_subject, event_subject
 
@@ -50,6 +51,10 @@ class ProjectionHandler:
                 parsed.append((msg, item))
         if not parsed:
             return
+        with consuming_batch(CONSUMER, [item.event for _, item in parsed]):
+            await self._apply_parsed(parsed)
+
+    async def _apply_parsed(self, parsed: list[tuple[Msg, Incoming]]) -> None:
         try:
             applied = await self._apply_with_db_retry([i for _, i in parsed], [m for m, _ in parsed])
         except Exception as exc:  # one bad event must not block the batch: isolate it

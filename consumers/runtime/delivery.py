@@ -19,6 +19,7 @@ from cognitest.infra.bus.dlq import dead_letter
 from cognitest.infra.bus.publisher import encode
 from cognitest.infra.metrics import DEAD_LETTERS, RETRIES
 from cognitest.infra.settings import BusSettings
+from cognitest.infra.tracing import consuming
 from cognitest.schemas import Envelope, InvalidEvent, UnknownEventType, new_event, parse_event
 from cognitest.schemas.events.issues import EventDeadLettered
 
@@ -163,7 +164,8 @@ def per_event(js: JetStreamContext, consumer: str, handle: Callable[[Envelope, M
             else:
                 event = await parse_or_dead_letter(js, consumer, msg)
             if event is not None:
-                await handle(event, msg)
+                with consuming(consumer, event):
+                    await handle(event, msg)
 
     return handle_batch
 

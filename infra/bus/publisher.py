@@ -14,6 +14,7 @@ from nats.js.errors import APIError
 from cognitest.infra.bus.streams import MAX_EVENT_BYTES
 from cognitest.infra.logging import get_logger
 from cognitest.infra.metrics import EVENTS_PUBLISHED
+from cognitest.infra.tracing import current_traceparent
 from cognitest.schemas import Envelope
 from cognitest.schemas.subjects import EVENTS_STREAM, event_subject
 
@@ -39,6 +40,10 @@ class Published:
 
 
 def encode(event: Envelope[Any]) -> tuple[str, bytes, dict[str, str]]:
+    if event.traceparent is None:  # published inside a traced request, consumer or activity: join its trace
+        traceparent = current_traceparent()
+        if traceparent:
+            event = event.model_copy(update={"traceparent": traceparent})
     body = event.model_dump_json().encode()
     if len(body) > MAX_EVENT_BYTES:
         raise EventTooLarge(

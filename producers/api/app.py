@@ -12,6 +12,7 @@ from cognitest.infra.bus.streams import ensure_streams
 from cognitest.infra.cache import ReadCache
 from cognitest.infra.db.engine import make_engine, session_factory
 from cognitest.infra.settings import Settings, get_settings
+from cognitest.infra.tracing import instrument_fastapi, shutdown_tracing
 from cognitest.producers.api import errors
 from cognitest.producers.api.middleware import RequestContext
 from cognitest.infra.blob import blob_store
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await waiter.stop()
             await nc.drain()
             await engine.dispose()
+            shutdown_tracing()
 
     app = FastAPI(title="Cognitest", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   docs_url="/docs", openapi_url="/openapi.json")
@@ -91,4 +93,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(RequestContext, max_body_bytes=settings.http.max_body_bytes,
                        max_upload_bytes=settings.requirements.max_upload_bytes * 5 + 65_536)
+    instrument_fastapi(app)
     return app

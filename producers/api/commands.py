@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from cognitest.infra.bus.publisher import Published
+from cognitest.infra.tracing import current_traceparent
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.state import AppState, actor_of
 from cognitest.schemas import Envelope, new_event
@@ -23,7 +24,7 @@ def envelope_for(request: Request, state: AppState, payload: BaseModel, project_
     return new_event(
         payload, project_id=project_id, actor=actor_of(request), source=state.settings.source,
         correlationid=request.headers.get("x-correlation-id") or getattr(request.state, "request_id", None),
-        traceparent=request.headers.get("traceparent"),
+        traceparent=current_traceparent() or request.headers.get("traceparent"),
         event_id=idempotency_key[:128] if idempotency_key else None,
     )
 

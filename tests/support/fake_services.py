@@ -1,6 +1,7 @@
 """Stand-ins for the outside services (Slack, JIRA, GitHub, generic webhooks, SMTP): real
 servers on 127.0.0.1 that record exactly what they receive. Tests can script failures per path
-prefix (a queue of HTTP statuses answered before the normal answer)."""
+prefix (a queue of HTTP statuses answered before the normal answer). It is also the OTLP/HTTP
+collector the platform's processes export their traces to."""
 
 import json
 import threading
@@ -115,7 +116,28 @@ class FakeServices:
             "COGNITEST_INTEGRATIONS__SMTP_HOST": "127.0.0.1",
             "COGNITEST_INTEGRATIONS__SMTP_PORT": str(self.smtp_port),
             "COGNITEST_INTEGRATIONS__TIMEOUT": "5",
+            "COGNITEST_TRACING__OTLP_ENDPOINT": f"{self.url}/otlp",
+            "COGNITEST_TRACING__EXPORT_DELAY_MS": "200",
         }
+
+    def spans(self) -> list[dict[str, Any]]:
+        """Every span exported to the OTLP endpoint (`/otlp/v1/traces`, protobuf), decoded."""
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+        out = []
+        for received in self.at("/otlp/v1/traces"):
+            request = ExportTraceServiceRequest.FromString(received.raw)
+            for resource in request.resource_spans:
+                service = next((a.value.string_value for a in resource.resource.attributes if a.key == "service.name"), "")
+                for scope in resource.scope_spans:
+                    for span in scope.spans:
+                        out.append({"service": service, "name": span.name, "kind": span.kind,
+                                    "trace_id": span.trace_id.hex(), "span_id": span.span_id.hex(),
+                                    "parent": span.parent_span_id.hex() or None,
+                                    "links": [link.trace_id.hex() for link in span.links],
+                                    "attributes": {a.key: a.value.string_value or a.value.int_value
+                                                   for a in span.attributes}})
+        return out
 
     def at(self, prefix: str) -> list[Received]:
         with self._lock:
