@@ -124,6 +124,7 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
     bus = settings.bus
     broker = NatsBroker(settings.nats.effective_url.split(","), max_reconnect_attempts=-1, reconnect_time_wait=0.5, logger=None)
     runtime: list[PullConsumer] = []
+    stoppers: list[Any] = []  # work carried past its handler (runs), stopped after the pull loops
 
     for consumer in FILTERS:
         @broker.subscriber(max_deliveries_subject(consumer), include_in_schema=False)
@@ -166,6 +167,7 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
             executor = Executor(session_factory(engine), nc, publisher, blob_store(settings), js, bus,
                                 settings.execution, settings.source)
             await executor.start()
+            stoppers.append(executor.stop)
             await run_durable(EXECUTION, per_event(js, EXECUTION, executor.handle), 1, **slow)
         if "automations" in groups:
             temporal = temporal or await connect_temporal(settings.temporal)
@@ -200,6 +202,8 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
     async def stop_consuming() -> None:  # before the broker closes its connection
         for pull in runtime:
             await pull.stop()
+        for stop in stoppers:
+            await stop()
 
     return app
 

@@ -26,6 +26,9 @@ GENERATION_COST = Counter("cognitest_generation_cost_usd_total", "Model cost of 
 CASE_CONFIDENCE = Histogram("cognitest_generated_case_confidence", "Confidence of generated cases",
                             buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0))
 RUNS = Counter("cognitest_runs_total", "Test runs finished, by status", ["status"])
+RUNS_QUEUED = Gauge("cognitest_runs_queued", "Runs accepted by this execution process and waiting for a slot "
+                    "(their project's quota or the process's own limit)")
+RUNS_ACTIVE = Gauge("cognitest_runs_active", "Runs this execution process is executing")
 CASES = Counter("cognitest_cases_executed_total", "Cases executed, by outcome", ["outcome"])
 EXECUTIONS = Counter("cognitest_automation_executions_total", "Automation executions ended, by status", ["status"])
 ALERTS = Counter("cognitest_alerts_total", "Alert deliveries, by channel and outcome", ["channel", "ok"])

@@ -127,7 +127,11 @@ class ExecutionSettings(BaseModel):
     allowed_hosts: list[str] = Field(default_factory=list, description="if set, the only hosts tests may reach")
     step_timeout_ms: int = Field(default=10_000, description="Playwright's timeout per step")
     request_timeout: float = 30.0
-    max_parallel: int = Field(default=4, description="cases run at once by one execution process")
+    max_parallel: int = Field(default=4, description="cases run at once by one execution process (across its runs)")
+    max_runs: int = Field(default=2, ge=1, description="runs one execution process carries at once")
+    max_runs_per_project: int = Field(default=0, ge=0, description="runs of one project at once across all execution "
+                                      "processes (0 = no limit); a project's settings.max_concurrent_runs overrides it")
+    quota_poll: float = Field(default=1.0, gt=0, description="seconds between checks of a queued run's project quota")
     appium_url: str | None = Field(default=None, description="default Appium server for mobile runs")
 
 

@@ -1,7 +1,12 @@
 """run.requested -> run.started, run.case_finished for each case, then run.completed, run.failed
 or run.cancelled. Every event id derives from the run, so a run picked up again after a crash
 skips the cases it already finished and publishes nothing twice. The message is kept alive while
-the run lasts; cancellation arrives on a live subscription and is also read from the read model."""
+the run lasts; cancellation arrives on a live subscription and is also read from the read model.
+
+A process carries up to `max_runs` runs at once and `max_parallel` cases at once across them (its
+browser limit). A run waits, its message kept alive, until its project has a free slot in the
+per-project quota shared by all execution processes, so the pull loop goes on to other
+projects' runs meanwhile."""
 
 import asyncio
 import time
@@ -17,7 +22,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from cognitest.consumers.execution.cases import CaseRunner, CaseSpec, engine_of
 from cognitest.consumers.execution.targets import cancel_requested, finished_cases, resolve
 from cognitest.consumers.runtime.delivery import heartbeat
-from cognitest.infra.metrics import CASES, RUNS
+from cognitest.infra.metrics import CASES, RUNS, RUNS_ACTIVE, RUNS_QUEUED
+from cognitest.infra.run_quota import RunQuota
 from cognitest.infra.blob import BlobStore
 from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.settings import BusSettings, ExecutionSettings
@@ -50,6 +56,13 @@ class Executor:
         self.blobs = blobs
         self.cancelled: set[str] = set()
         self._subscription: Any = None
+        self.quota = RunQuota(sessions, settings.max_runs_per_project, ttl=max(bus.ack_wait * 3, 15.0))
+        self.run_slots = asyncio.Semaphore(settings.max_runs)
+        self.case_slots = asyncio.Semaphore(max(1, settings.max_parallel))
+        self.accepted = asyncio.Semaphore(settings.max_runs * 25)  # runs held at once, waiting or running
+        self.carried: dict[str, asyncio.Task[None]] = {}
+        self.leased: set[UUID] = set()
+        self._renewer: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         async def on_cancel(msg: Msg) -> None:
@@ -59,11 +72,73 @@ class Executor:
                 pass
 
         self._subscription = await self.nc.subscribe(f"{EVENTS_PREFIX}.*.run.cancel_requested", cb=on_cancel)
+        self._renewer = asyncio.create_task(self._renew_leases())
+
+    async def stop(self) -> None:
+        """Stop carrying runs; their messages are redelivered and the runs resume where they were."""
+        for task in [*self.carried.values(), *([self._renewer] if self._renewer else [])]:
+            task.cancel()
+        await asyncio.gather(*self.carried.values(), return_exceptions=True)
 
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
-        async with heartbeat([msg], max(self.bus.ack_wait / 3, 0.5)):  # a run may last long
-            await self._run(event)
-        await msg.ack()
+        """Accept the run and return, so the next message can be fetched while it waits or runs."""
+        await self.accepted.acquire()  # back-pressure on the pull loop once enough runs are held
+        task = asyncio.create_task(self._carry(event, msg), name=f"run-{event.id}")
+        self.carried[event.id] = task
+
+        def done(_: asyncio.Task[None]) -> None:
+            self.carried.pop(event.id, None)
+            self.accepted.release()
+
+        task.add_done_callback(done)
+
+    async def _carry(self, event: Envelope[Any], msg: Msg) -> None:
+        bound = log.bind(event_id=event.id, project=event.subject, run_id=str(event.data.run_id))
+        try:
+            async with heartbeat([msg], max(self.bus.ack_wait / 3, 0.5)):  # a run may wait and last long
+                await self._take_slots(event, bound)
+                RUNS_ACTIVE.inc()
+                try:
+                    await self._run(event)
+                finally:
+                    RUNS_ACTIVE.dec()
+                    self.run_slots.release()
+                    await self._release(event.data.run_id)
+            await msg.ack()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001  not acknowledged: redelivered after ack_wait, and resumed
+            bound.exception("run.crashed")
+
+    async def _take_slots(self, event: Envelope[Any], bound: Any) -> None:
+        run_id = event.data.run_id
+        RUNS_QUEUED.inc()
+        try:
+            queued = False
+            while str(run_id) not in self.cancelled and not await self.quota.try_acquire(event.project_id, run_id):
+                if not queued:
+                    bound.info("run.queued", reason="the project is at its limit of concurrent runs")
+                    queued = True
+                await asyncio.sleep(self.settings.quota_poll)
+            self.leased.add(run_id)
+            await self.run_slots.acquire()
+        finally:
+            RUNS_QUEUED.dec()
+
+    async def _release(self, run_id: UUID) -> None:
+        self.leased.discard(run_id)
+        try:
+            await self.quota.release(run_id)
+        except Exception as exc:  # noqa: BLE001  the lease expires on its own
+            log.warning("run.lease_not_released", run_id=str(run_id), error=type(exc).__name__)
+
+    async def _renew_leases(self) -> None:
+        while True:
+            await asyncio.sleep(self.quota.ttl / 3)
+            try:
+                await self.quota.renew(list(self.leased))
+            except Exception as exc:  # noqa: BLE001  the database is away: try again next time
+                log.warning("run.leases_not_renewed", error=type(exc).__name__)
 
     def _emit(self, event: Envelope[Any], payload: Any, event_id: str) -> Envelope[Any]:
         return new_event(payload, project_id=event.subject, actor=event.actor, source=self.source,
@@ -99,7 +174,7 @@ class Executor:
         gate = asyncio.Semaphore(width)
 
         async def one(case: CaseSpec) -> None:
-            async with gate:
+            async with gate, self.case_slots:
                 if str(run_id) in self.cancelled:
                     return
                 result = await runner.run(case, environment, d.device, d.retries)

@@ -367,6 +367,18 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class RunLease(Base):
+    """A run holding one of its project's execution slots (per-project run quota). Renewed while
+    the run lasts; a lease not renewed within its time to live belonged to a crashed process."""
+
+    __tablename__ = "run_leases"
+    run_id: Mapped[UUID] = mapped_column(primary_key=True)
+    project_id: Mapped[UUID] = mapped_column(index=False)
+    holder: Mapped[str] = mapped_column(String(255))
+    renewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    __table_args__ = (Index("idx_run_leases_project", "project_id"),)
+
+
 class AppliedEvent(Base):
     """Events the projection has applied, written in the same transaction as their effect."""
 
