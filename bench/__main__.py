@@ -26,7 +26,7 @@ def headlines(r: dict[str, Any]) -> list[tuple[str, str, str]]:
         lat = p["latency"]
         rows.append((f"event latency at {lat['pipeline']['rate']}/s", f"p50 {lat['pipeline']['p50_ms']:.1f} ms, "
                      f"p99 {lat['pipeline']['p99_ms']:.1f} ms", f"raw p50 {lat['raw']['p50_ms']:.1f} ms, p99 {lat['raw']['p99_ms']:.1f} ms"))
-        for moment in ("idle", "after_load"):
+        for moment in ("idle", "peak_under_burst", "peak_under_sustained_load", "after_load"):
             memory = p.get("memory_mb", {}).get(moment, {})
             if memory:
                 rows.append((f"memory {moment.replace('_', ' ')}", ", ".join(f"{k} {v:,.0f} MB" for k, v in memory.items()

@@ -183,6 +183,29 @@ def stack_memory_mb(stack: PlatformStack) -> dict:
     return out
 
 
+class PeakMemory:
+    """Samples the stack's memory while work runs: the highest RSS of each process (and of the
+    whole stack) seen under load."""
+
+    def __init__(self, stack: PlatformStack, every: float = 0.25) -> None:
+        self.stack, self.every, self.peak = stack, every, {}
+        self._task: asyncio.Task | None = None
+
+    async def _sample(self) -> None:
+        while True:
+            for name, mb in (await asyncio.to_thread(stack_memory_mb, self.stack)).items():
+                self.peak[name] = max(self.peak.get(name, 0.0), mb)
+            await asyncio.sleep(self.every)
+
+    async def __aenter__(self) -> dict:
+        self._task = asyncio.create_task(self._sample())
+        return self.peak
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+
 async def main(n: int, rate: int, seconds: float) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         stack = PlatformStack(Path(tmp))
@@ -199,7 +222,8 @@ async def main(n: int, rate: int, seconds: float) -> dict:
             idle = stack_memory_mb(stack)
             bodies = [e.model_dump_json().encode() for e in events_for(project, n)]
             raw = await raw_throughput(stack, bodies)
-            pipe = await pipeline_throughput(stack, project, n)
+            async with PeakMemory(stack) as burst:
+                pipe = await pipeline_throughput(stack, project, n)
             loaded = stack_memory_mb(stack)
             second = stack.spec("consumers")  # scale out: a second consumers process on the same durables
             second.name = "consumers-2"
@@ -208,7 +232,8 @@ async def main(n: int, rate: int, seconds: float) -> dict:
             pipe_two = await pipeline_throughput(stack, project, n)
             await stack.supervisor.stop("consumers-2")
             raw_lat = await raw_latency(stack, rate, seconds)
-            pipe_lat = await pipeline_latency(stack, project, rate, seconds)
+            async with PeakMemory(stack) as sustained:
+                pipe_lat = await pipeline_latency(stack, project, rate, seconds)
         finally:
             await stack.close()
     result = {
@@ -217,7 +242,8 @@ async def main(n: int, rate: int, seconds: float) -> dict:
         "ratio_end_to_end_vs_raw": pipe["end_to_end_per_s"] / raw["end_to_end_per_s"],
         "ratio_end_to_end_vs_raw_drain": pipe["end_to_end_per_s"] / raw["drain_per_s"],
         "latency": {"raw": raw_lat, "pipeline": pipe_lat},
-        "memory_mb": {"idle": idle, "after_load": loaded},
+        "memory_mb": {"idle": idle, "peak_under_burst": burst, "peak_under_sustained_load": sustained,
+                      "after_load": loaded},
         "scaling": {"one_consumers_process_per_s": pipe["end_to_end_per_s"],
                     "two_consumers_processes_per_s": pipe_two["end_to_end_per_s"],
                     "ratio": pipe_two["end_to_end_per_s"] / pipe["end_to_end_per_s"]},
@@ -241,6 +267,9 @@ def print_table(r: dict) -> None:
         (f"pipeline latency at {r['latency']['pipeline']['rate']}/s p50 / p99",
          f"{r['latency']['pipeline']['p50_ms']:.1f} / {r['latency']['pipeline']['p99_ms']:.1f} ms"),
         ("stack memory idle", f"{r['memory_mb']['idle']['total']:,.0f} MB"),
+        ("stack memory, peak during the burst", f"{r['memory_mb']['peak_under_burst']['total']:,.0f} MB"),
+        (f"stack memory, peak at {r['latency']['pipeline']['rate']}/s sustained",
+         f"{r['memory_mb']['peak_under_sustained_load']['total']:,.0f} MB"),
         ("stack memory after load", f"{r['memory_mb']['after_load']['total']:,.0f} MB"),
         ("projected with 2 consumers processes (ratio to 1)",
          f"{r['scaling']['two_consumers_processes_per_s']:,.0f} events/s ({r['scaling']['ratio']:.2f})"),
@@ -249,14 +278,14 @@ def print_table(r: dict) -> None:
     print(f"\nEvent pipeline benchmark ({r['events']:,} events)")
     for label, value in rows:
         print(f"  {label:<{width}}  {value}")
-    print("  memory by process (after load): " + ", ".join(
-        f"{k} {v:,.0f} MB" for k, v in r["memory_mb"]["after_load"].items() if k != "total"))
+    print("  memory by process (peak during the burst): " + ", ".join(
+        f"{k} {v:,.0f} MB" for k, v in r["memory_mb"]["peak_under_burst"].items() if k != "total"))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=20000)
     parser.add_argument("--rate", type=int, default=1000)
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=30)
     args = parser.parse_args()
     asyncio.run(main(args.events, args.rate, args.seconds))

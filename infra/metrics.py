@@ -26,6 +26,8 @@ GENERATION_COST = Counter("cognitest_generation_cost_usd_total", "Model cost of 
 CASE_CONFIDENCE = Histogram("cognitest_generated_case_confidence", "Confidence of generated cases",
                             buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0))
 RUNS = Counter("cognitest_runs_total", "Test runs finished, by status", ["status"])
+FEEDBACK = Counter("cognitest_feedback_total", "Feedback recorded on generated artifacts, by agent and verdict "
+                   "(acceptance rate = (accepted + modified) / (accepted + modified + rejected))", ["agent", "verdict"])
 RUNS_QUEUED = Gauge("cognitest_runs_queued", "Runs accepted by this execution process and waiting for a slot "
                     "(their project's quota or the process's own limit)")
 RUNS_ACTIVE = Gauge("cognitest_runs_active", "Runs this execution process is executing")

@@ -25,6 +25,7 @@ from cognitest.consumers.runtime.delivery import (
 )
 from cognitest.infra.cache import ReadCache, touched
 from cognitest.infra.projection import Incoming, NotYetApplicable, PermanentError, apply_batch
+from cognitest.infra.metrics import FEEDBACK
 from cognitest.infra.settings import BusSettings
 from cognitest.infra.tracing import consuming_batch
 from cognitest.schemas import InvalidEvent, UnknownEventType, parse_event
@@ -64,6 +65,7 @@ class ProjectionHandler:
             return
         for msg, _ in parsed:
             await msg.ack()
+        _count(applied)
         await self._notify(applied, {})
 
     async def _parse(self, msg: Msg) -> Incoming | None:
@@ -100,6 +102,7 @@ class ProjectionHandler:
             return
         await msg.ack()
         log_.debug("projection.applied", seq=item.seq)
+        _count(applied)
         await self._notify(applied, {})
 
     async def _apply_with_db_retry(self, items: list[Incoming], msgs: list[Msg]) -> list[Incoming]:
@@ -137,6 +140,13 @@ class ProjectionHandler:
         except (ValueError, KeyError, TypeError):
             return
         await self._notify([], {event_id: (project, reason)})
+
+
+def _count(applied: list[Incoming]) -> None:
+    """Metrics of what was applied (once per event: duplicates are not in `applied`)."""
+    for item in applied:
+        if item.event.type == "feedback.recorded":
+            FEEDBACK.labels(item.event.data.agent, item.event.data.verdict.value).inc()
 
 
 def _describe(exc: BaseException) -> str:

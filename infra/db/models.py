@@ -291,9 +291,11 @@ class Feedback(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    diff: Mapped[list[dict[str, Any]]] = _json_list()
     created_by: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    __table_args__ = (Index("idx_feedback_project_created", "project_id", sa_text("created_at DESC")), Index("idx_feedback_artifact", "artifact_id"))
+    __table_args__ = (Index("idx_feedback_project_created", "project_id", sa_text("created_at DESC")), Index("idx_feedback_artifact", "artifact_id"),
+                      Index("idx_feedback_project_agent", "project_id", "agent", "created_at"))
 
 
 class Workflow(Tracked, Base):

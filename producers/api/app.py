@@ -21,6 +21,7 @@ from cognitest.producers.api.routes import (
     collection_import,
     events,
     executions,
+    feedback,
     generation,
     health,
     hooks,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(requirements.router)
     app.include_router(generation.router)
+    app.include_router(feedback.router)
     app.include_router(results.router)
     app.include_router(runs.router)
     app.include_router(automations.templates_router)

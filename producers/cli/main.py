@@ -5,7 +5,7 @@ import sys
 
 import typer
 
-from cognitest.producers.cli import automations_cmd, events, generation_cmd, resources, stack
+from cognitest.producers.cli import automations_cmd, events, feedback_cmd, generation_cmd, resources, stack
 from cognitest.producers.cli.exits import CliError, report
 from cognitest.producers.cli.schemas_cmd import schemas_app
 
@@ -27,6 +27,7 @@ app.command("report")(generation_cmd.report)
 app.command("run")(generation_cmd.run)
 app.add_typer(generation_cmd.runs_app, name="runs")
 app.add_typer(automations_cmd.automations_app, name="automations")
+app.add_typer(feedback_cmd.feedback_app, name="feedback")
 
 
 def run() -> None:

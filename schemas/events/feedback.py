@@ -10,6 +10,18 @@ from cognitest.schemas.events.common import Payload
 from cognitest.schemas.registry import event
 
 
+REJECTION_REASONS = ("irrelevant", "incorrect", "duplicate", "incomplete", "too_vague", "wrong_priority",
+                     "not_testable", "other")
+
+
+class FieldChange(Payload):
+    """One field a person changed in a generated artifact."""
+
+    field: str = Field(max_length=64)
+    before: Any = None
+    after: Any = None
+
+
 @event("feedback.recorded")
 class FeedbackRecorded(Payload):
     """A person accepted, rejected, modified or rated a generated artifact."""
@@ -22,5 +34,6 @@ class FeedbackRecorded(Payload):
     reason: str | None = Field(default=None, max_length=64)
     comment: str | None = Field(default=None, max_length=5_000)
     rating: int | None = Field(default=None, ge=1, le=5)
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
+    before: dict[str, Any] | None = Field(default=None, description="modified: the edited fields as they were")
+    after: dict[str, Any] | None = Field(default=None, description="modified: the edited fields as they became")
+    diff: list[FieldChange] = Field(default_factory=list, max_length=100, description="modified: field by field")

@@ -1,4 +1,5 @@
-"""Run leases: which runs hold one of their project's execution slots, renewed while they run
+"""Run leases (which runs hold one of their project's execution slots); the field-level diff of
+modified feedback
 
 Revision ID: 0004
 Revises: 0003
@@ -6,6 +7,7 @@ Revises: 0003
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0004"
 down_revision = "0003"
@@ -22,8 +24,12 @@ def upgrade() -> None:
         sa.Column("renewed_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     )
     op.create_index("idx_run_leases_project", "run_leases", ["project_id"])
+    op.add_column("feedback", sa.Column("diff", postgresql.JSONB(), server_default=sa.text("'[]'::jsonb"), nullable=False))
+    op.create_index("idx_feedback_project_agent", "feedback", ["project_id", "agent", "created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("idx_feedback_project_agent", table_name="feedback")
+    op.drop_column("feedback", "diff")
     op.drop_index("idx_run_leases_project", table_name="run_leases")
     op.drop_table("run_leases")
