@@ -22,6 +22,11 @@ CONSUMER_UNACKED = Gauge("cognitest_consumer_unacknowledged_messages", "Messages
                          ["durable"])
 GENERATIONS = Counter("cognitest_generations_total", "Generations published, by engine", ["engine"])
 GENERATION_TOKENS = Counter("cognitest_generation_tokens_total", "Model tokens used by generation", ["model"])
+GENERATION_PROMPT_TOKENS = Counter("cognitest_generation_prompt_tokens_total", "Prompt tokens sent to models, by "
+                                   "whether the provider's prompt cache served them (hit rate = cached / all)",
+                                   ["model", "cached"])
+GENERATION_SECONDS = Histogram("cognitest_generation_step_seconds", "Time of one generation step (plan, feature)",
+                               ["engine", "step"], buckets=(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300))
 GENERATION_COST = Counter("cognitest_generation_cost_usd_total", "Model cost of generation in USD", ["model"])
 CASE_CONFIDENCE = Histogram("cognitest_generated_case_confidence", "Confidence of generated cases",
                             buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0))

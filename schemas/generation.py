@@ -76,6 +76,7 @@ class Usage(BaseModel):
     model: str | None = None
     calls: int = 0
     prompt_tokens: int = 0
+    cached_prompt_tokens: int = Field(default=0, description="prompt tokens the provider served from its prompt cache")
     completion_tokens: int = 0
     cost_usd: float = 0.0
     repairs: int = 0
@@ -84,6 +85,7 @@ class Usage(BaseModel):
     def add(self, other: "Usage") -> "Usage":
         return Usage(engine=self.engine, model=self.model or other.model, calls=self.calls + other.calls,
                      prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+                     cached_prompt_tokens=self.cached_prompt_tokens + other.cached_prompt_tokens,
                      completion_tokens=self.completion_tokens + other.completion_tokens,
                      cost_usd=self.cost_usd + other.cost_usd, repairs=self.repairs + other.repairs,
                      fallbacks_used=[*self.fallbacks_used, *other.fallbacks_used])

@@ -11,7 +11,7 @@ import httpx
 
 from tests.conftest import eventually
 from tests.integration.test_generation import generate, upload
-from tests.integration.test_metrics import scrape
+from tests.integration.test_metrics import scrape, value
 from tests.support.stack import PlatformStack
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -67,6 +67,8 @@ async def test_feedback_history_gives_exact_statistics(stack: PlatformStack, api
     assert stats["agents"]["security"]["rejected"] == 1 and stats["agents"]["security"]["acceptance_rate"] == 0.0
     assert stats["overall"]["judged"] == 8
 
+    worker = await scrape(stack.settings.metrics.worker_port)  # the generation above was timed, step by step
+    assert value(worker, "cognitest_generation_step_seconds_count", engine="offline", step="feature") >= 1
     metrics = await scrape(stack.settings.metrics.consumers_port)
     assert 'cognitest_feedback_total{agent="case",verdict="accepted"}' in metrics
     assert 'cognitest_feedback_total{agent="security",verdict="rejected"}' in metrics

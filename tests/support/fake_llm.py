@@ -32,6 +32,7 @@ def good_answer(request: dict[str, Any]) -> str:
 class FakeLlm:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.cached_prefixes: set[str] = set()
         self.script: dict[str, list[Any]] = defaultdict(list)  # model -> queued behaviours
         self.delay = 0.0
         self._lock = threading.Lock()
@@ -56,10 +57,12 @@ class FakeLlm:
                     time.sleep(behaviour[1])
                     behaviour = "ok"
                 content = good_answer(body) if behaviour == "ok" else behaviour(body) if callable(behaviour) else behaviour
+                cached = fake.prompt_cache_hit(body)
                 self._send(200, {
                     "id": "chatcmpl-1", "object": "chat.completion", "created": int(time.time()), "model": model,
                     "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500},
+                    "usage": {"prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500,
+                              "prompt_tokens_details": {"cached_tokens": 800 if cached else 0}},
                 })
 
             def _send(self, status: int, payload: dict[str, Any]) -> None:
@@ -77,6 +80,17 @@ class FakeLlm:
 
     def models_called(self) -> list[str]:
         return [r.get("model", "") for r in self.requests]
+
+    def prompt_cache_hit(self, body: dict[str, Any]) -> bool:
+        """Like a provider's prompt cache: a system block marked `cache_control` seen before is a hit."""
+        blocks = (body.get("messages") or [{}])[0].get("content")
+        marked = [b.get("text", "") for b in blocks if isinstance(b, dict) and b.get("cache_control")] if isinstance(blocks, list) else []
+        if not marked:
+            return False
+        with self._lock:
+            hit = marked[0] in self.cached_prefixes
+            self.cached_prefixes.add(marked[0])
+        return hit
 
     def close(self) -> None:
         self.server.shutdown()

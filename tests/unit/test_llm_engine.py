@@ -86,7 +86,18 @@ def test_prompt_injection_stays_data(fake: FakeLlm) -> None:
     assert user.count("</requirements>") == 1 and "\\u003c/requirements>" in user  # cannot close the data block
     assert [c.requirement_keys for c in result.cases] == [["FR-9"]]
     # a model that obeys the injection and leaks its instructions is caught by the canary
-    leak = lambda request: request["messages"][0]["content"][0]["text"]  # noqa: E731  echo the system prompt
+    leak = lambda request: " ".join(b["text"] for b in request["messages"][0]["content"])  # noqa: E731  echo the system prompt
     fake.script["gpt-4o-mini"] += [leak] * 3
     with pytest.raises(InvalidModelOutput, match="repeats the guard"):
         asyncio.run(engine(fake).feature_cases(job([hostile])))
+
+
+def test_the_stable_instructions_are_cacheable_and_cache_hits_are_counted(fake: FakeLlm) -> None:
+    fake.cached_prefixes.clear()
+    first = asyncio.run(engine(fake).feature_cases(job([Requirement(id=uuid.uuid4(), key="FR-1", title="a", text="a")])))
+    second = asyncio.run(engine(fake).feature_cases(job([Requirement(id=uuid.uuid4(), key="FR-2", title="b", text="b")])))
+    blocks = [r["messages"][0]["content"] for r in fake.requests[-2:]]
+    assert blocks[0][0] == blocks[1][0] and blocks[0][0]["cache_control"] == {"type": "ephemeral"}  # same cached prefix
+    assert blocks[0][1] != blocks[1][1] and "Guard" in blocks[0][1]["text"]  # the per-call guard is outside it
+    assert first.usage.cached_prompt_tokens == 0  # the first call fills the provider's cache
+    assert second.usage.cached_prompt_tokens == 800 and second.usage.prompt_tokens == 1000

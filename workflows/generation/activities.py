@@ -1,6 +1,7 @@
 """Activities of the generation pipeline: each reads or writes through infra, never a consumer."""
 
 import asyncio
+import time
 from collections.abc import Awaitable
 from typing import TypeVar
 
@@ -14,7 +15,14 @@ from cognitest.infra.generation.engine import engine_for
 from cognitest.infra.generation.publishing import build_events, derived
 from cognitest.infra.generation.reading import NothingToGenerate, load
 from cognitest.infra.knowledge import Knowledge
-from cognitest.infra.metrics import CASE_CONFIDENCE, GENERATION_COST, GENERATION_TOKENS, GENERATIONS
+from cognitest.infra.metrics import (
+    CASE_CONFIDENCE,
+    GENERATION_COST,
+    GENERATION_PROMPT_TOKENS,
+    GENERATION_SECONDS,
+    GENERATION_TOKENS,
+    GENERATIONS,
+)
 from cognitest.infra.settings import Settings
 from cognitest.schemas import new_event
 from cognitest.schemas.events.generation import GenerationFailed, GenerationProgress
@@ -70,11 +78,19 @@ class GenerationActivities:
 
     @activity.defn(name="generate_plan")
     async def generate_plan(self, job: PlanJob) -> PlanResult:
-        return await _heartbeating(self._engine(job.engine).plan(job))
+        engine = self._engine(job.engine)
+        started = time.perf_counter()
+        result = await _heartbeating(engine.plan(job))
+        GENERATION_SECONDS.labels(engine.name, "plan").observe(time.perf_counter() - started)
+        return result
 
     @activity.defn(name="generate_feature")
     async def generate_feature(self, job: FeatureJob) -> FeatureResult:
-        return await _heartbeating(self._engine(job.engine).feature_cases(job))
+        engine = self._engine(job.engine)
+        started = time.perf_counter()
+        result = await _heartbeating(engine.feature_cases(job))
+        GENERATION_SECONDS.labels(engine.name, "feature").observe(time.perf_counter() - started)
+        return result
 
     def _engine(self, name: str | None):  # type: ignore[no-untyped-def]
         try:
@@ -92,6 +108,10 @@ class GenerationActivities:
         GENERATIONS.labels(usage.engine).inc()
         GENERATION_TOKENS.labels(usage.model or usage.engine).inc(usage.prompt_tokens + usage.completion_tokens)
         GENERATION_COST.labels(usage.model or usage.engine).inc(usage.cost_usd)
+        if usage.prompt_tokens:
+            model = usage.model or usage.engine
+            GENERATION_PROMPT_TOKENS.labels(model, "true").inc(usage.cached_prompt_tokens)
+            GENERATION_PROMPT_TOKENS.labels(model, "false").inc(max(usage.prompt_tokens - usage.cached_prompt_tokens, 0))
         for feature in job.features:
             for case in feature.cases:
                 CASE_CONFIDENCE.observe(case.confidence)
