@@ -4,10 +4,21 @@ import logging
 import sys
 
 import structlog
+from temporalio import activity
 
 from cognitest.infra.tracing import add_trace_ids
 
 _configured = False
+
+
+def add_workflow_ids(_logger: object, _name: str, event_dict: dict) -> dict:  # type: ignore[type-arg]
+    """structlog processor: inside a Temporal activity, the workflow id and run id and the activity."""
+    if activity.in_activity():
+        info = activity.info()
+        event_dict.setdefault("workflow_id", info.workflow_id)
+        event_dict.setdefault("workflow_run_id", info.workflow_run_id)
+        event_dict.setdefault("activity", info.activity_type)
+    return event_dict
 
 
 def configure_logging(service: str, level: str = "INFO", fmt: str = "auto") -> None:
@@ -23,6 +34,7 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "auto") -> N
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         add_trace_ids,
+        add_workflow_ids,
     ]
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],
