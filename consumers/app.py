@@ -18,6 +18,8 @@ from cognitest.consumers.alerting.handler import CONSUMER as ALERTING, Alerting
 from cognitest.consumers.automations.handler import CONSUMER as AUTOMATIONS, AutomationTriggers
 from cognitest.consumers.bootstrap import handler as bootstrap
 from cognitest.consumers.generation import handler as generation
+from cognitest.consumers.knowledge.handler import CONSUMER as KNOWLEDGE
+from cognitest.consumers.knowledge.service import start_knowledge
 from cognitest.consumers.projection.handler import CONSUMER as PROJECTION, ProjectionHandler
 from cognitest.consumers.runtime.advisories import max_deliveries_subject, on_max_deliveries
 from cognitest.consumers.execution.handler import CONSUMER as EXECUTION, FILTER as EXECUTION_FILTER, Executor
@@ -33,6 +35,7 @@ from cognitest.infra.bus.streams import durable_consumer, ensure_consumer, ensur
 from cognitest.infra.cache import ReadCache
 from cognitest.infra.db.engine import make_engine, session_factory
 from cognitest.infra.integrations.ledger import Ledger
+from cognitest.infra.knowledge.documents import SUBJECTS as KNOWLEDGE_SUBJECTS
 from cognitest.infra.metrics import CONSUMER_PENDING, CONSUMER_UNACKED, serve
 from cognitest.infra.integrations.outbound import Outbound
 from cognitest.infra.settings import Settings
@@ -45,10 +48,11 @@ from cognitest.schemas.subjects import EVENTS_PREFIX, EVENTS_STREAM
 
 log = structlog.get_logger(__name__)
 BOOTSTRAP, GENERATION = bootstrap.CONSUMER, generation.CONSUMER
-GROUPS = ("projection", "bootstrap", "requirements", "generation", "execution", "automations", "triage", "alerting")
+GROUPS = ("projection", "bootstrap", "requirements", "generation", "execution", "automations", "triage", "alerting",
+          "knowledge")
 DURABLES = {"projection": (PROJECTION,), "bootstrap": (BOOTSTRAP,), "requirements": (REQUIREMENTS,),
             "generation": (GENERATION,), "execution": (EXECUTION,), "automations": (AUTOMATIONS,),
-            "triage": (TRIAGE, ISSUE_SYNC), "alerting": (ALERTING,)}
+            "triage": (TRIAGE, ISSUE_SYNC), "alerting": (ALERTING,), "knowledge": (KNOWLEDGE,)}
 FILTERS: dict[str, str | tuple[str, ...]] = {
     PROJECTION: f"{EVENTS_PREFIX}.>",
     BOOTSTRAP: f"{EVENTS_PREFIX}.*.project.created",
@@ -59,6 +63,7 @@ FILTERS: dict[str, str | tuple[str, ...]] = {
     TRIAGE: tuple(f"{EVENTS_PREFIX}.*.{t}" for t in TRIAGE_SUBJECTS),
     ISSUE_SYNC: tuple(f"{EVENTS_PREFIX}.*.{t}" for t in SYNC_SUBJECTS),
     ALERTING: f"{EVENTS_PREFIX}.>",
+    KNOWLEDGE: tuple(f"{EVENTS_PREFIX}.*.{t}" for t in KNOWLEDGE_SUBJECTS),
 }
 # reactions start at the stream's end when first created: they act on what happens from then on
 NEW_ONLY = {AUTOMATIONS, TRIAGE, ISSUE_SYNC, ALERTING}
@@ -73,6 +78,8 @@ DESCRIPTIONS = {
     TRIAGE: "Turns failed cases into issues (issue.detected / issue.occurred) and labels flaky cases.",
     ISSUE_SYNC: "Files detected issues in JIRA / GitHub and comments on recurrences (issue.linked).",
     ALERTING: "Delivers the projects' notification rules to Slack, webhooks and email (alert.sent).",
+    KNOWLEDGE: "Embeds cases, requirements, issues and feedback into the project's knowledge base (Qdrant), in "
+               "batches; serves retrieval to the generation workflow on the '<task queue>-knowledge' Temporal queue.",
 }
 SPECIFICATION = AsyncAPI(
     title="Cognitest events", version="1.0.0",
@@ -184,6 +191,9 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
         if "alerting" in groups:
             alerting = Alerting(settings, session_factory(engine), ledger, outbound, publisher, js)
             await run_durable(ALERTING, per_event(js, ALERTING, alerting.handle, watcher=True, wants=alerting.wants), 16, **slow)
+        if "knowledge" in groups:
+            temporal = temporal or await connect_temporal(settings.temporal)
+            stoppers.extend(await start_knowledge(settings, js, temporal, run_durable))
         for pull in runtime:
             await pull.start()
         serve(settings.metrics.host, settings.metrics.consumers_port, "consumers")

@@ -33,6 +33,12 @@ CASE_CONFIDENCE = Histogram("cognitest_generated_case_confidence", "Confidence o
 RUNS = Counter("cognitest_runs_total", "Test runs finished, by status", ["status"])
 FEEDBACK = Counter("cognitest_feedback_total", "Feedback recorded on generated artifacts, by agent and verdict "
                    "(acceptance rate = (accepted + modified) / (accepted + modified + rejected))", ["agent", "verdict"])
+EMBEDDINGS = Counter("cognitest_embeddings_total", "Texts the knowledge consumer needed vectors for, by whether "
+                     "the vector cache had them (hit rate = hit / all)", ["result"])
+EMBED_BATCH = Histogram("cognitest_embedding_batch_size", "Texts embedded per model call",
+                        buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500))
+KNOWLEDGE_OPS = Counter("cognitest_knowledge_points_total", "Knowledge base points embedded, updated or deleted", ["kind"])
+KNOWLEDGE_QUERIES = Counter("cognitest_knowledge_queries_total", "Knowledge lookups, by purpose", ["purpose"])
 RUNS_QUEUED = Gauge("cognitest_runs_queued", "Runs accepted by this execution process and waiting for a slot "
                     "(their project's quota or the process's own limit)")
 RUNS_ACTIVE = Gauge("cognitest_runs_active", "Runs this execution process is executing")

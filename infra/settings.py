@@ -94,6 +94,23 @@ class QdrantSettings(BaseModel):
         return data_dir / "qdrant"
 
 
+class KnowledgeSettings(BaseModel):
+    """The knowledge base: which embedder, and how retrieval feeds generation."""
+
+    embedder: Literal["wordllama", "hashing", "litellm"] = Field(
+        default="wordllama", description="wordllama (offline, packaged), hashing (lexical floor) or litellm (a provider)")
+    dimensions: int = Field(default=0, ge=0, description="0 = the embedder's own (wordllama 256, hashing 384)")
+    model: str | None = Field(default=None, description="litellm embedding model, e.g. openai/text-embedding-3-small")
+    api_base: str | None = None
+    api_key: str | None = None
+    timeout: float = 30.0
+    batch_size: int = Field(default=256, ge=1, description="events embedded together")
+    examples: int = Field(default=8, ge=0, le=50, description="similar judged cases retrieved per requirement")
+    min_score: float = Field(default=0.5, ge=-1, le=1, description="below this similarity an example is ignored")
+    duplicate_score: float = Field(default=0.95, ge=0, le=1, description="a generated case this similar to an "
+                                   "existing one is linked to it instead of added")
+
+
 class BlobSettings(BaseModel):
     s3_endpoint_url: str | None = Field(default=None, description="S3/MinIO endpoint; unset = local directory")
     bucket: str = "cognitest"
@@ -203,6 +220,7 @@ class Settings(BaseSettings):
     integrations: IntegrationsSettings = Field(default_factory=IntegrationsSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     tracing: TracingSettings = Field(default_factory=TracingSettings)
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
 
     def service_env(self) -> dict[str, str]:

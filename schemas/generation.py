@@ -91,12 +91,25 @@ class Usage(BaseModel):
                      fallbacks_used=[*self.fallbacks_used, *other.fallbacks_used])
 
 
-class Example(BaseModel):
-    """A similar accepted artifact from the project's knowledge base, used as an example."""
+KNOWLEDGE_QUEUE_SUFFIX = "-knowledge"  # the task queue of the process that owns the knowledge base
 
-    kind: str
+
+class Example(BaseModel):
+    """A similar judged case from the project's knowledge base: what people accepted, edited or
+    rejected for a requirement like `for_key`."""
+
+    kind: str = "case"
     text: str
     score: float = 0.0
+    for_key: str | None = Field(default=None, description="the requirement it was retrieved for")
+    case_id: str | None = None
+    title: str = ""
+    category: str | None = None
+    priority: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    verdict: str | None = Field(default=None, description="accepted, modified, rejected, human (written by a person)")
+    reason: str | None = None
+    edits: list[dict] = Field(default_factory=list, description="modified: field, before, after")
 
 
 class GenerationInput(BaseModel):
@@ -124,6 +137,7 @@ class FeatureResult(BaseModel):
     feature: str
     cases: list[CaseDraft]
     usage: Usage
+    avoided: list[dict] = Field(default_factory=list, description="drafts left out: people rejected similar ones")
 
 
 class PlanJob(BaseModel):
@@ -149,6 +163,8 @@ class GenerationSummary(BaseModel):
     total_requirements: int
     uncovered: list[str] = Field(default_factory=list)
     usage: Usage
+    duplicates: list[dict] = Field(default_factory=list)
+    avoided: list[dict] = Field(default_factory=list)
 
 
 def generation_workflow_id(generation_id: UUID | str) -> str:

@@ -25,10 +25,36 @@ class Loaded(BaseModel):
     existing: list[ExistingCase] = Field(default_factory=list)
 
 
+class RequirementQuery(BaseModel):
+    key: str
+    text: str
+
+
 class RetrievalJob(BaseModel):
     project_id: UUID
-    texts: list[str]
-    limit: int = 5
+    requirements: list[RequirementQuery]
+    limit: int = 8
+
+
+class DraftQuery(BaseModel):
+    index: int
+    title: str
+    expected_result: str = ""
+    actions: list[str] = Field(default_factory=list)
+
+
+class DuplicateJob(BaseModel):
+    project_id: UUID
+    drafts: list[DraftQuery]
+    exclude_case_ids: list[str] = Field(default_factory=list, description="cases being regenerated")
+
+
+class Duplicate(BaseModel):
+    index: int
+    case_id: str
+    title: str
+    score: float
+    requirement_ids: list[str] = Field(default_factory=list, description="what the existing case traces already")
 
 
 class Progress(BaseModel):
@@ -45,6 +71,7 @@ class PublishJob(BaseModel):
     plan: PlanResult | None = None
     features: list[FeatureResult]
     examples: list[Example] = Field(default_factory=list)
+    duplicates: list[Duplicate] = Field(default_factory=list, description="drafts linked to existing cases instead")
 
 
 class Failure(BaseModel):

@@ -15,7 +15,6 @@ from cognitest.infra.metrics import serve
 from cognitest.infra.temporal import connect_temporal, metrics_runtime
 from cognitest.infra.db.engine import make_engine, session_factory
 from cognitest.infra.integrations.outbound import Outbound
-from cognitest.infra.knowledge import Knowledge
 from cognitest.infra.tracing import setup_tracing, shutdown_tracing
 from cognitest.workflows.automation.activities import AutomationActivities
 from cognitest.workflows.automation.workflow import AutomationRun
@@ -37,7 +36,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     client = await connect_temporal(settings.temporal, metrics_runtime(metrics.host, metrics.temporal_sdk_port))
     bootstrap = BootstrapActivities(publisher, settings.source)
     engine = make_engine(settings.database.effective_url, pool_size=4)
-    generation = GenerationActivities(settings, session_factory(engine), publisher, Knowledge(settings))
+    generation = GenerationActivities(settings, session_factory(engine), publisher)
     outbound = Outbound(settings.integrations)
     automation = AutomationActivities(settings, session_factory(engine), publisher, outbound)
     worker = Worker(

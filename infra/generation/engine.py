@@ -3,6 +3,7 @@ LLM engine (any provider through litellm). `engine_for` picks by name or setting
 
 from typing import Protocol
 
+from cognitest.infra.generation.learning import apply_history
 from cognitest.infra.generation.offline.cases import cases_for, merge_shared
 from cognitest.infra.generation.offline.plan import plan_for
 from cognitest.infra.settings import LlmSettings
@@ -25,7 +26,8 @@ class OfflineEngine:
 
     async def feature_cases(self, job: FeatureJob) -> FeatureResult:
         cases = merge_shared([case for requirement in job.requirements for case in cases_for(requirement)])
-        return FeatureResult(feature=job.feature, cases=cases, usage=Usage(engine=self.name))
+        cases, avoided = apply_history(cases, job.examples)
+        return FeatureResult(feature=job.feature, cases=cases, usage=Usage(engine=self.name), avoided=avoided)
 
 
 _ENGINES: dict[str, Engine] = {}

@@ -17,9 +17,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from cognitest.infra.generation.learning import apply_history
 from cognitest.infra.generation.offline.cases import cases_for
 from cognitest.infra.settings import LlmSettings
-from cognitest.schemas.generation import CaseBatch, FeatureJob, FeatureResult, PlanDraft, PlanJob, PlanResult, Usage
+from cognitest.schemas.generation import CaseBatch, Example, FeatureJob, FeatureResult, PlanDraft, PlanJob, PlanResult, Usage
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no network fetch of prices at import
 
@@ -49,7 +50,20 @@ cases from limits, formats, required fields and enumerations, security cases (OW
 uploads, payments or personal data appear, accessibility cases for UI forms, API cases for endpoints. Every case lists
 the keys of the requirements it tests in requirement_keys (only keys given below). Give executable_steps in the step
 language where a UI flow or an endpoint is named. Categories: functional, negative, boundary, security, accessibility,
-api, performance."""
+api, performance. accepted_examples are cases this team accepted or edited for similar requirements: follow their
+style, priorities and tags (and the changes people made). rejected_examples were rejected by this team: do not write
+cases like them."""
+
+
+def _shown(example: Example) -> dict[str, Any]:
+    """An example as the model sees it: what the case was, for which requirement, and what people did."""
+    shown = {"for_requirement": example.for_key, "title": example.title, "category": example.category,
+             "priority": example.priority, "case": example.text[:600], "verdict": example.verdict}
+    if example.reason:
+        shown["rejected_because"] = example.reason
+    if example.edits:
+        shown["people_changed"] = example.edits[:5]
+    return shown
 
 
 def _data(payload: Any) -> str:
@@ -146,8 +160,11 @@ class LlmEngine:
         return PlanResult(plan=plan, usage=usage)
 
     async def feature_cases(self, job: FeatureJob) -> FeatureResult:
+        keys = {r.key for r in job.requirements}
+        mine = [e for e in job.examples if e.for_key in keys]
         data = {"requirements": [r.model_dump(mode="json", exclude={"id"}) for r in job.requirements],
-                "accepted_examples": [e.model_dump() for e in job.examples]}
+                "accepted_examples": [_shown(e) for e in mine if e.verdict in ("accepted", "modified", "human")][:20],
+                "rejected_examples": [_shown(e) for e in mine if e.verdict == "rejected"][:20]}
         batch, usage = await self.ask(CASES_TASK.format(feature=job.feature), data, CaseBatch)
         keys = {r.key for r in job.requirements}
         cases = []
@@ -161,4 +178,5 @@ class LlmEngine:
                 for case in cases_for(requirement)[:1]:
                     cases.append(case.model_copy(update={
                         "confidence_reasons": [*case.confidence_reasons, "gap filled by the offline engine"]}))
-        return FeatureResult(feature=job.feature, cases=cases, usage=usage)
+        cases, avoided = apply_history(cases, job.examples)
+        return FeatureResult(feature=job.feature, cases=cases, usage=usage, avoided=avoided)

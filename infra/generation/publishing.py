@@ -58,8 +58,17 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
     suites: dict[str, list[CaseDraft]] = {}
     # regenerating a suite or a case: only the kinds of cases that suite holds
     keep = {e.category for e in loaded.existing if e.category} if loaded.suite_id else set()
+    duplicate_of = {d.index: d for d in job.duplicates}
+    links: dict[str, tuple[Any, set[str]]] = {}  # existing case -> (its duplicate, requirement ids to add)
+    index = -1
     for result in job.features:
         for case in result.cases:
+            index += 1
+            if index in duplicate_of:  # linked to the existing case instead of added twice
+                dup = duplicate_of[index]
+                _, ids = links.setdefault(dup.case_id, (dup, set()))
+                ids.update(str(by_key[k].id) for k in case.requirement_keys if k in by_key)
+                continue
             if keep and case.category not in keep:
                 continue
             name = loaded.suite_name or (result.feature if case.category == "functional"
@@ -93,13 +102,23 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
     for old in loaded.existing:  # regeneration replaces generated cases nobody edited
         if not old.edited:
             emit(CaseDeleted(case_id=old.id), "replace", old.id)
+    duplicates = []
+    for case_id, (dup, ids) in links.items():
+        covered.update(ids)
+        if not ids <= set(dup.requirement_ids):  # the existing case now traces these requirements too
+            emit(CaseUpdated(case_id=UUID(case_id), changes=CaseChanges(
+                requirement_ids=list(dict.fromkeys([*dup.requirement_ids, *sorted(ids)])))), "link", case_id)
+        duplicates.append({"title": dup.title, "case_id": case_id, "score": dup.score,
+                           "drafts": sum(1 for d in job.duplicates if d.case_id == case_id)})
+    avoided = [a for result in job.features for a in result.avoided]
 
     total = len(loaded.requirements)
     uncovered = [r.key for r in loaded.requirements if str(r.id) not in covered]
     summary = GenerationSummary(generation_id=g.generation_id, plan_id=plan_id, suites=len(suites), cases=case_count,
                                 covered_requirements=total - len(uncovered), total_requirements=total,
-                                uncovered=uncovered, usage=usage)
+                                uncovered=uncovered, usage=usage, duplicates=duplicates, avoided=avoided)
     emit(GenerationCompleted(generation_id=g.generation_id, plan_id=plan_id, suites=summary.suites, cases=case_count,
+                             duplicates=duplicates[:1000], avoided=avoided[:1000], examples_used=len(job.examples),
                              covered_requirements=summary.covered_requirements, total_requirements=total,
                              uncovered=uncovered, engine=engine_label[:200], repairs=usage.repairs,
                              fallbacks_used=usage.fallbacks_used,

@@ -93,6 +93,12 @@ async def feedback_recorded(tx: Tx, event: Envelope[Any], seq: int) -> None:
     tx.insert(feedback, {**d, "project_id": event.project_id, "created_by": event.actor, "created_at": event.time})
 
 
+@handles("knowledge.reembed_requested")
+async def knowledge_reembed_requested(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    """Nothing to project: the knowledge consumer does the work; the event log keeps the request."""
+    await tx.require(projects, event.project_id, event, scoped=False)
+
+
 @handles("run.requested")
 async def run_requested(tx: Tx, event: Envelope[Any], seq: int) -> None:
     await tx.require(projects, event.project_id, event, scoped=False)

@@ -6,6 +6,7 @@ from cognitest.schemas.events import (  # noqa: F401
     feedback,
     generation,
     issues,
+    knowledge,
     projects,
     requirements,
     results,

@@ -1,5 +1,6 @@
 """AI generation of plans, suites and cases from a project's requirements."""
 
+from typing import Any
 from uuid import UUID
 
 from pydantic import Field
@@ -47,6 +48,11 @@ class GenerationCompleted(Payload):
     cost_usd: float = Field(default=0.0, ge=0)
     repairs: int = Field(default=0, ge=0)
     fallbacks_used: list[str] = Field(default_factory=list)
+    duplicates: list[dict[str, Any]] = Field(default_factory=list, max_length=1000, description=(
+        "generated cases not added because they duplicate an existing case: title, case_id, score"))
+    avoided: list[dict[str, Any]] = Field(default_factory=list, max_length=1000, description=(
+        "generated cases left out because people rejected similar ones: title, category, because"))
+    examples_used: int = Field(default=0, ge=0, description="judged cases retrieved from the knowledge base")
 
 
 @event("generation.failed")

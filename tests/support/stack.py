@@ -34,7 +34,7 @@ BUS_ENV = {
 }
 
 
-DURABLES = {"projection", "project-bootstrap", "requirements", "generation", "execution", "automations", "triage",
+DURABLES = {"projection", "project-bootstrap", "requirements", "generation", "execution", "automations", "triage", "knowledge",
             "issue-sync", "alerting"}
 
 

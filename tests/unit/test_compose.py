@@ -12,7 +12,7 @@ from cognitest.infra.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
 services: dict[str, Any] = compose["services"]
-PLATFORM = {"api", "projection", "orchestration", "execution", "reactions", "worker", "migrate"}
+PLATFORM = {"api", "projection", "orchestration", "execution", "reactions", "knowledge", "worker", "migrate"}
 cluster = yaml.safe_load((ROOT / "compose.cluster.yaml").read_text())
 
 
@@ -103,3 +103,11 @@ def test_the_scaled_shape_runs_copies_and_a_replicated_nats_cluster() -> None:
         env = cluster["services"][name]["environment"]
         assert [key for key in env if not setting_exists(key)] == []
         assert env["COGNITEST_BUS__REPLICAS"] == "3" and env["COGNITEST_NATS__URL"].count("nats://") == 3
+
+
+def test_every_consumer_group_runs_somewhere() -> None:
+    from cognitest.consumers.app import GROUPS
+
+    commands = [service.get("command") or [] for service in services.values()]
+    run = {c[i + 1] for c in commands if "consumers" in c for i, word in enumerate(c) if word == "--only"}
+    assert run == set(GROUPS), f"groups no compose service runs: {sorted(set(GROUPS) - run)}"

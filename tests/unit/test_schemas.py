@@ -17,7 +17,7 @@ CATALOGUE = {
     "suite.created", "suite.updated", "suite.deleted", "suite.generated",
     "case.created", "case.updated", "case.deleted", "case.generated",
     "generation.requested", "generation.progress", "generation.completed", "generation.failed",
-    "feedback.recorded",
+    "feedback.recorded", "knowledge.reembed_requested",
     "run.requested", "run.started", "run.case_finished", "run.completed", "run.failed", "run.cancelled",
     "run.cancel_requested", "results.ingested",
     "issue.detected", "issue.created", "issue.updated", "issue.resolved", "issue.deleted", "issue.occurred", "issue.linked",

@@ -14,7 +14,6 @@ from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.generation.engine import engine_for
 from cognitest.infra.generation.publishing import build_events, derived
 from cognitest.infra.generation.reading import NothingToGenerate, load
-from cognitest.infra.knowledge import Knowledge
 from cognitest.infra.metrics import (
     CASE_CONFIDENCE,
     GENERATION_COST,
@@ -27,7 +26,6 @@ from cognitest.infra.settings import Settings
 from cognitest.schemas import new_event
 from cognitest.schemas.events.generation import GenerationFailed, GenerationProgress
 from cognitest.schemas.generation import (
-    Example,
     FeatureJob,
     FeatureResult,
     GenerationInput,
@@ -35,7 +33,7 @@ from cognitest.schemas.generation import (
     PlanJob,
     PlanResult,
 )
-from cognitest.schemas.pipeline import Failure, Loaded, Progress, PublishJob, RetrievalJob
+from cognitest.schemas.pipeline import Failure, Loaded, Progress, PublishJob
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -58,12 +56,10 @@ async def _heartbeating(work: Awaitable[T], every: float = 5.0) -> T:
 
 
 class GenerationActivities:
-    def __init__(self, settings: Settings, sessions: async_sessionmaker, publisher: EventPublisher,
-                 knowledge: Knowledge) -> None:
+    def __init__(self, settings: Settings, sessions: async_sessionmaker, publisher: EventPublisher) -> None:
         self.settings = settings
         self.sessions = sessions
         self.publisher = publisher
-        self.knowledge = knowledge
 
     @activity.defn(name="load_requirements")
     async def load_requirements(self, data: GenerationInput) -> Loaded:
@@ -71,10 +67,6 @@ class GenerationActivities:
             return await load(self.sessions, data)
         except NothingToGenerate as exc:
             raise ApplicationError(str(exc), type="NothingToGenerate", non_retryable=True) from None
-
-    @activity.defn(name="retrieve_examples")
-    async def retrieve_examples(self, job: RetrievalJob) -> list[Example]:
-        return await self.knowledge.similar(str(job.project_id), job.texts, job.limit)
 
     @activity.defn(name="generate_plan")
     async def generate_plan(self, job: PlanJob) -> PlanResult:
@@ -137,5 +129,5 @@ class GenerationActivities:
             event_id=str(derived(g.generation_id, "event", "failed"))))
 
     def all(self) -> list:  # type: ignore[type-arg]
-        return [self.load_requirements, self.retrieve_examples, self.generate_plan, self.generate_feature,
+        return [self.load_requirements, self.generate_plan, self.generate_feature,
                 self.publish_generation, self.report_progress, self.report_failure]

@@ -1,5 +1,7 @@
-"""The generation pipeline, deterministic: load requirements -> retrieve examples -> plan ->
-one activity per feature, in parallel -> publish. Every side effect is an activity with a
+"""The generation pipeline, deterministic: load requirements -> retrieve judged examples from the
+knowledge base -> plan -> one activity per feature, in parallel -> link duplicates -> publish.
+Retrieval runs on the knowledge process's task queue; when that process is away, generation goes
+on without history rather than waiting. Every side effect is an activity with a
 timeout and a retry policy; ids of everything published derive from the generation id, so a
 worker killed half-way finishes after a restart without duplicating a case."""
 
@@ -13,6 +15,8 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from cognitest.schemas.generation import (
         GENERATION_WORKFLOW,
+        KNOWLEDGE_QUEUE_SUFFIX,
+        Example,
         FeatureJob,
         FeatureResult,
         GenerationInput,
@@ -20,10 +24,21 @@ with workflow.unsafe.imports_passed_through():
         PlanJob,
         PlanResult,
     )
-    from cognitest.schemas.pipeline import Failure, Loaded, Progress, PublishJob, RetrievalJob
+    from cognitest.schemas.pipeline import (
+        DraftQuery,
+        Duplicate,
+        DuplicateJob,
+        Failure,
+        Loaded,
+        Progress,
+        PublishJob,
+        RequirementQuery,
+        RetrievalJob,
+    )
 
 QUICK = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=20), maximum_attempts=30,
                     non_retryable_error_types=["NothingToGenerate"])
+KNOWLEDGE = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=2)
 MODEL = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(seconds=30), maximum_attempts=4,
                     non_retryable_error_types=["InvalidModelOutput", "ValueError"])
 
@@ -49,13 +64,25 @@ class GenerationPipeline:
                                                                     message=message),
                                         start_to_close_timeout=timedelta(seconds=30), retry_policy=QUICK)
 
+    async def _knowledge(self, name: str, job, result_type):  # type: ignore[no-untyped-def]
+        """A lookup in the knowledge base, or nothing when its process does not answer in time."""
+        try:
+            return await workflow.execute_activity(
+                name, job, result_type=result_type, task_queue=workflow.info().task_queue + KNOWLEDGE_QUEUE_SUFFIX,
+                schedule_to_start_timeout=timedelta(seconds=15), start_to_close_timeout=timedelta(seconds=60),
+                retry_policy=KNOWLEDGE)
+        except ActivityError as exc:
+            workflow.logger.warning("knowledge base unavailable, going on without it: %s", exc.cause or exc)
+            return []
+
     async def _run(self, data: GenerationInput) -> GenerationSummary:
         loaded: Loaded = await workflow.execute_activity(
             "load_requirements", data, result_type=Loaded, start_to_close_timeout=timedelta(seconds=60), retry_policy=QUICK)
         await self._progress(data, "requirements", len(loaded.requirements), len(loaded.requirements))
-        examples = await workflow.execute_activity(
-            "retrieve_examples", RetrievalJob(project_id=data.project_id, texts=[r.text for r in loaded.requirements][:50]),
-            result_type=list, start_to_close_timeout=timedelta(seconds=60), retry_policy=QUICK)
+        examples: list[Example] = await self._knowledge(
+            "knowledge_examples", RetrievalJob(project_id=data.project_id, requirements=[
+                RequirementQuery(key=r.key, text=f"{r.title}. {r.text}"[:2000]) for r in loaded.requirements][:300]),
+            list[Example])
         plan: PlanResult | None = None
         if loaded.suite_id is None:
             plan = await workflow.execute_activity(
@@ -75,7 +102,16 @@ class GenerationPipeline:
                                       heartbeat_timeout=timedelta(seconds=20), retry_policy=MODEL)
             for job in jobs]))
         await self._progress(data, "cases", len(results), len(jobs), f"{sum(len(r.cases) for r in results)} cases")
+        duplicates: list[Duplicate] = []
+        if data.case_id is None:  # one case regenerated in place cannot duplicate anything new
+            drafts = [case for result in results for case in result.cases]
+            duplicates = await self._knowledge("knowledge_duplicates", DuplicateJob(
+                project_id=data.project_id, exclude_case_ids=[str(c.id) for c in loaded.existing],
+                drafts=[DraftQuery(index=i, title=c.title, expected_result=c.expected_result,
+                                   actions=[s.action for s in c.steps[:3]]) for i, c in enumerate(drafts)]),
+                list[Duplicate])
         return await workflow.execute_activity(
-            "publish_generation", PublishJob(generation=data, loaded=loaded, plan=plan, features=results, examples=examples),
+            "publish_generation", PublishJob(generation=data, loaded=loaded, plan=plan, features=results, examples=examples,
+                                             duplicates=duplicates),
             result_type=GenerationSummary, start_to_close_timeout=timedelta(minutes=5),
             heartbeat_timeout=timedelta(seconds=60), retry_policy=QUICK)

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import false, or_, select
+from sqlalchemy.dialects.postgresql import array
 
 from cognitest.infra.db import models as m
 from cognitest.producers.api.body import Body
@@ -62,11 +63,15 @@ async def traceability(state: State, project_id: UUID, plan_id: UUID) -> dict[st
         if plan is None or plan.project_id != project_id or plan.deleted_at is not None:
             raise ApiError(404, f"plan {plan_id} not found")
         suites = select(m.TestSuite.id).where(m.TestSuite.test_plan_id == plan_id, m.TestSuite.deleted_at.is_(None))
-        cases = list(await session.scalars(select(m.TestCase).where(m.TestCase.test_suite_id.in_(suites),
-                                                                    m.TestCase.deleted_at.is_(None))))
         documents = [UUID(d) for d in plan.source_documents]
         requirements = list(await session.scalars(select(m.Requirement).where(m.Requirement.document_id.in_(documents))
                                                   .order_by(m.Requirement.document_id, m.Requirement.created_at)))
+        # the plan's own cases, and cases elsewhere in the project linked to its requirements (a
+        # generated duplicate is linked to the existing case instead of added)
+        ours = m.TestCase.test_suite_id.in_(suites)
+        linked = m.TestCase.requirement_ids.has_any(array([str(r.id) for r in requirements])) if requirements else false()
+        cases = list(await session.scalars(select(m.TestCase).where(
+            m.TestCase.project_id == project_id, m.TestCase.deleted_at.is_(None), or_(ours, linked))))
     covering: dict[str, list[dict[str, Any]]] = {}
     for case in cases:
         for rid in case.requirement_ids:

@@ -1,0 +1,72 @@
+"""Retrieval served to the generation workflow as Temporal activities, on the task queue of the
+process that owns the knowledge base (`<task queue>-knowledge`): similar judged cases for each
+requirement, and the existing cases a new draft duplicates."""
+
+from typing import Any
+
+import structlog
+from temporalio import activity
+
+from cognitest.infra.knowledge.documents import case_text
+from cognitest.infra.knowledge.store import KnowledgeStore
+from cognitest.infra.metrics import KNOWLEDGE_QUERIES
+from cognitest.infra.settings import KnowledgeSettings
+from cognitest.schemas.generation import Example
+from cognitest.schemas.pipeline import Duplicate, DuplicateJob, RetrievalJob
+
+log = structlog.get_logger(__name__)
+JUDGED = ["accepted", "modified", "rejected", "human"]
+
+
+class KnowledgeActivities:
+    def __init__(self, store: KnowledgeStore, settings: KnowledgeSettings) -> None:
+        self.store = store
+        self.settings = settings
+
+    @activity.defn(name="knowledge_examples")
+    async def examples(self, job: RetrievalJob) -> list[Example]:
+        """For each requirement, the most similar cases people judged (accepted, edited, rejected
+        or wrote themselves) in the same project."""
+        KNOWLEDGE_QUERIES.labels("examples").inc()
+        if not job.requirements or await self.store.count(job.project_id, kind="case", verdict=JUDGED) == 0:
+            return []
+        vectors = await self.store.embedder.embed([q.text[:2000] for q in job.requirements])
+        limit = min(job.limit, self.settings.examples) if job.limit else self.settings.examples
+        out: list[Example] = []
+        for query, vector in zip(job.requirements, vectors, strict=True):
+            for score, p in await self.store.search(job.project_id, vector, limit, kind="case", verdict=JUDGED):
+                if score >= self.settings.min_score:
+                    out.append(_example(query.key, score, p))
+        log.info("knowledge.examples", project=str(job.project_id), requirements=len(job.requirements), found=len(out))
+        return out
+
+    @activity.defn(name="knowledge_duplicates")
+    async def duplicates(self, job: DuplicateJob) -> list[Duplicate]:
+        """Drafts as close as `duplicate_score` to an existing case of the project (not one being
+        regenerated, not one people rejected)."""
+        KNOWLEDGE_QUERIES.labels("duplicates").inc()
+        if not job.drafts or await self.store.count(job.project_id, kind="case") == 0:
+            return []
+        texts = [case_text({"title": d.title, "expected_result": d.expected_result,
+                            "steps": [{"action": a} for a in d.actions]}) for d in job.drafts]
+        vectors = await self.store.embedder.embed(texts)
+        excluded = set(job.exclude_case_ids)
+        found: list[Duplicate] = []
+        for draft, vector in zip(job.drafts, vectors, strict=True):
+            for score, p in await self.store.search(job.project_id, vector, 3, kind="case",
+                                                    verdict=["pending", "accepted", "modified", "human"]):
+                if score >= self.settings.duplicate_score and str(p.get("case_id")) not in excluded:
+                    found.append(Duplicate(index=draft.index, case_id=str(p.get("case_id")), title=str(p.get("title", "")),
+                                           score=round(score, 4)))
+                    break
+        return found
+
+    def all(self) -> list[Any]:
+        return [self.examples, self.duplicates]
+
+
+def _example(key: str, score: float, p: dict[str, Any]) -> Example:
+    return Example(kind="case", text=str(p.get("text", ""))[:2000], score=round(score, 4), for_key=key,
+                   case_id=p.get("case_id"), title=str(p.get("title", "")), category=p.get("category"),
+                   priority=p.get("priority"), tags=list(p.get("tags") or []), verdict=p.get("verdict"),
+                   reason=p.get("reason"), edits=list(p.get("edits") or []))

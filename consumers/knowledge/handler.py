@@ -1,0 +1,66 @@
+"""Batches of events -> knowledge operations -> one embedding call and one upsert per batch.
+
+A message that is not an event is acknowledged here (the projection dead-letters it once); a
+store or embedding provider that is away is waited out without burning deliveries; anything else
+is retried, then dead-lettered. `knowledge.reembed_requested` rebuilds the project's points from
+its events."""
+
+from typing import Any
+
+import structlog
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+
+from cognitest.consumers.runtime.delivery import heartbeat, retry_or_dead_letter, stream_seq, until_available
+from cognitest.consumers.knowledge.replay import replay_into
+from cognitest.infra.knowledge.documents import SUBJECTS, operations
+from cognitest.infra.knowledge.writer import KnowledgeWriter
+from cognitest.infra.settings import BusSettings
+from cognitest.infra.tracing import consuming_batch
+from cognitest.schemas import InvalidEvent, UnknownEventType, parse_event
+
+CONSUMER = "knowledge"
+log = structlog.get_logger(__name__)
+
+
+class KnowledgeConsumer:
+    def __init__(self, writer: KnowledgeWriter, js: JetStreamContext, bus: BusSettings) -> None:
+        self.writer = writer
+        self.js = js
+        self.bus = bus
+
+    async def handle(self, msgs: list[Msg]) -> None:
+        events: list[tuple[Msg, Any]] = []
+        for msg in msgs:
+            try:
+                events.append((msg, parse_event(msg.data)))
+            except (InvalidEvent, UnknownEventType) as exc:
+                log.info("event.ignored_invalid", consumer=CONSUMER, seq=stream_seq(msg), reason=str(exc)[:200])
+                await msg.ack()
+        if not events:
+            return
+        with consuming_batch(CONSUMER, [e for _, e in events]):
+            ops = [(stream_seq(msg), op) for msg, event in events for op in operations(event, stream_seq(msg))]
+            bound = log.bind(consumer=CONSUMER, size=len(events))
+            try:
+                done = await until_available([m for m, _ in events], self.bus, lambda: self.writer.apply(ops), bound)
+            except Exception as exc:  # noqa: BLE001  a bug or bad data: retry each later, then dead-letter
+                bound.warning("knowledge.batch_failed", error=f"{type(exc).__name__}: {exc}")
+                for msg, _ in events:
+                    await retry_or_dead_letter(self.js, CONSUMER, msg, self.bus, f"{type(exc).__name__}: {exc}")
+                return
+            for msg, event in events:
+                if event.type == "knowledge.reembed_requested":
+                    async with heartbeat([msg], max(self.bus.ack_wait / 3, 0.5)):
+                        await self.reembed(event.subject, event.id)
+                await msg.ack()
+        if ops:
+            bound.debug("knowledge.applied", **done)
+
+    async def reembed(self, project: str | None, event_id: str | None = None) -> None:
+        """Rebuild one project's points (or every project's, when None) from the event stream."""
+        bound = log.bind(project=project, event_id=event_id)
+        if project is not None:
+            await self.writer.store.delete_project(project)
+        report = await replay_into(self.js, self.writer, project, SUBJECTS)
+        bound.info("knowledge.reembedded", collection=self.writer.store.collection, **report)
