@@ -25,8 +25,10 @@ class KnowledgeActivities:
 
     @activity.defn(name="knowledge_examples")
     async def examples(self, job: RetrievalJob) -> list[Example]:
-        """For each requirement, the most similar cases people judged (accepted, edited, rejected
-        or wrote themselves) in the same project."""
+        """For each requirement, the cases people judged (accepted, edited, rejected or wrote
+        themselves) in the same project: those that trace the most similar earlier requirements
+        (what was done for the same kind of requirement), and those closest to it themselves.
+        Each carries the similarity that found it."""
         KNOWLEDGE_QUERIES.labels("examples").inc()
         if not job.requirements or await self.store.count(job.project_id, kind="case", verdict=JUDGED) == 0:
             return []
@@ -34,9 +36,18 @@ class KnowledgeActivities:
         limit = min(job.limit, self.settings.examples) if job.limit else self.settings.examples
         out: list[Example] = []
         for query, vector in zip(job.requirements, vectors, strict=True):
+            found: dict[str, Example] = {}
+            similar = [(score, p.get("requirement_id") or "") for score, p in
+                       await self.store.search(job.project_id, vector, limit, kind="requirement")
+                       if score >= self.settings.min_score]
+            for score, requirement_id in similar:
+                for p in await self.store.matching(job.project_id, 50, kind="case", verdict=JUDGED,
+                                                   requirement_ids=[requirement_id]):
+                    _keep(found, _example(query.key, score, p))
             for score, p in await self.store.search(job.project_id, vector, limit, kind="case", verdict=JUDGED):
                 if score >= self.settings.min_score:
-                    out.append(_example(query.key, score, p))
+                    _keep(found, _example(query.key, score, p))
+            out.extend(found.values())
         log.info("knowledge.examples", project=str(job.project_id), requirements=len(job.requirements), found=len(out))
         return out
 
@@ -63,6 +74,12 @@ class KnowledgeActivities:
 
     def all(self) -> list[Any]:
         return [self.examples, self.duplicates]
+
+
+def _keep(found: dict[str, Example], example: Example) -> None:
+    key = example.case_id or example.title
+    if key not in found or found[key].score < example.score:
+        found[key] = example
 
 
 def _example(key: str, score: float, p: dict[str, Any]) -> Example:

@@ -77,7 +77,7 @@ def apply_history(drafts: list[CaseDraft], examples: list[Example], min_score: f
     kept: list[CaseDraft] = []
     dropped: list[tuple[CaseDraft, str]] = []
     for draft in drafts:
-        related = {id(e): e for k in draft.requirement_keys for e in by_key.get(k, [])}.values()
+        related = {e.case_id or e.title: e for k in draft.requirement_keys for e in by_key.get(k, [])}.values()
         same = [e for e in related if (e.category or "functional") == draft.category]
         if not same:
             kept.append(draft)

@@ -81,7 +81,7 @@ def operations(event: Envelope[Any], seq: int) -> list[Op]:
         return [Upsert(str(d.case_id), case_text(fields), {**base, **case_payload(fields), "case_id": str(d.case_id),
                                                               "verdict": verdict})]
     if t == "case.updated":
-        changes = d.changes.model_dump(mode="json", exclude_unset=True)
+        changes = d.changes.set_fields()
         return [Patch(str(d.case_id), base, {k: v for k, v in changes.items() if k in CASE_FIELDS})]
     if t in ("case.deleted", "issue.deleted"):
         return [Delete(str(d.case_id if t == "case.deleted" else d.issue_id))]
@@ -95,7 +95,7 @@ def operations(event: Envelope[Any], seq: int) -> list[Op]:
         return [Patch(str(d.artifact_id), payload)]
     if t == "requirement.parsed":
         return [Upsert(str(derived_id(d.document_id, r.key)), f"{r.title}. {r.text}"[:2000],
-                       {**base, "kind": "requirement", "key": r.key, "title": r.title[:500], "document_id": str(d.document_id),
+                       {**base, "kind": "requirement", "key": r.key, "requirement_id": str(derived_id(d.document_id, r.key)), "title": r.title[:500], "document_id": str(d.document_id),
                         "requirement_kind": r.kind.value, "section": r.section})
                 for r in d.requirements]
     if t in ("issue.created", "issue.detected"):
@@ -105,7 +105,7 @@ def operations(event: Envelope[Any], seq: int) -> list[Op]:
                                                 "status": fields.get("status") or "open",
                                                 "severity": fields.get("severity"), "verdict": "pending"})]
     if t == "issue.updated":
-        changes = d.changes.model_dump(mode="json", exclude_unset=True)
+        changes = d.changes.set_fields()
         return [Patch(str(d.issue_id), {**base, **{k: changes[k] for k in ("status", "severity", "title") if k in changes}})]
     if t == "issue.resolved":
         return [Patch(str(d.issue_id), {**base, "status": "resolved", "resolution": d.resolution})]

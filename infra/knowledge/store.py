@@ -108,5 +108,11 @@ class KnowledgeStore:
                                               query_filter=project_filter(project_id, **match))
         return [(float(h.score), dict(h.payload or {})) for h in hits.points]
 
+    async def matching(self, project_id: UUID | str, limit: int, **match: Any) -> list[dict[str, Any]]:
+        """Payloads of points matching the filter (a list field matches when any element does)."""
+        points, _ = await self.client.scroll(self.collection, scroll_filter=project_filter(project_id, **match),
+                                             limit=limit, with_payload=True, with_vectors=False)
+        return [dict(p.payload or {}) for p in points]
+
     async def count(self, project_id: UUID | str, **match: Any) -> int:
         return (await self.client.count(self.collection, count_filter=project_filter(project_id, **match), exact=True)).count

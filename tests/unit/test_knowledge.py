@@ -12,7 +12,7 @@ from cognitest.infra.knowledge.embedders import HashingEmbedder, WordLlamaEmbedd
 from cognitest.infra.knowledge.store import KnowledgeStore, StoreLocked, collection_name
 from cognitest.infra.knowledge.writer import KnowledgeWriter
 from cognitest.infra.settings import Settings
-from cognitest.schemas import new_event
+from cognitest.schemas import new_event, parse_event
 from cognitest.schemas.enums import ArtifactKind, FeedbackVerdict
 from cognitest.schemas.events.feedback import FeedbackRecorded, FieldChange
 from cognitest.schemas.events.testing import CaseChanges, CaseGenerated, CaseUpdated
@@ -30,7 +30,7 @@ class Counting:
         return await self.inner.embed(texts)
 
 
-def generated(project: str, title: str, expected: str, category: str = "functional") -> Any:
+def generated(project: str, title: str, expected: str, category: str = "boundary") -> Any:
     return new_event(CaseGenerated(case_id=uuid.uuid4(), title=title, expected_result=expected, ai_generated=True,
                                    metadata={"category": category, "requirement_keys": ["R-1"]}), project_id=project)
 
@@ -41,7 +41,9 @@ def feedback(project: str, case_id: uuid.UUID, verdict: str, **extra: Any) -> An
 
 
 def ops(events: list[Any], start: int = 1) -> list[tuple[int, Any]]:
-    return [(seq, op) for seq, event in enumerate(events, start=start) for op in operations(event, seq)]
+    """As the consumer sees them: each event through its JSON form, as on the bus."""
+    return [(seq, op) for seq, event in enumerate(events, start=start)
+            for op in operations(parse_event(event.model_dump_json()), seq)]
 
 
 def run(coro: Any) -> Any:
@@ -68,6 +70,7 @@ def test_batches_are_embedded_once_and_redelivery_changes_nothing(tmp_path: Path
         assert done["embedded"] == 1  # the text changed
         point = (await store.get([str(case)]))[str(case)]
         assert point["verdict"] == "modified" and point["title"] == "Case zero, reworded" and point["edits"][0]["field"] == "title"
+        assert point["category"] == "boundary" and point["requirement_keys"] == ["R-1"]  # untouched fields stay
         late = new_event(CaseUpdated(case_id=case, changes=CaseChanges(title="an older title")), project_id=project)
         await writer.apply(ops([late], start=11))  # older than what the point reflects: ignored
         assert (await store.get([str(case)]))[str(case)]["title"] == "Case zero, reworded"
