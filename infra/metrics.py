@@ -38,6 +38,8 @@ EMBEDDINGS = Counter("cognitest_embeddings_total", "Texts the knowledge consumer
 EMBED_BATCH = Histogram("cognitest_embedding_batch_size", "Texts embedded per model call",
                         buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500))
 KNOWLEDGE_OPS = Counter("cognitest_knowledge_points_total", "Knowledge base points embedded, updated or deleted", ["kind"])
+KNOWLEDGE_POINTS = Gauge("cognitest_knowledge_collection_points", "Points in each knowledge collection (one per embedding model)",
+                         ["collection"])
 KNOWLEDGE_QUERIES = Counter("cognitest_knowledge_queries_total", "Knowledge lookups, by purpose", ["purpose"])
 RUNS_QUEUED = Gauge("cognitest_runs_queued", "Runs accepted by this execution process and waiting for a slot "
                     "(their project's quota or the process's own limit)")

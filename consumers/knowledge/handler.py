@@ -5,6 +5,7 @@ store or embedding provider that is away is waited out without burning deliverie
 is retried, then dead-lettered. `knowledge.reembed_requested` rebuilds the project's points from
 its events."""
 
+import time
 from typing import Any
 
 import structlog
@@ -15,6 +16,7 @@ from cognitest.consumers.runtime.delivery import heartbeat, retry_or_dead_letter
 from cognitest.consumers.knowledge.replay import replay_into
 from cognitest.infra.knowledge.documents import SUBJECTS, operations
 from cognitest.infra.knowledge.writer import KnowledgeWriter
+from cognitest.infra.metrics import KNOWLEDGE_POINTS
 from cognitest.infra.settings import BusSettings
 from cognitest.infra.tracing import consuming_batch
 from cognitest.schemas import InvalidEvent, UnknownEventType, parse_event
@@ -28,6 +30,19 @@ class KnowledgeConsumer:
         self.writer = writer
         self.js = js
         self.bus = bus
+        self._counted = 0.0
+
+    async def count_points(self, every: float = 5.0) -> None:
+        """Refresh the points gauge (at most every `every` seconds)."""
+        now = time.monotonic()
+        if now - self._counted < every:
+            return
+        self._counted = now
+        try:
+            for name, n in (await self.writer.store.collections()).items():
+                KNOWLEDGE_POINTS.labels(name).set(n)
+        except Exception as exc:  # noqa: BLE001  a gauge must never fail a batch
+            log.debug("knowledge.count_failed", error=type(exc).__name__)
 
     async def handle(self, msgs: list[Msg]) -> None:
         events: list[tuple[Msg, Any]] = []
@@ -56,6 +71,7 @@ class KnowledgeConsumer:
                 await msg.ack()
         if ops:
             bound.debug("knowledge.applied", **done)
+        await self.count_points()
 
     async def reembed(self, project: str | None, event_id: str | None = None) -> None:
         """Rebuild one project's points (or every project's, when None) from the event stream."""
@@ -64,3 +80,5 @@ class KnowledgeConsumer:
             await self.writer.store.delete_project(project)
         report = await replay_into(self.js, self.writer, project, SUBJECTS)
         bound.info("knowledge.reembedded", collection=self.writer.store.collection, **report)
+        self._counted = 0.0
+        await self.count_points()

@@ -25,6 +25,7 @@ from cognitest.producers.api.routes import (
     generation,
     health,
     hooks,
+    knowledge,
     projects,
     requirements,
     results,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(requirements.router)
     app.include_router(generation.router)
     app.include_router(feedback.router)
+    app.include_router(knowledge.router)
     app.include_router(results.router)
     app.include_router(runs.router)
     app.include_router(automations.templates_router)

@@ -136,3 +136,26 @@ def stats(project: str = PROJECT, days: int = typer.Option(90, "--days"),
         trend = " ".join(f"{t['period'][5:]}:{pct(t['acceptance_rate'])}" for t in s["trend"][-10:])
         if trend:
             console.print(f"  trend {trend}")
+
+
+knowledge_app = typer.Typer(help="The knowledge base that generation learns from.", no_args_is_help=True)
+
+
+@knowledge_app.command("reembed")
+def reembed(project: str = typer.Option(None, "--project", "-p", envvar="COGNITEST_PROJECT", help="project id"),
+            all_projects: bool = typer.Option(False, "--all", help="every project (after changing the embedding model)"),
+            reason: str = typer.Option(None, "--reason", help="why, for the event log"),
+            api: str = API, as_json: bool = JSON) -> None:
+    """Embed a project's cases, requirements, issues and feedback again from its events. Exit 2 without -p or --all."""
+    client = Api(api)
+    if all_projects:
+        projects = [p["id"] for p in client.get("/api/v1/projects", limit=1000)["items"]]
+    elif project:
+        projects = [project]
+    else:
+        raise CliError("give --project ID or --all")
+    answers = [client.post(f"/api/v1/projects/{p}/knowledge/reembed", {"reason": reason} if reason else {}) for p in projects]
+    if as_json:
+        emit_json({"requested": [a["resource_id"] for a in answers]})
+    else:
+        console.print(f"re-embedding requested for {len(answers)} project(s)")

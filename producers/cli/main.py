@@ -28,6 +28,7 @@ app.command("run")(generation_cmd.run)
 app.add_typer(generation_cmd.runs_app, name="runs")
 app.add_typer(automations_cmd.automations_app, name="automations")
 app.add_typer(feedback_cmd.feedback_app, name="feedback")
+app.add_typer(feedback_cmd.knowledge_app, name="knowledge")
 
 
 def run() -> None:
