@@ -15,6 +15,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="cognitest consumers")
     parser.add_argument("command", nargs="?", default="run", choices=["run", "asyncapi"])
     parser.add_argument("--only", action="append", choices=GROUPS, help="run only these consumer groups")
+    parser.add_argument("--skip", action="append", choices=GROUPS, default=[], help="run every group but these")
     args = parser.parse_args()
     settings = get_settings()
     if args.command == "asyncapi":
@@ -23,7 +24,7 @@ def main() -> None:
         return
     configure_logging("consumers", settings.log_level, settings.log_format)
     setup_tracing(settings.tracing, "consumers")
-    app = build_app(settings, tuple(args.only or GROUPS))
+    app = build_app(settings, tuple(g for g in (args.only or GROUPS) if g not in args.skip))
     try:
         asyncio.run(app.run())
     finally:

@@ -189,6 +189,7 @@ class MetricsSettings(BaseModel):
     consumers_port: int = Field(default=19100, description="consumers process; 0 = off")
     worker_port: int = Field(default=19101, description="worker process (Cognitest's metrics); 0 = off")
     temporal_sdk_port: int = Field(default=19102, description="worker process (Temporal SDK metrics); 0 = off")
+    knowledge_port: int = Field(default=19103, description="the knowledge consumers process of the embedded stack; 0 = off")
 
 
 class TracingSettings(BaseModel):

@@ -88,5 +88,15 @@ def platform_spec(name: str, module: str, settings: Settings, *args: str, port: 
     )
 
 
+def consumer_specs(settings: Settings) -> list[ServiceSpec]:
+    """The consumers as two processes: every group but `knowledge`, and `knowledge` on its own
+    (embedding and the local Qdrant store are CPU-heavy and single-owner; apart, they never hold
+    up the projection). The knowledge process serves its metrics on its own port."""
+    main = platform_spec("consumers", "cognitest.consumers", settings, "run", "--skip", "knowledge", color="yellow")
+    knowledge = platform_spec("knowledge", "cognitest.consumers", settings, "run", "--only", "knowledge", color="blue")
+    knowledge.env["COGNITEST_METRICS__CONSUMERS_PORT"] = str(settings.metrics.knowledge_port)
+    return [main, knowledge]
+
+
 def is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0

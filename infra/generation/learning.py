@@ -19,6 +19,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from cognitest.infra.knowledge.documents import plain_title
+from cognitest.schemas.enums import Priority
 from cognitest.schemas.generation import CaseDraft, Example
 
 LIKE = 75  # token-set similarity (0-100) at which two titles are the same kind of case
@@ -107,8 +108,8 @@ def _shaped(draft: CaseDraft, same: list[Example]) -> CaseDraft:
     bad = [e for e in same if e.verdict == "rejected"]
     update: dict[str, Any] = {}
     learned = _learned_edits(same)
-    if learned.get("priority"):
-        update["priority"] = learned["priority"]
+    if learned.get("priority") in Priority.__members__:
+        update["priority"] = Priority(learned["priority"])
     shared = set.intersection(*(set(e.tags) for e in good)) if len(good) >= 2 else set()
     tags = sorted(set(draft.tags) | set(learned.get("tags", [])) | (shared - {"generated"}))
     if tags != sorted(draft.tags):

@@ -77,6 +77,8 @@ def operations(event: Envelope[Any], seq: int) -> list[Op]:
     base = {"project_id": project, "seq": seq, "updated_at": event.time.isoformat()}
     if t in ("case.created", "case.generated"):
         fields = d.model_dump(mode="json")
+        if (fields.get("metadata") or {}).get("junit_key"):
+            return []  # a test imported from CI results: a name, not a test design to learn from
         verdict = "pending" if fields.get("ai_generated") else "human"  # a person's own case is an accepted example
         return [Upsert(str(d.case_id), case_text(fields), {**base, **case_payload(fields), "case_id": str(d.case_id),
                                                               "verdict": verdict})]

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from cognitest.infra.db.migrate import upgrade
-from cognitest.infra.embedded.services import ServiceSpec, ToolMissing, nats_spec, platform_spec, temporal_spec
+from cognitest.infra.embedded.services import ServiceSpec, ToolMissing, consumer_specs, nats_spec, platform_spec, temporal_spec
 from cognitest.infra.embedded.supervisor import StartFailed, Supervisor
 from cognitest.infra.settings import Settings
 from cognitest.producers.cli.client import Api
@@ -33,7 +33,7 @@ def platform_specs(settings: Settings) -> list[ServiceSpec]:
     return [
         platform_spec("api", "cognitest.producers.api", settings, port=settings.http.port, ready_path="/healthz",
                       color="green"),
-        platform_spec("consumers", "cognitest.consumers", settings, color="yellow"),
+        *consumer_specs(settings),
         platform_spec("worker", "cognitest.workflows", settings, color="red"),
     ]
 

@@ -21,7 +21,7 @@ WORDLLAMA, HASHING = "knowledge_wordllama_l2_256_256", "knowledge_hashing_v1_384
 
 async def points(stack: PlatformStack, collection: str) -> float:
     try:
-        exposed = await scrape(stack.settings.metrics.consumers_port)
+        exposed = await scrape(stack.settings.metrics.knowledge_port)
     except httpx.HTTPError:  # the restarted process is not serving yet
         return -1
     return value(exposed, "cognitest_knowledge_collection_points", collection=collection)
@@ -32,7 +32,7 @@ async def test_reembed_and_a_model_change(stack: PlatformStack, api: httpx.Async
     assert (await upload(api, pid, ("login_spec.md", (FIXTURES / "login_spec.md").read_bytes()))).status_code == 201
     assert (await generate(api, pid, engine="offline"))["status"] == "completed"
     await stack.wait_caught_up("knowledge", timeout=60)
-    before = value(await scrape(stack.settings.metrics.consumers_port), "cognitest_knowledge_points_total", kind="embedded")
+    before = value(await scrape(stack.settings.metrics.knowledge_port), "cognitest_knowledge_points_total", kind="embedded")
 
     env = {**os.environ, "COGNITEST_API": stack.api_url}
     asked = subprocess.run([sys.executable, "-m", "cognitest.producers.cli.main", "knowledge", "reembed", "-p", pid,
@@ -42,7 +42,7 @@ async def test_reembed_and_a_model_change(stack: PlatformStack, api: httpx.Async
     cases = (await api.get(f"/api/v1/projects/{pid}/cases", params={"limit": 1})).json()["total"]
 
     async def rebuilt():  # every case and requirement of the project embedded again
-        now = value(await scrape(stack.settings.metrics.consumers_port), "cognitest_knowledge_points_total", kind="embedded")
+        now = value(await scrape(stack.settings.metrics.knowledge_port), "cognitest_knowledge_points_total", kind="embedded")
         return now - before >= cases + 7
     assert await eventually(rebuilt, timeout=60)
 
@@ -50,7 +50,7 @@ async def test_reembed_and_a_model_change(stack: PlatformStack, api: httpx.Async
     await stack.wait_caught_up("knowledge", timeout=60)
     os.environ["COGNITEST_KNOWLEDGE__EMBEDDER"] = "hashing"
     try:
-        await stack.restart("consumers")
+        await stack.restart("knowledge")
 
         async def filled():
             ours, theirs = await points(stack, WORDLLAMA), await points(stack, HASHING)
@@ -58,5 +58,5 @@ async def test_reembed_and_a_model_change(stack: PlatformStack, api: httpx.Async
         assert await eventually(filled, timeout=90, interval=1)
     finally:
         del os.environ["COGNITEST_KNOWLEDGE__EMBEDDER"]
-        await stack.restart("consumers")
+        await stack.restart("knowledge")
     await stack.wait_ready()

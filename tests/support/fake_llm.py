@@ -29,10 +29,18 @@ def good_answer(request: dict[str, Any]) -> str:
         for r in requirements]})
 
 
+def _vector(text: str) -> list[float]:
+    import hashlib
+
+    digest = hashlib.sha256(text.encode()).digest()
+    return [(b - 128) / 128 for b in digest[:8]]
+
+
 class FakeLlm:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.cached_prefixes: set[str] = set()
+        self.embedding_requests: list[dict[str, Any]] = []
         self.script: dict[str, list[Any]] = defaultdict(list)  # model -> queued behaviours
         self.delay = 0.0
         self._lock = threading.Lock()
@@ -44,6 +52,13 @@ class FakeLlm:
 
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                if self.path.endswith("/embeddings"):  # an embedding model: 8 numbers per text, from its hash
+                    with fake._lock:
+                        fake.embedding_requests.append(body)
+                    texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+                    self._send(200, {"object": "list", "model": body.get("model", ""), "usage": {"prompt_tokens": 1, "total_tokens": 1},
+                                     "data": [{"object": "embedding", "index": i, "embedding": _vector(t)} for i, t in enumerate(texts)]})
+                    return
                 with fake._lock:
                     fake.requests.append(body)
                     model = body.get("model", "")

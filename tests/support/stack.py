@@ -13,7 +13,7 @@ from cognitest.infra.bus.connection import connect
 from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.db.engine import make_engine, session_factory
 from cognitest.infra.db.migrate import upgrade
-from cognitest.infra.embedded.services import ServiceSpec, nats_spec, platform_spec, temporal_spec
+from cognitest.infra.embedded.services import ServiceSpec, consumer_specs, nats_spec, platform_spec, temporal_spec
 from cognitest.infra.embedded.supervisor import Supervisor, free_port
 from cognitest.infra.settings import Settings
 from cognitest.schemas.subjects import EVENTS_STREAM
@@ -55,6 +55,7 @@ class PlatformStack:
             "COGNITEST_METRICS__CONSUMERS_PORT": str(free_port()),
             "COGNITEST_METRICS__WORKER_PORT": str(free_port()),
             "COGNITEST_METRICS__TEMPORAL_SDK_PORT": str(free_port()),
+            "COGNITEST_METRICS__KNOWLEDGE_PORT": str(free_port()),
         })
         for key in ("COGNITEST_NATS__URL", "COGNITEST_DATABASE__URL", "COGNITEST_TEMPORAL__ADDRESS", "COGNITEST_HTTP__URL"):
             os.environ.pop(key, None)
@@ -79,8 +80,8 @@ class PlatformStack:
             return temporal_spec(s, ui=False)
         if name == "api":
             return platform_spec("api", "cognitest.producers.api", s, port=s.http.port, ready_path="/healthz")
-        if name == "consumers":
-            return platform_spec("consumers", "cognitest.consumers", s)
+        if name in ("consumers", "knowledge"):
+            return next(spec for spec in consumer_specs(s) if spec.name == name)
         if name == "worker":
             return platform_spec("worker", "cognitest.workflows", s)
         raise KeyError(name)
@@ -96,7 +97,7 @@ class PlatformStack:
     async def start_all(self) -> None:
         await self.start("nats", "postgres", "temporal")
         await upgrade(self.settings.database.effective_url)
-        await self.start("api", "consumers", "worker")
+        await self.start("api", "consumers", "knowledge", "worker")
         self.engine = make_engine(self.settings.database.effective_url)
         nc = await connect(self.settings.nats.effective_url, "tests")
         self.publisher = EventPublisher(nc)

@@ -8,7 +8,7 @@ import pytest
 
 from cognitest.infra.generation.llm import InvalidModelOutput, LlmEngine
 from cognitest.infra.settings import LlmSettings
-from cognitest.schemas.generation import FeatureJob, PlanJob, Requirement
+from cognitest.schemas.generation import Example, FeatureJob, PlanJob, Requirement
 from tests.support.fake_llm import FakeLlm
 
 MAIN, FALLBACK = "openai/gpt-4o-mini", "openai/gpt-4o"
@@ -101,3 +101,32 @@ def test_the_stable_instructions_are_cacheable_and_cache_hits_are_counted(fake: 
     assert blocks[0][1] != blocks[1][1] and "Guard" in blocks[0][1]["text"]  # the per-call guard is outside it
     assert first.usage.cached_prompt_tokens == 0  # the first call fills the provider's cache
     assert second.usage.cached_prompt_tokens == 800 and second.usage.prompt_tokens == 1000
+
+
+def test_judged_examples_reach_the_prompt_and_shape_the_answer(fake: FakeLlm) -> None:
+    examples = [
+        Example(text="Login works", title="FR-9: login succeeds", category="functional", verdict="modified", for_key="FR-1",
+                score=0.9, priority="critical", edits=[{"field": "priority", "before": "medium", "after": "critical"}]),
+        Example(text="Keyboard only", title="form usable with a keyboard", category="accessibility", verdict="rejected",
+                reason="irrelevant", for_key="FR-1", score=0.9),
+    ]
+    result = asyncio.run(engine(fake).feature_cases(job().model_copy(update={"examples": examples})))
+    data = fake.requests[-1]["messages"][1]["content"]
+    assert '"accepted_examples": [{"for_requirement": "FR-1"' in data and '"rejected_because": "irrelevant"' in data
+    assert "people_changed" in data
+    functional = [c for c in result.cases if c.category == "functional" and "FR-1" in c.requirement_keys]
+    assert functional and functional[0].priority.value == "critical"  # the edit people made, applied
+    assert any("project history" in r for r in functional[0].confidence_reasons)
+
+
+def test_a_provider_embedding_model_through_litellm(fake: FakeLlm) -> None:
+    from cognitest.infra.knowledge.embedders import LiteLlmEmbedder
+    from cognitest.infra.settings import KnowledgeSettings
+
+    embedder = LiteLlmEmbedder(KnowledgeSettings(embedder="litellm", model="openai/text-embedding-3-small",
+                                                 api_base=fake.url, api_key="test"))
+    asyncio.run(embedder.probe())
+    vectors = asyncio.run(embedder.embed(["first", "second"]))
+    assert embedder.dimensions == 8 and len(vectors) == 2 and vectors[0] != vectors[1]
+    assert embedder.name == "litellm-openai-text-embedding-3-small"
+    assert fake.embedding_requests[-1]["model"] == "text-embedding-3-small" and fake.embedding_requests[-1]["input"] == ["first", "second"]
