@@ -11,10 +11,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from bench import api_reads, automations, execution, generation, pipeline, triage
+from bench import api_reads, automations, execution, generation, learning, pipeline, retrieval, triage
 from bench.results import RESULTS, save
 
-RUNS = ("pipeline", "api_reads", "generation", "execution", "automations", "triage")
+RUNS = ("pipeline", "api_reads", "generation", "execution", "automations", "triage", "retrieval", "learning")
 
 
 def headlines(r: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -56,6 +56,17 @@ def headlines(r: dict[str, Any]) -> list[tuple[str, str, str]]:
         modes = t["modes"]["signature + similarity"]
         rows.append(("triage, labelled failures", f"precision {modes['precision']}, recall {modes['recall']}",
                      f"{t['failures_per_second_vs_500_open']:,} failures/s vs 500 open issues"))
+    if rv := r.get("retrieval"):
+        best = max(rv["options"], key=lambda o: o["mrr"])
+        floor = rv["options"][0]
+        rows.append((f"retrieval, {rv['pairs']} labelled pairs", f"{best['embedder']}: recall@5 {best['recall_at_5']:.3f}, "
+                     f"MRR {best['mrr']:.3f}", f"{floor['embedder']} (lexical floor): recall@5 {floor['recall_at_5']:.3f}, "
+                     f"MRR {floor['mrr']:.3f}"))
+    if ln := r.get("learning"):
+        w, k = ln["without_knowledge"], ln["with_knowledge"]
+        rows.append(("learning, unseen similar requirements", f"rejected kinds back {k['rejected_patterns_back']:.0%}, "
+                     f"edited kinds matched {k['accepted_pattern_matched']:.0%}",
+                     f"without knowledge {w['rejected_patterns_back']:.0%} / {w['accepted_pattern_matched']:.0%}"))
     return rows
 
 
@@ -83,6 +94,8 @@ def main() -> dict[str, Any]:
         "execution": lambda: asyncio.run(execution.main(10 if quick else 40, 10_000 if quick else 100_000)),
         "automations": lambda: asyncio.run(automations.main(50 if quick else 200)),
         "triage": triage.main,
+        "retrieval": lambda: asyncio.run(retrieval.main()),
+        "learning": learning.main,
     }
     results: dict[str, Any] = {}
     for name, run in runs.items():

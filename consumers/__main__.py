@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import json
+import os
 import sys
 
 from cognitest.consumers.app import GROUPS, asyncapi_document, build_app
@@ -24,7 +25,10 @@ def main() -> None:
         return
     configure_logging("consumers", settings.log_level, settings.log_format)
     setup_tracing(settings.tracing, "consumers")
-    app = build_app(settings, tuple(g for g in (args.only or GROUPS) if g not in args.skip))
+    groups = tuple(g for g in (args.only or GROUPS) if g not in args.skip)
+    if groups == ("knowledge",) and settings.knowledge.nice and hasattr(os, "nice"):
+        os.nice(settings.knowledge.nice)
+    app = build_app(settings, groups)
     try:
         asyncio.run(app.run())
     finally:

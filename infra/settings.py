@@ -109,6 +109,8 @@ class KnowledgeSettings(BaseModel):
     min_score: float = Field(default=0.5, ge=-1, le=1, description="below this similarity an example is ignored")
     duplicate_score: float = Field(default=0.95, ge=0, le=1, description="a generated case this similar to an "
                                    "existing one is linked to it instead of added")
+    nice: int = Field(default=10, ge=0, le=19, description="CPU priority given up by a process that runs only the "
+                      "knowledge group: embedding is background work and yields to the projection and the API")
 
 
 class BlobSettings(BaseModel):

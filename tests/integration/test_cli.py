@@ -8,15 +8,14 @@ import uuid
 
 import pytest
 
+from tests.support.cli import cli_for
 from tests.support.stack import PlatformStack
 
 pytestmark = pytest.mark.usefixtures("stack")
 
 
 def cli(stack: PlatformStack, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COGNITEST_API": stack.api_url, "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "cognitest.producers.cli.main", *args], capture_output=True,
-                          text=True, env=env, input=stdin, timeout=60)
+    return cli_for(stack, timeout=60)(*args, stdin=stdin)
 
 
 def ok_json(result: subprocess.CompletedProcess):  # type: ignore[no-untyped-def]

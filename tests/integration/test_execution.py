@@ -2,15 +2,13 @@
 cancellation, manual cases and artifacts, against a demo app served by the test."""
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 
 import httpx
 
 from tests.conftest import eventually
 from tests.support.demo_app import DemoApp
+from tests.support.cli import cli_for
 from tests.support.stack import PlatformStack
 
 
@@ -185,18 +183,13 @@ async def test_generated_cases_run_against_the_app(api: httpx.AsyncClient, proje
 
 
 def test_cli_run_is_a_ci_gate(stack: PlatformStack, demo: DemoApp) -> None:
-    env = {**os.environ, "COGNITEST_API": stack.api_url}
-
-    def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "cognitest.producers.cli.main", *args], capture_output=True,
-                              text=True, env=env, timeout=180)
+    cli = cli_for(stack, timeout=180)
 
     pid = json.loads(cli("projects", "create", "--name", "gate", "--json").stdout)["id"]
     suite = json.loads(cli("suites", "create", "-p", pid, "--name", "S", "--json").stdout)["id"]
     body = json.dumps({"title": "products", "suite_id": suite, "executable_steps": [
         {"action": "request", "url": "/api/products"}, {"action": "expect_status", "status": 200}]})
-    created = subprocess.run([sys.executable, "-m", "cognitest.producers.cli.main", "cases", "create", "-p", pid, "--body", "-", "--json"],
-                             input=body, capture_output=True, text=True, env=env, timeout=60)
+    created = cli("cases", "create", "-p", pid, "--body", "-", "--json", stdin=body)
     assert created.returncode == 0, created.stderr
     passed = cli("run", "-p", pid, "--suite", suite, "--base-url", demo.url, "--wait", "--json")
     assert passed.returncode == 0, passed.stderr
@@ -209,11 +202,7 @@ def test_cli_imports_openapi_and_postman_then_runs_the_collection(stack: Platfor
     from pathlib import Path
 
     fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "collections"
-    env = {**os.environ, "COGNITEST_API": stack.api_url}
-
-    def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "cognitest.producers.cli.main", *args], capture_output=True,
-                              text=True, env=env, timeout=180)
+    cli = cli_for(stack, timeout=180)
 
     pid = json.loads(cli("projects", "create", "--name", "apis", "--json").stdout)["id"]
     imported = cli("collections", "import", str(fixtures / "orders.openapi.yaml"), "-p", pid, "--json")
@@ -230,11 +219,7 @@ def test_cli_imports_openapi_and_postman_then_runs_the_collection(stack: Platfor
 
 
 def test_manual_case_recorded_from_the_cli(stack: PlatformStack, demo: DemoApp) -> None:
-    env = {**os.environ, "COGNITEST_API": stack.api_url}
-
-    def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "cognitest.producers.cli.main", *args], capture_output=True,
-                              text=True, env=env, timeout=180)
+    cli = cli_for(stack, timeout=180)
 
     pid = json.loads(cli("projects", "create", "--name", "manual", "--json").stdout)["id"]
     suite = json.loads(cli("suites", "create", "-p", pid, "--name", "By hand", "--json").stdout)["id"]

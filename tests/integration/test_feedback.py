@@ -2,9 +2,6 @@
 known history."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -12,6 +9,7 @@ import httpx
 from tests.conftest import eventually
 from tests.integration.test_generation import generate, upload
 from tests.integration.test_metrics import scrape, value
+from tests.support.cli import cli_for
 from tests.support.stack import PlatformStack
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -111,11 +109,7 @@ async def test_bulk_feedback_and_clear_errors(api: httpx.AsyncClient, project: d
 
 
 def test_feedback_from_the_cli(stack: PlatformStack) -> None:
-    env = {**os.environ, "COGNITEST_API": stack.api_url}
-
-    def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "cognitest.producers.cli.main", *args], capture_output=True,
-                              text=True, env=env, timeout=120)
+    cli = cli_for(stack, timeout=120)
 
     pid = json.loads(cli("projects", "create", "--name", "feedback cli", "--json").stdout)["id"]
     suite = json.loads(cli("suites", "create", "-p", pid, "--name", "S", "--json").stdout)["id"]

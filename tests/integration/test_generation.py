@@ -2,9 +2,6 @@
 consumers and the GenerationPipeline workflow on real NATS, PostgreSQL and Temporal."""
 
 import io
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -12,6 +9,7 @@ import httpx
 
 from tests.conftest import eventually
 from tests.support.fake_llm import FakeLlm
+from tests.support.cli import cli_for
 from tests.support.stack import PlatformStack
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -133,11 +131,7 @@ async def test_llm_engine_end_to_end_with_a_timeout_retried_by_temporal(api: htt
 
 
 def test_cli_requirements_add_and_generate(stack: PlatformStack, tmp_path: Path) -> None:
-    env = {**os.environ, "COGNITEST_API": stack.api_url}
-
-    def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "cognitest.producers.cli.main", *args], capture_output=True,
-                              text=True, env=env, timeout=180)
+    cli = cli_for(stack, timeout=180)
 
     import json
 

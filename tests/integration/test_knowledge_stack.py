@@ -4,8 +4,6 @@ whole stream when the consumers restart with it."""
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -13,6 +11,7 @@ import httpx
 from tests.conftest import eventually
 from tests.integration.test_generation import generate, upload
 from tests.integration.test_metrics import scrape, value
+from tests.support.cli import cli_for
 from tests.support.stack import PlatformStack
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -34,9 +33,7 @@ async def test_reembed_and_a_model_change(stack: PlatformStack, api: httpx.Async
     await stack.wait_caught_up("knowledge", timeout=60)
     before = value(await scrape(stack.settings.metrics.knowledge_port), "cognitest_knowledge_points_total", kind="embedded")
 
-    env = {**os.environ, "COGNITEST_API": stack.api_url}
-    asked = subprocess.run([sys.executable, "-m", "cognitest.producers.cli.main", "knowledge", "reembed", "-p", pid,
-                            "--reason", "test", "--json"], capture_output=True, text=True, env=env, timeout=60)
+    asked = cli_for(stack, timeout=60)("knowledge", "reembed", "-p", pid, "--reason", "test", "--json")
     assert asked.returncode == 0, asked.stderr
     assert json.loads(asked.stdout)["requested"] == [pid]
     cases = (await api.get(f"/api/v1/projects/{pid}/cases", params={"limit": 1})).json()["total"]

@@ -1,13 +1,11 @@
 """CI results through the API and the CLI into runs, results and case history."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 
+from tests.support.cli import cli_for
 from tests.support.stack import PlatformStack
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "junit"
@@ -65,11 +63,7 @@ async def test_bad_reports_import_nothing(stack: PlatformStack, api: httpx.Async
 
 
 def test_cli_report(stack: PlatformStack) -> None:
-    env = {**os.environ, "COGNITEST_API": stack.api_url}
-
-    def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "cognitest.producers.cli.main", *args], capture_output=True,
-                              text=True, env=env, timeout=120)
+    cli = cli_for(stack, timeout=120)
 
     pid = json.loads(cli("projects", "create", "--name", "ci", "--json").stdout)["id"]
     out = cli("report", str(FIXTURES / "jest.xml"), str(FIXTURES / "gradle.xml"), "-p", pid, "--run-name", "web", "--json")

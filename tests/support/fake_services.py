@@ -118,6 +118,9 @@ class FakeServices:
             "COGNITEST_INTEGRATIONS__TIMEOUT": "5",
             "COGNITEST_TRACING__OTLP_ENDPOINT": f"{self.url}/otlp",
             "COGNITEST_TRACING__EXPORT_DELAY_MS": "200",
+            # only traces a caller starts (a sampled traceparent) are recorded: the code paths all
+            # run, and the fault and load tests are not measured through an exporter
+            "COGNITEST_TRACING__SAMPLE_RATIO": "0",
         }
 
     def spans(self) -> list[dict[str, Any]]:
