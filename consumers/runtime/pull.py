@@ -36,12 +36,13 @@ class PullConsumer:
         # hold a second message unacknowledged while it works: it would be redelivered meanwhile.
         self.prefetch = prefetch
         self._task: asyncio.Task[None] | None = None
+        self._sub: JetStreamContext.PullSubscription | None = None
         self._running = False
 
     async def start(self) -> None:
         self._running = True
-        sub = await self.js.pull_subscribe_bind(durable=self.config.durable_name, stream=EVENTS_STREAM)
-        self._task = asyncio.create_task(self._loop(sub), name=f"pull-{self.config.durable_name}")
+        self._sub = await self.js.pull_subscribe_bind(durable=self.config.durable_name, stream=EVENTS_STREAM)
+        self._task = asyncio.create_task(self._loop(self._sub), name=f"pull-{self.config.durable_name}")
 
     async def stop(self) -> None:
         """Finish the batch in hand, then stop; unacked messages are redelivered to another copy."""
@@ -52,6 +53,14 @@ class PullConsumer:
                 await self._task
             except asyncio.CancelledError:
                 pass
+        if self._sub is not None:
+            # replies to fetches still in flight would sit in the inbox, and the connection's drain
+            # on shutdown would wait for them until it timed out: nobody will read them now
+            try:
+                await self._sub.unsubscribe()
+            except Exception:  # noqa: BLE001  the connection may be closing already
+                pass
+            self._sub = None
 
     async def _loop(self, sub: JetStreamContext.PullSubscription) -> None:
         # The next batch is fetched while the current one is applied, so the database and the

@@ -16,12 +16,12 @@ SUBJECTS = ("case.created", "case.generated", "case.updated", "case.deleted", "f
             "requirement.parsed", "issue.created", "issue.detected", "issue.updated", "issue.resolved", "issue.deleted",
             "knowledge.reembed_requested")
 _KEY_PREFIX = re.compile(r"^[A-Z][A-Z0-9_.-]*-?[0-9][0-9.]*:\s*")
-CASE_FIELDS = ("title", "expected_result", "steps", "priority", "tags", "requirement_ids", "metadata", "ai_generated",
-               "preconditions")
+CASE_FIELDS = ("title", "expected_result", "steps", "priority", "tags", "requirement_ids", "metadata", "ai_generated")
 
 
 @dataclass
 class Upsert:
+    project: str
     point_id: str
     text: str
     payload: dict[str, Any]
@@ -31,6 +31,7 @@ class Upsert:
 class Patch:
     """Change a point's payload; when `fields` touch the embedded text, re-embed from the merge."""
 
+    project: str
     point_id: str
     payload: dict[str, Any]
     fields: dict[str, Any] = field(default_factory=dict)
@@ -38,6 +39,7 @@ class Patch:
 
 @dataclass
 class Delete:
+    project: str
     point_id: str
 
 
@@ -67,8 +69,18 @@ def case_payload(fields: dict[str, Any]) -> dict[str, Any]:
         "priority": fields.get("priority"), "tags": list(fields.get("tags") or [])[:20],
         "requirement_ids": list(fields.get("requirement_ids") or [])[:50],
         "requirement_keys": list(metadata.get("requirement_keys") or [])[:50],
-        "ai_generated": bool(fields.get("ai_generated")), "fields": {k: fields.get(k) for k in CASE_FIELDS},
+        "ai_generated": bool(fields.get("ai_generated")), "fields": kept_fields(fields),
     }
+
+
+def kept_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """What a later partial edit needs to rebuild the text and payload, and no more."""
+    metadata = fields.get("metadata") or {}
+    steps = [{"action": str(s.get("action", ""))[:200]} for s in (fields.get("steps") or [])[:3] if isinstance(s, dict)]
+    return {"title": fields.get("title"), "expected_result": str(fields.get("expected_result") or "")[:600] or None,
+            "steps": steps, "priority": fields.get("priority"), "tags": fields.get("tags") or [],
+            "requirement_ids": fields.get("requirement_ids") or [], "ai_generated": fields.get("ai_generated"),
+            "metadata": {k: metadata[k] for k in ("category", "requirement_keys") if k in metadata}}
 
 
 def operations(event: Envelope[Any], seq: int) -> list[Op]:
@@ -80,35 +92,35 @@ def operations(event: Envelope[Any], seq: int) -> list[Op]:
         if (fields.get("metadata") or {}).get("junit_key"):
             return []  # a test imported from CI results: a name, not a test design to learn from
         verdict = "pending" if fields.get("ai_generated") else "human"  # a person's own case is an accepted example
-        return [Upsert(str(d.case_id), case_text(fields), {**base, **case_payload(fields), "case_id": str(d.case_id),
+        return [Upsert(project, str(d.case_id), case_text(fields), {**base, **case_payload(fields), "case_id": str(d.case_id),
                                                               "verdict": verdict})]
     if t == "case.updated":
         changes = d.changes.set_fields()
-        return [Patch(str(d.case_id), base, {k: v for k, v in changes.items() if k in CASE_FIELDS})]
+        return [Patch(project, str(d.case_id), base, {k: v for k, v in changes.items() if k in CASE_FIELDS})]
     if t in ("case.deleted", "issue.deleted"):
-        return [Delete(str(d.case_id if t == "case.deleted" else d.issue_id))]
+        return [Delete(project, str(d.case_id if t == "case.deleted" else d.issue_id))]
     if t == "feedback.recorded":
         if d.artifact_kind.value not in ("case", "issue") or d.verdict.value == "rated":
-            return [Patch(str(d.artifact_id), {**base, "rating": d.rating})] if d.rating else []
+            return [Patch(project, str(d.artifact_id), {**base, "rating": d.rating})] if d.rating else []
         payload = {**base, "verdict": d.verdict.value, "reason": d.reason, "judged_at": event.time.isoformat(),
                    "judged_by": event.actor}
         if d.diff:
             payload["edits"] = [c.model_dump(mode="json") for c in d.diff][:20]
-        return [Patch(str(d.artifact_id), payload)]
+        return [Patch(project, str(d.artifact_id), payload)]
     if t == "requirement.parsed":
-        return [Upsert(str(derived_id(d.document_id, r.key)), f"{r.title}. {r.text}"[:2000],
+        return [Upsert(project, str(derived_id(d.document_id, r.key)), f"{r.title}. {r.text}"[:2000],
                        {**base, "kind": "requirement", "key": r.key, "requirement_id": str(derived_id(d.document_id, r.key)), "title": r.title[:500], "document_id": str(d.document_id),
                         "requirement_kind": r.kind.value, "section": r.section})
                 for r in d.requirements]
     if t in ("issue.created", "issue.detected"):
         fields = d.model_dump(mode="json")
         text = f"{fields.get('title', '')}. {str(fields.get('description') or '')[:800]}"
-        return [Upsert(str(d.issue_id), text, {**base, "kind": "issue", "title": str(fields.get("title", ""))[:500],
+        return [Upsert(project, str(d.issue_id), text, {**base, "kind": "issue", "title": str(fields.get("title", ""))[:500],
                                                 "status": fields.get("status") or "open",
                                                 "severity": fields.get("severity"), "verdict": "pending"})]
     if t == "issue.updated":
         changes = d.changes.set_fields()
-        return [Patch(str(d.issue_id), {**base, **{k: changes[k] for k in ("status", "severity", "title") if k in changes}})]
+        return [Patch(project, str(d.issue_id), {**base, **{k: changes[k] for k in ("status", "severity", "title") if k in changes}})]
     if t == "issue.resolved":
-        return [Patch(str(d.issue_id), {**base, "status": "resolved", "resolution": d.resolution})]
+        return [Patch(project, str(d.issue_id), {**base, "status": "resolved", "resolution": d.resolution})]
     return []

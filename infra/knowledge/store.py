@@ -24,6 +24,7 @@ class StoreLocked(RuntimeError):
 
 
 def collection_name(embedder: Embedder) -> str:
+    """The family of collections of one embedding model (its name and vector size)."""
     return f"{PREFIX}{embedder.name}_{embedder.dimensions}".replace("-", "_").replace(".", "_")
 
 
@@ -38,15 +39,23 @@ def project_filter(project_id: UUID | str, **match: Any) -> models.Filter:
 
 
 class KnowledgeStore:
+    """One collection per project and model (`<family>_p<project>`): a project's queries never
+    scan another project's points (local mode filters in Python), and dropping a project is
+    dropping its collection. Points also carry `project_id`, and every query filters on it."""
+
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         self.settings = settings
         self.embedder = embedder
         self.collection = collection_name(embedder)
         self._client: AsyncQdrantClient | None = None
+        self._known: set[str] = set()
+
+    def name_for(self, project_id: UUID | str) -> str:
+        return f"{self.collection}_p{UUID(str(project_id)).hex}"
 
     async def open(self) -> bool:
-        """Connect and create this embedder's collection if missing. True when it was created
-        (everything must then be embedded again)."""
+        """Connect. True when this model has no collection yet (a new model: everything must be
+        embedded again)."""
         if self._client is None:
             if self.settings.qdrant.url:
                 self._client = AsyncQdrantClient(url=self.settings.qdrant.url, api_key=self.settings.qdrant.api_key)
@@ -58,15 +67,25 @@ class KnowledgeStore:
                 except RuntimeError as exc:  # qdrant-client's lock on a local store
                     raise StoreLocked(f"the local knowledge base at {path} is open in another process: run one "
                                       "knowledge consumer per local store, or a Qdrant server (COGNITEST_QDRANT__URL)") from exc
-        if await self._client.collection_exists(self.collection):
-            return False
-        await self._client.create_collection(self.collection, vectors_config=models.VectorParams(
-            size=self.embedder.dimensions, distance=models.Distance.COSINE))
-        if self.settings.qdrant.url:  # payload indexes exist on a server only (local mode scans)
-            for key in ("project_id", "kind", "verdict", "category"):
-                await self._client.create_payload_index(self.collection, key, models.PayloadSchemaType.KEYWORD)
-        log.info("knowledge.collection_created", collection=self.collection, dimensions=self.embedder.dimensions)
-        return True
+        self._known = {c.name for c in (await self._client.get_collections()).collections}
+        return not any(name.startswith(self.collection + "_p") for name in self._known)
+
+    async def _ensure(self, project_id: UUID | str) -> str:
+        name = self.name_for(project_id)
+        if name not in self._known:
+            if not await self.client.collection_exists(name):
+                await self.client.create_collection(name, vectors_config=models.VectorParams(
+                    size=self.embedder.dimensions, distance=models.Distance.COSINE))
+                if self.settings.qdrant.url:  # payload indexes exist on a server only (local mode scans)
+                    for key in ("project_id", "kind", "verdict", "category"):
+                        await self.client.create_payload_index(name, key, models.PayloadSchemaType.KEYWORD)
+                log.info("knowledge.collection_created", collection=name, dimensions=self.embedder.dimensions)
+            self._known.add(name)
+        return name
+
+    def _existing(self, project_id: UUID | str) -> str | None:
+        name = self.name_for(project_id)
+        return name if name in self._known else None
 
     @property
     def client(self) -> AsyncQdrantClient:
@@ -79,40 +98,54 @@ class KnowledgeStore:
             self._client = None
 
     async def collections(self) -> dict[str, int]:
-        names = [c.name for c in (await self.client.get_collections()).collections if c.name.startswith(PREFIX)]
-        return {name: (await self.client.count(name, exact=True)).count for name in names}
+        """Points per model (collection family), over every project."""
+        totals: dict[str, int] = {}
+        for name in [c.name for c in (await self.client.get_collections()).collections if c.name.startswith(PREFIX)]:
+            family = name.rsplit("_p", 1)[0]
+            totals[family] = totals.get(family, 0) + (await self.client.count(name, exact=True)).count
+        return totals
 
-    async def get(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        if not ids:
+    async def get(self, project_id: UUID | str, ids: list[str]) -> dict[str, dict[str, Any]]:
+        name = self._existing(project_id)
+        if not ids or name is None:
             return {}
-        points = await self.client.retrieve(self.collection, ids=ids, with_payload=True, with_vectors=False)
+        points = await self.client.retrieve(name, ids=ids, with_payload=True, with_vectors=False)
         return {str(p.id): dict(p.payload or {}) for p in points}
 
-    async def upsert(self, points: list[tuple[str, list[float], dict[str, Any]]]) -> None:
+    async def upsert(self, project_id: UUID | str, points: list[tuple[str, list[float], dict[str, Any]]]) -> None:
         if points:
-            await self.client.upsert(self.collection, points=[
+            await self.client.upsert(await self._ensure(project_id), points=[
                 models.PointStruct(id=pid, vector=vector, payload=payload) for pid, vector, payload in points])
 
-    async def set_payload(self, point_id: str, payload: dict[str, Any]) -> None:
-        await self.client.set_payload(self.collection, payload=payload, points=[point_id])
+    async def set_payload(self, project_id: UUID | str, point_id: str, payload: dict[str, Any]) -> None:
+        if (name := self._existing(project_id)) is not None:
+            await self.client.set_payload(name, payload=payload, points=[point_id])
 
-    async def delete(self, ids: list[str]) -> None:
-        if ids:
-            await self.client.delete(self.collection, points_selector=models.PointIdsList(points=ids))
+    async def delete(self, project_id: UUID | str, ids: list[str]) -> None:
+        if ids and (name := self._existing(project_id)) is not None:
+            await self.client.delete(name, points_selector=models.PointIdsList(points=ids))
 
     async def delete_project(self, project_id: UUID | str) -> None:
-        await self.client.delete(self.collection, points_selector=models.FilterSelector(filter=project_filter(project_id)))
+        if (name := self._existing(project_id)) is not None:
+            await self.client.delete_collection(name)
+            self._known.discard(name)
 
     async def search(self, project_id: UUID | str, vector: list[float], limit: int, **match: Any) -> list[tuple[float, dict[str, Any]]]:
-        hits = await self.client.query_points(self.collection, query=vector, limit=limit, with_payload=True,
+        if (name := self._existing(project_id)) is None:
+            return []
+        hits = await self.client.query_points(name, query=vector, limit=limit, with_payload=True,
                                               query_filter=project_filter(project_id, **match))
         return [(float(h.score), dict(h.payload or {})) for h in hits.points]
 
     async def matching(self, project_id: UUID | str, limit: int, **match: Any) -> list[dict[str, Any]]:
         """Payloads of points matching the filter (a list field matches when any element does)."""
-        points, _ = await self.client.scroll(self.collection, scroll_filter=project_filter(project_id, **match),
+        if (name := self._existing(project_id)) is None:
+            return []
+        points, _ = await self.client.scroll(name, scroll_filter=project_filter(project_id, **match),
                                              limit=limit, with_payload=True, with_vectors=False)
         return [dict(p.payload or {}) for p in points]
 
     async def count(self, project_id: UUID | str, **match: Any) -> int:
-        return (await self.client.count(self.collection, count_filter=project_filter(project_id, **match), exact=True)).count
+        if (name := self._existing(project_id)) is None:
+            return 0
+        return (await self.client.count(name, count_filter=project_filter(project_id, **match), exact=True)).count

@@ -38,8 +38,18 @@ class KnowledgeWriter:
         self.cache = cache or VectorCache()
 
     async def apply(self, ops: list[tuple[int, Op]]) -> dict[str, int]:
-        """Apply (stream sequence, operation) pairs; returns counts of what was done."""
-        current = await self.store.get(sorted({op.point_id for _, op in ops}))
+        """Apply (stream sequence, operation) pairs, project by project; returns counts of what was done."""
+        by_project: dict[str, list[tuple[int, Op]]] = {}
+        for seq, op in ops:
+            by_project.setdefault(op.project, []).append((seq, op))
+        done = {"embedded": 0, "updated": 0, "deleted": 0}
+        for project, mine in by_project.items():
+            for kind, n in (await self._apply(project, mine)).items():
+                done[kind] += n
+        return done
+
+    async def _apply(self, project: str, ops: list[tuple[int, Op]]) -> dict[str, int]:
+        current = await self.store.get(project, sorted({op.point_id for _, op in ops}))
         state: dict[str, dict[str, Any] | None] = dict(current)
         texts: dict[str, str] = {}  # points whose text must be (re-)embedded
         patches: dict[str, dict[str, Any]] = {}
@@ -72,12 +82,12 @@ class KnowledgeWriter:
                 if op.point_id not in texts:
                     patches[op.point_id] = merged
         vectors = await self._vectors(texts)
-        await self.store.upsert([(pid, vectors[pid], state[pid]) for pid in texts if state.get(pid) is not None])  # type: ignore[misc]
+        await self.store.upsert(project, [(pid, vectors[pid], state[pid]) for pid in texts if state.get(pid) is not None])  # type: ignore[misc]
         for pid, payload in patches.items():
             if state.get(pid) is not None and pid not in texts:
-                await self.store.set_payload(pid, payload)
+                await self.store.set_payload(project, pid, payload)
         deleted = [pid for pid, payload in state.items() if payload is None and current.get(pid) is not None]
-        await self.store.delete(deleted)
+        await self.store.delete(project, deleted)
         done = {"embedded": len(texts), "updated": len(patches), "deleted": len(deleted)}
         for kind, n in done.items():
             KNOWLEDGE_OPS.labels(kind).inc(n)

@@ -54,11 +54,12 @@ def test_batches_are_embedded_once_and_redelivery_changes_nothing(tmp_path: Path
     async def scenario() -> None:
         embedder = Counting(HashingEmbedder())
         store = KnowledgeStore(Settings(data_dir=tmp_path), embedder)
-        assert await store.open() is True and await store.open() is False  # created once
+        assert await store.open() is True  # a model never used here before
         writer = KnowledgeWriter(store, batch_size=4)
         project = str(uuid.uuid4())
         events = [generated(project, f"Case {i}", f"Outcome {i}") for i in range(10)]
         assert (await writer.apply(ops(events)))["embedded"] == 10
+        assert await store.open() is False  # its collections exist now
         assert embedder.calls == [4, 4, 2]  # batched by the configured size
         writer.cache = type(writer.cache)()  # a restarted process: no vectors in memory
         again = await writer.apply(ops(events))  # the same events delivered again
@@ -68,12 +69,12 @@ def test_batches_are_embedded_once_and_redelivery_changes_nothing(tmp_path: Path
         judged = feedback(project, case, "modified", diff=[FieldChange(field="title", before="Case 0", after="Case zero, reworded")])
         done = await writer.apply(ops([edit, judged], start=11))
         assert done["embedded"] == 1  # the text changed
-        point = (await store.get([str(case)]))[str(case)]
+        point = (await store.get(project, [str(case)]))[str(case)]
         assert point["verdict"] == "modified" and point["title"] == "Case zero, reworded" and point["edits"][0]["field"] == "title"
         assert point["category"] == "boundary" and point["requirement_keys"] == ["R-1"]  # untouched fields stay
         late = new_event(CaseUpdated(case_id=case, changes=CaseChanges(title="an older title")), project_id=project)
         await writer.apply(ops([late], start=11))  # older than what the point reflects: ignored
-        assert (await store.get([str(case)]))[str(case)]["title"] == "Case zero, reworded"
+        assert (await store.get(project, [str(case)]))[str(case)]["title"] == "Case zero, reworded"
         await store.close()
 
     run(scenario())
@@ -113,6 +114,8 @@ def test_a_new_model_gets_its_own_collection_and_the_store_has_one_owner(tmp_pat
         settings = Settings(data_dir=tmp_path)
         first = KnowledgeStore(settings, HashingEmbedder(384))
         await first.open()
+        project = str(uuid.uuid4())
+        await KnowledgeWriter(first).apply(ops([generated(project, "Login works", "The dashboard opens")]))
         try:
             second = KnowledgeStore(settings, HashingEmbedder(384))
             raised = False
@@ -124,11 +127,12 @@ def test_a_new_model_gets_its_own_collection_and_the_store_has_one_owner(tmp_pat
         finally:
             await first.close()
         wordllama = KnowledgeStore(settings, WordLlamaEmbedder())
-        assert await wordllama.open() is True  # a new model: a new, empty collection of its own size
-        collections = await wordllama.collections()
-        assert set(collections) == {collection_name(HashingEmbedder(384)), collection_name(WordLlamaEmbedder())}
-        info = await wordllama.client.get_collection(wordllama.collection)
-        assert info.config.params.vectors.size == 256  # type: ignore[union-attr]
+        assert await wordllama.open() is True  # a new model: collections of its own, of its own size
+        await KnowledgeWriter(wordllama).apply(ops([generated(project, "Login works", "The dashboard opens")]))
+        assert await wordllama.collections() == {collection_name(HashingEmbedder(384)): 1, collection_name(WordLlamaEmbedder()): 1}
+        sizes = [(await wordllama.client.get_collection(store.name_for(project))).config.params.vectors.size  # type: ignore[union-attr]
+                 for store in (first, wordllama)]
+        assert sizes == [384, 256]
         await wordllama.close()
 
     run(scenario())
