@@ -22,7 +22,7 @@ from bench.results import save
 from cognitest.infra.db import models as m
 from cognitest.schemas import new_event
 from cognitest.schemas.events.testing import CaseCreated
-from tests.support.stack import PlatformStack
+from tests.support.stack import DURABLES, PlatformStack
 
 RAW_STREAM = "BENCH_RAW"
 
@@ -183,6 +183,12 @@ def stack_memory_mb(stack: PlatformStack) -> dict:
     return out
 
 
+async def settled(stack: PlatformStack) -> None:
+    """Until every durable consumer has caught up, so one phase's leftovers do not load the next."""
+    for durable in sorted(DURABLES):
+        await stack.wait_caught_up(durable, timeout=600)
+
+
 class PeakMemory:
     """Samples the stack's memory while work runs: the highest RSS of each process (and of the
     whole stack) seen under load."""
@@ -225,12 +231,14 @@ async def main(n: int, rate: int, seconds: float) -> dict:
             async with PeakMemory(stack) as burst:
                 pipe = await pipeline_throughput(stack, project, n)
             loaded = stack_memory_mb(stack)
+            await settled(stack)  # background work of the burst (the knowledge base) done before the next phase
             second = stack.spec("consumers")  # scale out: a second consumers process on the same durables
             second.name = "consumers-2"
             await stack.supervisor.start(second)
             await asyncio.sleep(3)
             pipe_two = await pipeline_throughput(stack, project, n)
             await stack.supervisor.stop("consumers-2")
+            await settled(stack)
             raw_lat = await raw_latency(stack, rate, seconds)
             async with PeakMemory(stack) as sustained:
                 pipe_lat = await pipeline_latency(stack, project, rate, seconds)

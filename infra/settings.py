@@ -105,11 +105,12 @@ class KnowledgeSettings(BaseModel):
     api_key: str | None = None
     timeout: float = 30.0
     batch_size: int = Field(default=256, ge=1, description="events embedded together")
+    linger: float = Field(default=0.25, ge=0, description="seconds the knowledge consumer waits to fill a batch")
     examples: int = Field(default=8, ge=0, le=50, description="similar judged cases retrieved per requirement")
     min_score: float = Field(default=0.5, ge=-1, le=1, description="below this similarity an example is ignored")
     duplicate_score: float = Field(default=0.95, ge=0, le=1, description="a generated case this similar to an "
                                    "existing one is linked to it instead of added")
-    nice: int = Field(default=10, ge=0, le=19, description="CPU priority given up by a process that runs only the "
+    nice: int = Field(default=19, ge=0, le=19, description="CPU priority given up by a process that runs only the "
                       "knowledge group: embedding is background work and yields to the projection and the API")
 
 

@@ -41,7 +41,8 @@ async def start_knowledge(settings: Settings, js: JetStreamContext, temporal: Cl
     if created and await _has_run_before(js):
         log.info("knowledge.model_changed", collection=store.collection, action="re-embedding every project's events")
         tasks.append(asyncio.create_task(consumer.reembed(None), name="knowledge-reembed"))
-    await run_durable(CONSUMER, consumer.handle, settings.knowledge.batch_size, linger=settings.bus.batch_linger)
+    # background work: wait a little for fuller batches (one embedding call, one upsert each)
+    await run_durable(CONSUMER, consumer.handle, settings.knowledge.batch_size, linger=settings.knowledge.linger)
     worker = Worker(temporal, task_queue=settings.temporal.task_queue + KNOWLEDGE_QUEUE_SUFFIX,
                     activities=KnowledgeActivities(store, settings.knowledge).all(), max_concurrent_activities=4)
     tasks.append(asyncio.create_task(worker.run(), name="knowledge-activities"))

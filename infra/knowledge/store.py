@@ -68,6 +68,8 @@ class KnowledgeStore:
                     raise StoreLocked(f"the local knowledge base at {path} is open in another process: run one "
                                       "knowledge consumer per local store, or a Qdrant server (COGNITEST_QDRANT__URL)") from exc
         self._known = {c.name for c in (await self._client.get_collections()).collections}
+        for name in self._known:
+            self._tune(name)
         return not any(name.startswith(self.collection + "_p") for name in self._known)
 
     async def _ensure(self, project_id: UUID | str) -> str:
@@ -81,7 +83,22 @@ class KnowledgeStore:
                         await self.client.create_payload_index(name, key, models.PayloadSchemaType.KEYWORD)
                 log.info("knowledge.collection_created", collection=name, dimensions=self.embedder.dimensions)
             self._known.add(name)
+            self._tune(name)
         return name
+
+    def _tune(self, name: str) -> None:
+        """Local mode writes each point to SQLite in its own transaction, fsynced: 0.6 ms of the
+        1.6 ms a point costs. The knowledge base is derived data (rebuilt from the stream by a
+        re-embed), so its SQLite runs in WAL mode without a sync per commit: still safe when the
+        process is killed, only a power loss can drop the last points."""
+        if self.settings.qdrant.url:
+            return
+        try:
+            connection = self.client._client.collections[name].storage.storage  # type: ignore[attr-defined]
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+        except Exception as exc:  # noqa: BLE001  qdrant-client internals moved: only slower
+            log.debug("knowledge.tune_skipped", collection=name, error=type(exc).__name__)
 
     def _existing(self, project_id: UUID | str) -> str | None:
         name = self.name_for(project_id)
