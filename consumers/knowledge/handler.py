@@ -59,19 +59,34 @@ class KnowledgeConsumer:
             bound = log.bind(consumer=CONSUMER, size=len(events))
             try:
                 done = await until_available([m for m, _ in events], self.bus, lambda: self.writer.apply(ops), bound)
-            except Exception as exc:  # noqa: BLE001  a bug or bad data: retry each later, then dead-letter
+            except Exception as exc:  # noqa: BLE001  one bad event must not hold back the others
                 bound.warning("knowledge.batch_failed", error=f"{type(exc).__name__}: {exc}")
-                for msg, _ in events:
-                    await retry_or_dead_letter(self.js, CONSUMER, msg, self.bus, f"{type(exc).__name__}: {exc}")
+                await self._one_by_one(events)
                 return
             for msg, event in events:
-                if event.type == "knowledge.reembed_requested":
-                    async with heartbeat([msg], max(self.bus.ack_wait / 3, 0.5)):
-                        await self.reembed(event.subject, event.id)
-                await msg.ack()
+                await self._finish(msg, event)
         if ops:
             bound.debug("knowledge.applied", **done)
         await self.count_points()
+
+    async def _one_by_one(self, events: list[tuple[Msg, Any]]) -> None:
+        """Apply each event on its own: the good ones are acknowledged, a failing one is retried
+        later and dead-lettered when its deliveries run out."""
+        for msg, event in events:
+            bound = log.bind(consumer=CONSUMER, event_id=event.id, project=event.subject, event_type=event.type)
+            try:
+                await self.writer.apply([(stream_seq(msg), op) for op in operations(event, stream_seq(msg))])
+            except Exception as exc:  # noqa: BLE001  whatever it was, the message is kept
+                bound.warning("knowledge.event_failed", error=f"{type(exc).__name__}: {exc}")
+                await retry_or_dead_letter(self.js, CONSUMER, msg, self.bus, f"{type(exc).__name__}: {exc}")
+                continue
+            await self._finish(msg, event)
+
+    async def _finish(self, msg: Msg, event: Any) -> None:
+        if event.type == "knowledge.reembed_requested":
+            async with heartbeat([msg], max(self.bus.ack_wait / 3, 0.5)):
+                await self.reembed(event.subject, event.id)
+        await msg.ack()
 
     async def reembed(self, project: str | None, event_id: str | None = None) -> None:
         """Rebuild one project's points (or every project's, when None) from the event stream."""

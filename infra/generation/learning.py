@@ -67,8 +67,9 @@ def _with_prefix(title: str, prefix: str) -> str:
     return (f"{key}: {body}" if key else body)[:500]
 
 
-def apply_history(drafts: list[CaseDraft], examples: list[Example], min_score: float = 0.5) -> tuple[list[CaseDraft], list[dict[str, Any]]]:
-    """The drafts as the history shapes them, and the drafts left out (title, category, because)."""
+def apply_history(drafts: list[CaseDraft], examples: list[Example], min_score: float = 0.0) -> tuple[list[CaseDraft], list[dict[str, Any]]]:
+    """The drafts as the history shapes them, and the drafts left out (title, category, because).
+    Retrieval already dropped examples below the knowledge base's `min_score`."""
     by_key: dict[str, list[Example]] = {}
     for example in examples:
         if example.score >= min_score and example.for_key:
