@@ -37,12 +37,13 @@ class KnowledgeActivities:
         out: list[Example] = []
         for query, vector in zip(job.requirements, vectors, strict=True):
             found: dict[str, Example] = {}
-            similar = [(score, p.get("requirement_id") or "") for score, p in
+            similar = {p.get("requirement_id") or "": score for score, p in
                        await self.store.search(job.project_id, vector, limit, kind="requirement")
-                       if score >= self.settings.min_score]
-            for score, requirement_id in similar:
-                for p in await self.store.matching(job.project_id, 50, kind="case", verdict=JUDGED,
-                                                   requirement_ids=[requirement_id]):
+                       if score >= self.settings.min_score}
+            if similar:  # their cases in one lookup, each scored by the most similar requirement it traces
+                for p in await self.store.matching(job.project_id, 50 * len(similar), kind="case", verdict=JUDGED,
+                                                   requirement_ids=list(similar)):
+                    score = max(similar.get(r, 0.0) for r in p.get("requirement_ids") or [""])
                     _keep(found, _example(query.key, score, p))
             for score, p in await self.store.search(job.project_id, vector, limit, kind="case", verdict=JUDGED):
                 if score >= self.settings.min_score:

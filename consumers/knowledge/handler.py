@@ -15,6 +15,7 @@ from nats.js import JetStreamContext
 from cognitest.consumers.runtime.delivery import heartbeat, retry_or_dead_letter, stream_seq, until_available
 from cognitest.consumers.knowledge.replay import replay_into
 from cognitest.infra.knowledge.documents import SUBJECTS, operations
+from cognitest.infra.knowledge.store import family_totals
 from cognitest.infra.knowledge.writer import KnowledgeWriter
 from cognitest.infra.metrics import KNOWLEDGE_POINTS
 from cognitest.infra.settings import BusSettings
@@ -31,16 +32,25 @@ class KnowledgeConsumer:
         self.js = js
         self.bus = bus
         self._counted = 0.0
+        self._points: dict[str, int] | None = None  # points per collection, for the gauge
+        self._touched: set[str] = set()
 
     async def count_points(self, every: float = 5.0) -> None:
-        """Refresh the points gauge (at most every `every` seconds)."""
+        """Refresh the points gauge, at most every `every` seconds: every collection once (and
+        after a re-embed), then only the collections of the projects batches touched since."""
         now = time.monotonic()
         if now - self._counted < every:
             return
         self._counted = now
+        store = self.writer.store
         try:
-            for name, n in (await self.writer.store.collections()).items():
-                KNOWLEDGE_POINTS.labels(name).set(n)
+            if self._points is None:
+                self._points = await store.point_counts()
+            for project in self._touched:
+                self._points[store.name_for(project)] = await store.size(project)
+            self._touched.clear()
+            for family, n in family_totals(self._points).items():
+                KNOWLEDGE_POINTS.labels(family).set(n)
         except Exception as exc:  # noqa: BLE001  a gauge must never fail a batch
             log.debug("knowledge.count_failed", error=type(exc).__name__)
 
@@ -67,6 +77,7 @@ class KnowledgeConsumer:
                 await self._finish(msg, event)
         if ops:
             bound.debug("knowledge.applied", **done)
+        self._touched.update(event.subject for _, event in events)
         await self.count_points()
 
     async def _one_by_one(self, events: list[tuple[Msg, Any]]) -> None:
@@ -95,5 +106,5 @@ class KnowledgeConsumer:
             await self.writer.store.delete_project(project)
         report = await replay_into(self.js, self.writer, project, SUBJECTS)
         bound.info("knowledge.reembedded", collection=self.writer.store.collection, **report)
-        self._counted = 0.0
+        self._counted, self._points = 0.0, None  # count every collection again
         await self.count_points()

@@ -38,6 +38,15 @@ def project_filter(project_id: UUID | str, **match: Any) -> models.Filter:
     return models.Filter(must=must)
 
 
+def family_totals(counts: dict[str, int]) -> dict[str, int]:
+    """Per-collection counts summed per model (`<family>_p<project>` -> `<family>`)."""
+    totals: dict[str, int] = {}
+    for name, n in counts.items():
+        family = name.rsplit("_p", 1)[0]
+        totals[family] = totals.get(family, 0) + n
+    return totals
+
+
 class KnowledgeStore:
     """One collection per project and model (`<family>_p<project>`): a project's queries never
     scan another project's points (local mode filters in Python), and dropping a project is
@@ -114,13 +123,19 @@ class KnowledgeStore:
             await self._client.close()
             self._client = None
 
+    async def point_counts(self) -> dict[str, int]:
+        """Points per collection, every model and project."""
+        names = [c.name for c in (await self.client.get_collections()).collections if c.name.startswith(PREFIX)]
+        return {name: (await self.client.count(name, exact=True)).count for name in names}
+
     async def collections(self) -> dict[str, int]:
         """Points per model (collection family), over every project."""
-        totals: dict[str, int] = {}
-        for name in [c.name for c in (await self.client.get_collections()).collections if c.name.startswith(PREFIX)]:
-            family = name.rsplit("_p", 1)[0]
-            totals[family] = totals.get(family, 0) + (await self.client.count(name, exact=True)).count
-        return totals
+        return family_totals(await self.point_counts())
+
+    async def size(self, project_id: UUID | str) -> int:
+        """Points in the project's collection of this model."""
+        name = self._existing(project_id)
+        return 0 if name is None else (await self.client.count(name, exact=True)).count
 
     async def get(self, project_id: UUID | str, ids: list[str]) -> dict[str, dict[str, Any]]:
         name = self._existing(project_id)
@@ -134,9 +149,12 @@ class KnowledgeStore:
             await self.client.upsert(await self._ensure(project_id), points=[
                 models.PointStruct(id=pid, vector=vector, payload=payload) for pid, vector, payload in points])
 
-    async def set_payload(self, project_id: UUID | str, point_id: str, payload: dict[str, Any]) -> None:
-        if (name := self._existing(project_id)) is not None:
-            await self.client.set_payload(name, payload=payload, points=[point_id])
+    async def set_payloads(self, project_id: UUID | str, payloads: dict[str, dict[str, Any]]) -> None:
+        """Payload-only changes of several points, in one request."""
+        if payloads and (name := self._existing(project_id)) is not None:
+            await self.client.batch_update_points(name, update_operations=[
+                models.SetPayloadOperation(set_payload=models.SetPayload(payload=payload, points=[pid]))
+                for pid, payload in payloads.items()])
 
     async def delete(self, project_id: UUID | str, ids: list[str]) -> None:
         if ids and (name := self._existing(project_id)) is not None:

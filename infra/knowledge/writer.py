@@ -78,14 +78,14 @@ class KnowledgeWriter:
                     merged["text_hash"] = text_hash(merged["text"])
                     if merged["text_hash"] != point.get("text_hash"):
                         texts[op.point_id] = merged["text"]
+                        patches.pop(op.point_id, None)  # re-embedded: the upsert carries the payload
                 state[op.point_id] = merged
                 if op.point_id not in texts:
                     patches[op.point_id] = merged
         vectors = await self._vectors(texts)
         await self.store.upsert(project, [(pid, vectors[pid], state[pid]) for pid in texts if state.get(pid) is not None])  # type: ignore[misc]
-        for pid, payload in patches.items():
-            if state.get(pid) is not None and pid not in texts:
-                await self.store.set_payload(project, pid, payload)
+        await self.store.set_payloads(project, {pid: payload for pid, payload in patches.items()
+                                                if state.get(pid) is not None and pid not in texts})
         deleted = [pid for pid, payload in state.items() if payload is None and current.get(pid) is not None]
         await self.store.delete(project, deleted)
         done = {"embedded": len(texts), "updated": len(patches), "deleted": len(deleted)}
