@@ -33,7 +33,8 @@ def summary(latencies: list[float], seconds: float) -> dict[str, float]:
             "p50_ms": round(statistics.median(ordered) * 1000, 2), "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 2)}
 
 
-async def http_reads(url: str, path: str, n: int, concurrency: int = 16) -> dict[str, float]:
+async def http_reads(stack: PlatformStack, path: str, n: int, concurrency: int = 16,
+                     token: str | None = None) -> dict[str, float]:
     latencies: list[float] = []
 
     async def worker(client: httpx.AsyncClient, share: int, offset: int) -> None:
@@ -43,7 +44,7 @@ async def http_reads(url: str, path: str, n: int, concurrency: int = 16) -> dict
             r.raise_for_status()
             latencies.append(time.perf_counter() - started)
 
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+    async with stack.client(token) as client:  # authenticated: the access check is part of every read
         for q in QUERIES:  # warm every query once
             await client.get(path, params=q)
         started = time.perf_counter()
@@ -74,7 +75,7 @@ async def main(cases: int = 10_000, reads: int = 2_000) -> dict[str, Any]:
         stack = PlatformStack(Path(tmp))
         try:
             await stack.start_all()
-            async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as api:
+            async with stack.client() as api:
                 project = (await api.post("/api/v1/projects", params={"wait": "true"}, json={"name": "reads"})).json()
             pid = project["id"]
             events = [new_event(CaseCreated(case_id=uuid.uuid4(), title=f"case {i:05d}", priority=("high", "low")[i % 2]),
@@ -83,20 +84,24 @@ async def main(cases: int = 10_000, reads: int = 2_000) -> dict[str, Any]:
                 await stack.publisher.publish_many(events[start:start + 2000])
             await stack.wait_caught_up(timeout=300)
             path = f"/api/v1/projects/{pid}/cases"
-            cached = await http_reads(stack.api_url, path, reads)
+            cached = await http_reads(stack, path, reads)
+            async with stack.client() as api:  # a project API token: its lookup is one more query per request
+                token = (await api.post(f"/api/v1/projects/{pid}/tokens", json={"name": "bench", "role": "viewer"})).json()
+            cached_token = await http_reads(stack, path, reads, token=token["token"])
             os.environ["COGNITEST_CACHE__ENABLED"] = "false"
             await stack.restart("api")
             await stack.wait_ready()
-            uncached = await http_reads(stack.api_url, path, reads)
+            uncached = await http_reads(stack, path, reads)
             raw = await raw_reads(stack, pid, reads)
         finally:
             os.environ.pop("COGNITEST_CACHE__ENABLED", None)
             await stack.close()
-    result = {"cases": cases, "cached": cached, "uncached": uncached, "raw_sqlalchemy": raw,
+    result = {"cases": cases, "cached": cached, "cached_api_token": cached_token, "uncached": uncached,
+              "raw_sqlalchemy": raw,
               "cached_vs_uncached": round(cached["per_second"] / uncached["per_second"], 2)}
     print(f"\nAPI reads: GET cases (50 per page) on a project with {cases:,} cases, 16 concurrent clients")
     print(f"{'':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
-    for name in ("cached", "uncached", "raw_sqlalchemy"):
+    for name in ("cached", "cached_api_token", "uncached", "raw_sqlalchemy"):
         row = result[name]
         print(f"{name:<22}{row['per_second']:>10}{row['p50_ms']:>10}{row['p99_ms']:>10}")
     save("api_reads", result)

@@ -18,7 +18,6 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
 from playwright.async_api import async_playwright
 
 from bench.results import save
@@ -84,7 +83,7 @@ async def ingestion(n: int) -> dict:
         os.environ["COGNITEST_REQUIREMENTS__MAX_UPLOAD_BYTES"] = str(50_000_000)  # the tests' stack caps it lower
         await stack.start_all()
         try:
-            async with httpx.AsyncClient(base_url=stack.api_url, timeout=300) as api:
+            async with stack.client(timeout=300) as api:
                 project = (await api.post("/api/v1/projects", params={"wait": "true"}, json={"name": "bench"})).json()
                 report = junit(n)
                 started = time.perf_counter()

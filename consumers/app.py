@@ -23,6 +23,7 @@ from cognitest.consumers.knowledge.service import start_knowledge
 from cognitest.consumers.projection.handler import CONSUMER as PROJECTION, ProjectionHandler
 from cognitest.consumers.runtime.advisories import max_deliveries_subject, on_max_deliveries
 from cognitest.consumers.execution.handler import CONSUMER as EXECUTION, FILTER as EXECUTION_FILTER, Executor
+from cognitest.consumers.security.handler import CONSUMER as SECURITY, FILTER as SECURITY_FILTER, SecurityScanner
 from cognitest.consumers.requirements.handler import CONSUMER as REQUIREMENTS, RequirementParser
 from cognitest.consumers.runtime.delivery import per_event
 from cognitest.consumers.runtime.pull import PullConsumer
@@ -37,6 +38,7 @@ from cognitest.infra.db.engine import make_engine, session_factory
 from cognitest.infra.integrations.ledger import Ledger
 from cognitest.infra.knowledge.documents import SUBJECTS as KNOWLEDGE_SUBJECTS
 from cognitest.infra.metrics import CONSUMER_PENDING, CONSUMER_UNACKED, serve
+from cognitest.infra.identity.crypto import SecretBox
 from cognitest.infra.integrations.outbound import Outbound
 from cognitest.infra.settings import Settings
 from cognitest.infra.temporal import connect_temporal
@@ -51,7 +53,7 @@ BOOTSTRAP, GENERATION = bootstrap.CONSUMER, generation.CONSUMER
 GROUPS = ("projection", "bootstrap", "requirements", "generation", "execution", "automations", "triage", "alerting",
           "knowledge")
 DURABLES = {"projection": (PROJECTION,), "bootstrap": (BOOTSTRAP,), "requirements": (REQUIREMENTS,),
-            "generation": (GENERATION,), "execution": (EXECUTION,), "automations": (AUTOMATIONS,),
+            "generation": (GENERATION,), "execution": (EXECUTION, SECURITY), "automations": (AUTOMATIONS,),
             "triage": (TRIAGE, ISSUE_SYNC), "alerting": (ALERTING,), "knowledge": (KNOWLEDGE,)}
 FILTERS: dict[str, str | tuple[str, ...]] = {
     PROJECTION: f"{EVENTS_PREFIX}.>",
@@ -59,6 +61,7 @@ FILTERS: dict[str, str | tuple[str, ...]] = {
     REQUIREMENTS: f"{EVENTS_PREFIX}.*.requirement.uploaded",
     GENERATION: f"{EVENTS_PREFIX}.*.generation.requested",
     EXECUTION: EXECUTION_FILTER,
+    SECURITY: SECURITY_FILTER,
     AUTOMATIONS: f"{EVENTS_PREFIX}.>",
     TRIAGE: tuple(f"{EVENTS_PREFIX}.*.{t}" for t in TRIAGE_SUBJECTS),
     ISSUE_SYNC: tuple(f"{EVENTS_PREFIX}.*.{t}" for t in SYNC_SUBJECTS),
@@ -73,6 +76,8 @@ DESCRIPTIONS = {
     REQUIREMENTS: "Parses uploaded requirement documents into atomic requirements (requirement.parsed / .rejected).",
     GENERATION: "Starts the GenerationPipeline Temporal workflow for each generation request.",
     EXECUTION: "Runs test runs (web, mobile, API) and reports each case (run.started, run.case_finished, run.completed...).",
+    SECURITY: "Runs passive security scans (security.scan.requested) and files each finding as an issue "
+              "(issue.detected / issue.occurred), then security.scan.finished.",
     AUTOMATIONS: "Starts automation executions (run requests, event triggers), keeps schedules in step with definitions, "
                  "and signals executions waiting for a run or generation.",
     TRIAGE: "Turns failed cases into issues (issue.detected / issue.occurred) and labels flaky cases.",
@@ -176,11 +181,13 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
             await executor.start()
             stoppers.append(executor.stop)
             await run_durable(EXECUTION, per_event(js, EXECUTION, executor.handle), 1, **slow)
+            scanner = SecurityScanner(session_factory(engine), publisher, js, bus, settings.execution, settings.source)
+            await run_durable(SECURITY, per_event(js, SECURITY, scanner.handle), 2, **slow)
         if "automations" in groups:
             temporal = temporal or await connect_temporal(settings.temporal)
             triggers = AutomationTriggers(session_factory(engine), temporal, js, bus, settings.temporal.task_queue)
             await run_durable(AUTOMATIONS, per_event(js, AUTOMATIONS, triggers.handle, watcher=True, wants=triggers.wants), 64, linger=0.0)
-        outbound = Outbound(settings.integrations)
+        outbound = Outbound(settings.integrations, box=SecretBox.from_settings(settings))
         ledger = Ledger(session_factory(engine))
         if "triage" in groups:
             triage = Triage(TriageStore(session_factory(engine)), publisher, js, bus, settings.source,

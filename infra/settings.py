@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -145,6 +145,8 @@ class LlmSettings(BaseModel):
 class ExecutionSettings(BaseModel):
     chromium_path: str | None = Field(default=None, description="a Chromium to drive; unset = a system one if found, else Playwright's")
     allowed_hosts: list[str] = Field(default_factory=list, description="if set, the only hosts tests may reach")
+    allow_private_targets: bool = Field(default=False, description="let tests reach loopback and private addresses "
+                                        "unless a project's settings.targets.allow_private says otherwise")
     step_timeout_ms: int = Field(default=10_000, description="Playwright's timeout per step")
     request_timeout: float = 30.0
     max_parallel: int = Field(default=4, description="cases run at once by one execution process (across its runs)")
@@ -178,6 +180,42 @@ class IntegrationsSettings(BaseModel):
     timeout: float = Field(default=15.0, description="seconds for one outbound call")
     sync_issues_to: list[Literal["jira", "github"]] = Field(default_factory=list,
                                                              description="trackers detected issues are filed in, unless a project's `issue_sync` setting says otherwise")
+
+
+class OidcSettings(BaseModel):
+    """An external identity provider whose bearer JWTs the API accepts (Clerk, Auth0, Keycloak, Entra ...)."""
+
+    issuer: str | None = Field(default=None, description="the `iss` tokens must carry; unset = OIDC off")
+    jwks_url: str | None = Field(default=None, description="the provider's JWKS; unset = ISSUER/.well-known/jwks.json")
+    audience: list[str] = Field(default_factory=list, description="accepted `aud` values (one must match)")
+    authorized_parties: list[str] = Field(default_factory=list, description="accepted `azp` values (Clerk); "
+                                          "checked when set")
+    algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"], description="only these are accepted")
+    leeway: float = Field(default=60.0, ge=0, le=600, description="seconds of clock skew allowed on exp/nbf/iat")
+    user_claim: str = Field(default="email", description="the claim that names the user (falls back to `sub`)")
+    admin_users: list[str] = Field(default_factory=list, description="users (by user_claim) who are instance admins")
+    jwks_cache: float = Field(default=600.0, description="seconds the key set is kept before it is fetched again")
+
+
+class AuthSettings(BaseModel):
+    """Who may call the API (`COGNITEST_AUTH__*`)."""
+
+    admin_token: SecretStr | None = Field(default=None, description="the instance admin's bearer token; unset = "
+                                          "generated once into DATA_DIR/secrets/admin-token")
+    session_hours: float = Field(default=12.0, gt=0, description="lifetime of a browser session")
+    cookie_secure: bool | None = Field(default=None, description="Secure flag on the session cookie; unset = "
+                                       "on unless the API is served on 127.0.0.1/localhost over http")
+    login_attempts_per_minute: int = Field(default=10, ge=1, description="sign-in attempts per account")
+    login_attempts_per_address: int = Field(default=60, ge=1, description="sign-in attempts per client address "
+                                            "and minute (an office behind one NAT shares it)")
+    tokens_per_minute: int = Field(default=20, ge=1, description="API tokens one caller may create per minute")
+    oidc: OidcSettings = Field(default_factory=OidcSettings)
+
+
+class SecuritySettings(BaseModel):
+    secret_keys: list[SecretStr] = Field(default_factory=list, description="Fernet keys encrypting integration "
+                                         "secrets at rest, newest first (older ones still decrypt); unset = one is "
+                                         "generated once into DATA_DIR/secrets/secret-key")
 
 
 class CacheSettings(BaseModel):
@@ -226,6 +264,8 @@ class Settings(BaseSettings):
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
 
     def service_env(self) -> dict[str, str]:
         """Environment that points a child process at the same services as this one."""

@@ -31,9 +31,10 @@ class NotificationRule(BaseModel):
 
     name: str = Field(default="rule", max_length=100)
     channel: Literal["slack", "webhook", "email"]
-    target: str | None = Field(default=None, max_length=2000,
+    target: str | None = Field(default=None, max_length=4000,
                                description="Slack webhook or webhook URL, or comma-separated emails; Slack may default")
-    secret: str | None = Field(default=None, max_length=256, description="signs webhook deliveries (X-Hub-Signature-256)")
+    secret: str | None = Field(default=None, max_length=512, description="signs webhook deliveries (X-Hub-Signature-256); "
+                                  "write-only, encrypted at rest")
     events: list[str] = Field(default_factory=lambda: ["run.failed", "issue.detected"], min_length=1,
                               description="event types (globs such as run.*)")
     where: dict[str, Any] = Field(default_factory=dict, description="payload fields (dotted paths) that must be equal")

@@ -51,14 +51,14 @@ async def stack(tmp_path_factory: pytest.TempPathFactory, fake_llm: FakeLlm, out
 
 @pytest.fixture
 async def api(stack: PlatformStack) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
+    async with stack.client() as client:  # as the instance admin
         yield client
 
 
 @pytest.fixture
 async def project(api: httpx.AsyncClient) -> dict:
     response = await api.post("/api/v1/projects", params={"wait": "true"},
-                              json={"name": f"test-{uuid.uuid4().hex[:8]}"}, headers={"x-actor": "alice"})
+                              json={"name": f"test-{uuid.uuid4().hex[:8]}"})
     assert response.status_code == 201, response.text
     return response.json()
 

@@ -14,6 +14,7 @@ from cognitest.infra.settings import Settings, get_settings
 from cognitest.infra.metrics import serve
 from cognitest.infra.temporal import connect_temporal, metrics_runtime
 from cognitest.infra.db.engine import make_engine, session_factory
+from cognitest.infra.identity.crypto import SecretBox
 from cognitest.infra.integrations.outbound import Outbound
 from cognitest.infra.tracing import setup_tracing, shutdown_tracing
 from cognitest.workflows.automation.activities import AutomationActivities
@@ -37,7 +38,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     bootstrap = BootstrapActivities(publisher, settings.source)
     engine = make_engine(settings.database.effective_url, pool_size=4)
     generation = GenerationActivities(settings, session_factory(engine), publisher)
-    outbound = Outbound(settings.integrations)
+    outbound = Outbound(settings.integrations, box=SecretBox.from_settings(settings))
     automation = AutomationActivities(settings, session_factory(engine), publisher, outbound)
     worker = Worker(
         client,

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from cognitest.consumers.runtime.outlets import Outlets
 from cognitest.consumers.runtime.delivery import delivered_count, retry_or_dead_letter, to_dead_letter, until_available
 from cognitest.infra.alerting.messages import compose
+from cognitest.infra.identity.crypto import reveal
 from cognitest.infra.alerting.rules import fires, in_quiet_hours, is_critical, project_rules
 from cognitest.infra.automations.outcomes import public_url, run_outcome
 from cognitest.infra.db.models import Project
@@ -160,8 +161,9 @@ class Alerting(Outlets):
     async def _record(self, event: Envelope[Any], index: int, rule: NotificationRule, *, ok: bool,
                       status_code: int | None = None, error: str | None = None) -> None:
         target = rule.target or "default"
-        if rule.channel == "slack":  # a Slack webhook URL is a credential: record only its host
-            target = "slack:" + (urlsplit(rule.target).hostname or "?" if rule.target else "default")
+        if rule.channel in ("slack", "webhook"):  # webhook URLs can hold credentials: record only the host
+            plain = reveal(self.outbound.box, rule.target)
+            target = f"{rule.channel}:" + (urlsplit(plain).hostname or "?" if plain else "default")
         await self.publisher.publish(new_event(
             AlertSent(alert_id=derived(event.id, index, ok), channel=rule.channel, target=target[:500],
                       about_event_id=event.id, ok=ok, status_code=status_code, error=error),

@@ -10,7 +10,7 @@ import jsonschema
 from jsonpath_ng.ext import parse as jsonpath
 
 from cognitest.consumers.execution.variables import render
-from cognitest.infra.execution_guard import TargetRefused, check_url
+from cognitest.infra.execution_guard import TargetPolicy, TargetRefused
 
 
 class StepFailed(AssertionError):
@@ -18,15 +18,15 @@ class StepFailed(AssertionError):
 
 
 class ApiSession:
-    def __init__(self, base_url: str | None, variables: dict[str, Any], allowed_hosts: list[str] | None,
+    def __init__(self, base_url: str | None, variables: dict[str, Any], policy: TargetPolicy,
                  timeout: float, share: bool = False) -> None:
         self.variables = variables if share else dict(variables)
         if base_url:
             self.variables.setdefault("base_url", base_url.rstrip("/"))
-        self.allowed_hosts = allowed_hosts
+        self.policy = policy
 
         async def guard(request: httpx.Request) -> None:
-            check_url(str(request.url), self.allowed_hosts)  # also runs for each redirect
+            self.policy.check(str(request.url))  # also runs for each redirect
 
         self.client = httpx.AsyncClient(timeout=timeout, follow_redirects=True, event_hooks={"request": [guard]})
         self.response: httpx.Response | None = None

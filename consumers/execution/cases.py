@@ -12,7 +12,7 @@ from cognitest.consumers.execution.api_runner import ApiSession, StepFailed
 from cognitest.consumers.execution.mobile_runner import MobileCase
 from cognitest.consumers.execution.web_runner import WebBrowsers, WebCase
 from cognitest.infra.blob import BlobStore
-from cognitest.infra.execution_guard import TargetRefused
+from cognitest.infra.execution_guard import TargetPolicy, TargetRefused
 from cognitest.infra.settings import ExecutionSettings
 
 MOBILE = {"tap", "type", "swipe", "back"}
@@ -51,9 +51,10 @@ def engine_of(steps: list[dict[str, Any]], device: str | None) -> str:
 
 
 class CaseRunner:
-    def __init__(self, settings: ExecutionSettings, blobs: BlobStore) -> None:
+    def __init__(self, settings: ExecutionSettings, blobs: BlobStore, policy: TargetPolicy | None = None) -> None:
         self.settings = settings
         self.blobs = blobs
+        self.policy = policy or TargetPolicy(tuple(settings.allowed_hosts), settings.allow_private_targets)
         self.browsers = WebBrowsers(settings.chromium_path)
 
     async def close(self) -> None:
@@ -92,12 +93,12 @@ class CaseRunner:
             session: Any = None
             try:
                 if engine == "api":
-                    session = ApiSession(env.get("base_url"), variables, self.settings.allowed_hosts or None,
+                    session = ApiSession(env.get("base_url"), variables, self.policy,
                                          self.settings.request_timeout, share=case.shared is not None)
                 elif engine == "web":
                     browser = await self.browsers.browser(case.browser or "chromium")
                     session = await WebCase.open(browser, env.get("base_url"), variables, self.settings.step_timeout_ms,
-                                                 self.settings.allowed_hosts or None, log, Path(tmp))
+                                                 self.policy, log, Path(tmp))
                 else:
                     session = await MobileCase.open(env.get("appium_url") or self.settings.appium_url or "",
                                                     env.get("capabilities") or {}, variables)

@@ -26,6 +26,7 @@ from cognitest.infra.metrics import CASES, RUNS, RUNS_ACTIVE, RUNS_QUEUED
 from cognitest.infra.run_quota import RunQuota
 from cognitest.infra.blob import BlobStore
 from cognitest.infra.bus.publisher import EventPublisher
+from cognitest.infra.execution_guard import project_policy
 from cognitest.infra.settings import BusSettings, ExecutionSettings
 from cognitest.schemas import Envelope, new_event, parse_event
 from cognitest.schemas.enums import CaseOutcome
@@ -168,7 +169,7 @@ class Executor:
         todo = [c for c in plan if (str(c.case_id), c.browser) not in outcomes]
         bound.info("run.started", cases=len(plan), resumed=len(plan) - len(todo))
         done_before = len(plan) - len(todo)
-        runner = CaseRunner(self.settings, self.blobs)
+        runner = CaseRunner(self.settings, self.blobs, await project_policy(self.sessions, event.project_id, self.settings))
         # a collection's requests chain through shared variables: one after another, in order
         width = 1 if d.collection_id else max(1, min(d.parallelism, self.settings.max_parallel))
         gate = asyncio.Semaphore(width)
@@ -218,3 +219,4 @@ class Executor:
         await self.publisher.publish(self._emit(event, final, _id(run_id, "end")))
         RUNS.labels(final.__event_type__.split(".")[1]).inc()
         bound.info("run.finished", outcome=final.__event_type__, resumed=done_before, **counts)
+

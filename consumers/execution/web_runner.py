@@ -12,7 +12,7 @@ from playwright.async_api import expect as pw_expect
 
 from cognitest.consumers.execution.api_runner import StepFailed
 from cognitest.consumers.execution.variables import render
-from cognitest.infra.execution_guard import TargetRefused, check_url
+from cognitest.infra.execution_guard import TargetPolicy, TargetRefused
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -76,9 +76,9 @@ def locate(page: Page, target: dict[str, Any], variables: dict[str, Any]) -> Loc
 
 class WebCase:
     def __init__(self, context: BrowserContext, page: Page, base_url: str | None, variables: dict[str, Any],
-                 timeout_ms: int, workdir: Path, allowed_hosts: list[str] | None = None,
+                 timeout_ms: int, workdir: Path, policy: TargetPolicy = TargetPolicy(),
                  blocked: list[str] | None = None) -> None:
-        self.allowed_hosts = allowed_hosts
+        self.policy = policy
         self.blocked = blocked if blocked is not None else []
         self.context = context
         self.page = page
@@ -90,7 +90,7 @@ class WebCase:
 
     @classmethod
     async def open(cls, browser: Browser, base_url: str | None, variables: dict[str, Any], timeout_ms: int,
-                   allowed_hosts: list[str] | None, log: list[dict[str, Any]], workdir: Path) -> "WebCase":
+                   policy: TargetPolicy, log: list[dict[str, Any]], workdir: Path) -> "WebCase":
         context = await browser.new_context(base_url=base_url or None)
         context.set_default_timeout(timeout_ms)
         await context.tracing.start(screenshots=True, snapshots=True)
@@ -99,7 +99,7 @@ class WebCase:
 
         async def guard(route: Any) -> None:
             try:
-                check_url(route.request.url, allowed_hosts)
+                policy.check(route.request.url)
             except TargetRefused as exc:
                 log.append({"blocked": route.request.url, "reason": str(exc)})
                 blocked.append(str(exc))
@@ -112,7 +112,7 @@ class WebCase:
         page.on("console", lambda m: log.append({"console": m.type, "text": m.text[:500]}) if m.type == "error" else None)
         page.on("requestfailed", lambda r: log.append({"request_failed": r.url, "error": r.failure}))
         page.on("pageerror", lambda e: log.append({"page_error": str(e)[:500]}))
-        return cls(context, page, base_url, variables, timeout_ms, workdir, allowed_hosts, blocked)
+        return cls(context, page, base_url, variables, timeout_ms, workdir, policy, blocked)
 
     def _url(self, url: str) -> str:
         url = render(url, self.variables)
@@ -124,7 +124,7 @@ class WebCase:
         target = (lambda: locate(page, step["target"], v)) if step.get("target") else None
         if a == "goto":
             url = self._url(step["url"])
-            check_url(url, self.allowed_hosts)
+            self.policy.check(url)
             try:
                 await page.goto(url)
             except Exception as exc:  # blocked (a redirect the guard refused) or unreachable

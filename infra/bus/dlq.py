@@ -145,4 +145,5 @@ async def redrive(js: JetStreamContext, seq: int) -> int:
 
 
 async def discard(js: JetStreamContext, seq: int) -> None:
+    await get_dead_letter(js, seq)  # NotFoundError when there is none (delete_msg answers a bare APIError)
     await js.delete_msg(DLQ_STREAM, seq)

@@ -390,4 +390,9 @@ class AppliedEvent(Base):
     event_type: Mapped[str] = mapped_column(String(128))
     project_id: Mapped[UUID | None] = mapped_column()
     applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    __table_args__ = (Index("idx_applied_events_seq", "stream_seq"),)
+    # the audit log: who did it and when, queryable per project and per actor
+    actor: Mapped[str | None] = mapped_column(String(255))
+    occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("idx_applied_events_seq", "stream_seq"),
+                      Index("idx_applied_events_project_seq", "project_id", "stream_seq"),
+                      Index("idx_applied_events_project_actor", "project_id", "actor", "stream_seq"))

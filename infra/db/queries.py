@@ -23,6 +23,7 @@ class ListQuery:
     sort: str = "-created_at"
     limit: int = 50
     offset: int = 0
+    where: list[Any] = field(default_factory=list)  # further SQL conditions (e.g. the caller's projects)
 
 
 def row_to_dict(table: Table, row: Any) -> dict[str, Any]:
@@ -55,6 +56,7 @@ async def list_rows(session: AsyncSession, table: Table, query: ListQuery, *, te
         conditions.append(c[name].in_(value) if isinstance(value, list) else c[name] == value)
     for tag in query.tags:
         conditions.append(c.tags.contains([tag]))
+    conditions.extend(query.where)
     if query.search and text_column:
         conditions.append(c[text_column].ilike(f"%{query.search}%"))
     total = await session.scalar(select(func.count()).select_from(table).where(*conditions))

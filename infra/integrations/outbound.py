@@ -7,6 +7,7 @@ from typing import Any
 import aiosmtplib
 import httpx
 
+from cognitest.infra.identity.crypto import SecretBox, reveal
 from cognitest.infra.integrations.signing import HEADER, sign
 from cognitest.infra.settings import IntegrationsSettings
 
@@ -24,43 +25,47 @@ class NotConfigured(DeliveryFailed):
 
 
 class Outbound:
-    def __init__(self, settings: IntegrationsSettings, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, settings: IntegrationsSettings, client: httpx.AsyncClient | None = None,
+                 box: SecretBox | None = None) -> None:
         self.settings = settings
+        self.box = box  # opens secrets sealed at rest (notification rules, automation graphs)
         self.client = client or httpx.AsyncClient(timeout=settings.timeout, follow_redirects=False)
 
     async def close(self) -> None:
         await self.client.aclose()
 
     async def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        where = _host(url)  # errors are logged and recorded: never the full URL (webhook URLs are credentials)
         try:
             response = await self.client.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
-            raise DeliveryFailed(f"{method} {url}: {type(exc).__name__}: {exc}", retryable=True) from None
+            raise DeliveryFailed(f"{method} {where}: {type(exc).__name__}", retryable=True) from None
         if response.status_code >= 400:
             retryable = response.status_code >= 500 or response.status_code in (408, 429)
-            raise DeliveryFailed(f"{method} {url}: HTTP {response.status_code}: {response.text[:300]}",
+            raise DeliveryFailed(f"{method} {where}: HTTP {response.status_code}: {response.text[:300]}",
                                  retryable=retryable, status_code=response.status_code)
         return response
 
     async def slack(self, text: str, webhook_url: str | None = None, blocks: list[Any] | None = None) -> dict[str, Any]:
-        url = webhook_url or self.settings.slack_webhook_url
+        url = reveal(self.box, webhook_url) or self.settings.slack_webhook_url
         if not url:
             raise NotConfigured("Slack (integrations.slack_webhook_url)")
         body: dict[str, Any] = {"text": text}
         if blocks:
             body["blocks"] = blocks
         response = await self._call("POST", url, json=body)
-        return {"status_code": response.status_code, "target": url}
+        return {"status_code": response.status_code, "target": _host(url)}  # the URL itself is a credential
 
     async def webhook(self, url: str, payload: dict[str, Any], secret: str | None = None) -> dict[str, Any]:
         import json
 
+        url, secret = reveal(self.box, url) or "", reveal(self.box, secret)
         body = json.dumps(payload, default=str).encode()
         headers = {"content-type": "application/json"}
         if secret or self.settings.webhook_secret:
             headers[HEADER] = sign(secret or self.settings.webhook_secret or "", body)
         response = await self._call("POST", url, content=body, headers=headers)
-        return {"status_code": response.status_code, "target": url}
+        return {"status_code": response.status_code, "target": _host(url)}
 
     async def http(self, method: str, url: str, headers: dict[str, str], body: Any, timeout: float) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"headers": headers, "timeout": timeout}
@@ -135,3 +140,10 @@ class Outbound:
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise DeliveryFailed(f"SMTP: {type(exc).__name__}: {exc}", retryable=True) from None
         return {"to": to}
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"

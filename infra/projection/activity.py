@@ -186,3 +186,10 @@ async def alert_sent(tx: Tx, event: Envelope[Any], seq: int) -> None:
     d = event.data.model_dump(mode="json")
     d["id"] = d.pop("alert_id")
     tx.insert(alerts, {**d, "project_id": event.project_id, "created_at": event.time})
+
+
+@handles("token.created", "token.revoked", "security.scan.requested", "security.scan.finished")
+async def audit_only(tx: Tx, event: Envelope[Any], seq: int) -> None:
+    """Nothing to project: the token store and the security scanner keep their own state; the
+    event log (and the audit view over applied events) keeps who did it."""
+    await tx.require(projects, event.project_id, event, scoped=False)

@@ -4,7 +4,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from cognitest.infra.bus.connection import connect
 from cognitest.infra.bus.publisher import EventPublisher
@@ -13,10 +13,21 @@ from cognitest.infra.cache import ReadCache
 from cognitest.infra.db.engine import make_engine, session_factory
 from cognitest.infra.settings import Settings, get_settings
 from cognitest.infra.tracing import instrument_fastapi, shutdown_tracing
+from cognitest.infra.identity.crypto import SecretBox
+from cognitest.infra.identity.store import IdentityStore
 from cognitest.producers.api import errors
+from cognitest.producers.api.access.authenticate import Authenticator
+from cognitest.producers.api.access.guard import authorize
+from cognitest.producers.api.access.headers import SecurityHeaders
+from cognitest.producers.api.access.rate_limit import SlidingWindow
 from cognitest.producers.api.middleware import RequestContext
 from cognitest.infra.blob import blob_store
 from cognitest.producers.api.routes import (
+    audit,
+    auth as auth_routes,
+    security,
+    tokens,
+    users,
     automations,
     collection_import,
     events,
@@ -59,19 +70,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.cache.enabled:
             cache = ReadCache(publisher.js, settings.cache.ttl, settings.bus.replicas)
             await cache.start()
+        auth = Authenticator(settings, IdentityStore(sessions))
         app.state.cognitest = AppState(settings, nc, publisher, engine, sessions, waiter, blobs=blob_store(settings),
-                                       cache=cache)
+                                       cache=cache, auth=auth, cipher=SecretBox.from_settings(settings),
+                                       login_limit=SlidingWindow(settings.auth.login_attempts_per_minute),
+                                       address_limit=SlidingWindow(settings.auth.login_attempts_per_address),
+                                       token_limit=SlidingWindow(settings.auth.tokens_per_minute))
         log.info("api.started", url=settings.http.effective_url)
         try:
             yield
         finally:
             await waiter.stop()
+            await auth.close()
             await nc.drain()
             await engine.dispose()
             shutdown_tracing()
 
     app = FastAPI(title="Cognitest", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
-                  docs_url="/docs", openapi_url="/openapi.json")
+                  docs_url="/docs", openapi_url="/openapi.json", dependencies=[Depends(authorize)])
     errors.install(app)
     app.include_router(health.router)
     app.include_router(events.router)
@@ -89,6 +105,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(automations.router)
     app.include_router(executions.router)
     app.include_router(hooks.router)
+    app.include_router(auth_routes.router)
+    app.include_router(users.router)
+    app.include_router(tokens.router)
+    app.include_router(audit.router)
+    app.include_router(security.router)
 
     @app.get("/", include_in_schema=False)
     async def root() -> dict[str, Any]:
@@ -97,5 +118,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(RequestContext, max_body_bytes=settings.http.max_body_bytes,
                        max_upload_bytes=settings.requirements.max_upload_bytes * 5 + 65_536)
+    app.add_middleware(SecurityHeaders)
     instrument_fastapi(app)
     return app

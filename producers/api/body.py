@@ -6,3 +6,6 @@ from pydantic import BaseModel, ConfigDict
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+# PostgreSQL's OFFSET is a bigint: a larger value would be a server error, not an empty page
+MAX_OFFSET = 1_000_000_000

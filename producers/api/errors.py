@@ -8,6 +8,7 @@ from temporalio.service import RPCError
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cognitest.infra.bus.connection import BusUnavailable
@@ -30,8 +31,8 @@ class BodyTooLarge(Exception):
 
 
 class ApiError(HTTPException):
-    def __init__(self, status: int, message: str, details: Any = None) -> None:
-        super().__init__(status_code=status, detail=message)
+    def __init__(self, status: int, message: str, details: Any = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status_code=status, detail=message, headers=headers)
         self.details = details
 
 
@@ -57,15 +58,20 @@ def _clean(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return _json(request, exc.status_code, str(exc.detail), exc.details)
+        response = _json(request, exc.status_code, str(exc.detail), exc.details)
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = exc.detail if isinstance(exc.detail, str) else CODES.get(exc.status_code, "error")
         return _json(request, exc.status_code, message)
 
+    # a body that passed its own model but not the event it becomes (pydantic's ValidationError)
+    # is still the caller's input: 422 like any validation error
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    @app.exception_handler(ValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError | ValidationError) -> JSONResponse:
         errors = _clean(list(exc.errors()))
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"])

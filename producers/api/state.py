@@ -25,6 +25,11 @@ class AppState:
     waiter: ProjectionWaiter
     blobs: Any = None
     cache: Any = None  # ReadCache, when enabled
+    auth: Any = None  # access.authenticate.Authenticator
+    cipher: Any = None  # infra.identity.crypto.SecretBox: integration secrets at rest
+    login_limit: Any = None  # access.rate_limit.SlidingWindow: per account
+    address_limit: Any = None  # per client address
+    token_limit: Any = None
     _temporal: Any = None
     _temporal_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -40,6 +45,7 @@ def get_state(request: Request) -> AppState:
 
 
 def actor_of(request: Request) -> str:
-    """Who is acting. Until built-in accounts land this is the X-Actor header (or 'local')."""
-    value = request.headers.get("x-actor", "").strip()
-    return value[:255] or "local"
+    """Who is acting, as every event they cause records it (set by the access guard; routes open
+    to everyone, such as signed webhooks, act as `anonymous`)."""
+    principal = getattr(request.state, "principal", None)
+    return principal.actor if principal is not None else "anonymous"

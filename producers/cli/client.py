@@ -16,9 +16,10 @@ def api_url(explicit: str | None = None) -> str:
 
 
 class Api:
-    def __init__(self, base: str | None = None, timeout: float = 30.0) -> None:
+    def __init__(self, base: str | None = None, timeout: float = 30.0, token: str | None = None) -> None:
         self.base = api_url(base)
-        self.client = httpx.Client(base_url=self.base, timeout=timeout, headers=_identity())
+        headers = {"authorization": f"Bearer {token}"} if token else identity()
+        self.client = httpx.Client(base_url=self.base, timeout=timeout, headers=headers)
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None) -> Any:
         try:
@@ -67,9 +68,18 @@ class Api:
         return self.request("DELETE", path, params=params)
 
 
-def _identity() -> dict[str, str]:
-    actor = os.environ.get("COGNITEST_ACTOR")
-    return {"x-actor": actor} if actor else {}
+def identity() -> dict[str, str]:
+    """The bearer token: COGNITEST_TOKEN (an API token, or an OIDC access token), else the local
+    embedded stack's admin token (DATA_DIR/secrets/admin-token, readable by whoever runs it)."""
+    token = os.environ.get("COGNITEST_TOKEN")
+    if not token:
+        from cognitest.infra.identity.keys import stored_admin_token
+        from cognitest.infra.settings import Settings
+
+        settings = Settings()
+        token = (settings.auth.admin_token.get_secret_value() if settings.auth.admin_token
+                 else stored_admin_token(settings.data_dir))
+    return {"authorization": f"Bearer {token}"} if token else {}
 
 
 def _clean(params: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -31,6 +31,9 @@ def seed_demo(api: Api) -> dict[str, Any]:
     project = api.post("/api/v1/projects", {
         "name": DEMO_PROJECT,
         "description": "An online shop: sign-in, catalogue and checkout. Seeded by `cognitest up` to explore with.",
+        "owner_id": "admin@localhost",
+        # the demo shop runs on this machine: let its tests reach loopback addresses
+        "settings": {"targets": {"allow_private": True}},
     }, wait="true")
     pid = project["id"]
     base = f"/api/v1/projects/{pid}"

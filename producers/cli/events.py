@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import typer
 
-from cognitest.producers.cli.client import Api, api_url
+from cognitest.producers.cli.client import Api, api_url, identity
 from cognitest.producers.cli.exits import UNREACHABLE, CliError, fail
 from cognitest.producers.cli.output import emit_json, show
 
@@ -70,7 +70,8 @@ def tail(
     params = {k: v for k, v in {"project": project, "type": event_type, "since": since}.items() if v is not None}
     seen = 0
     try:
-        with httpx.stream("GET", f"{api_url(api)}/api/v1/events/stream", params=params, timeout=None) as response:
+        with httpx.stream("GET", f"{api_url(api)}/api/v1/events/stream", params=params, timeout=None,
+                          headers=identity()) as response:
             if response.status_code >= 400:
                 response.read()
                 raise CliError(f"{response.json().get('message', response.text)} (HTTP {response.status_code})")

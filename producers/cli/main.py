@@ -5,7 +5,7 @@ import sys
 
 import typer
 
-from cognitest.producers.cli import automations_cmd, events, feedback_cmd, generation_cmd, resources, stack
+from cognitest.producers.cli import access_cmd, automations_cmd, events, feedback_cmd, generation_cmd, resources, stack
 from cognitest.producers.cli.exits import CliError, report
 from cognitest.producers.cli.schemas_cmd import schemas_app
 
@@ -29,6 +29,10 @@ app.add_typer(generation_cmd.runs_app, name="runs")
 app.add_typer(automations_cmd.automations_app, name="automations")
 app.add_typer(feedback_cmd.feedback_app, name="feedback")
 app.add_typer(feedback_cmd.knowledge_app, name="knowledge")
+app.add_typer(access_cmd.users_app, name="users")
+app.add_typer(access_cmd.tokens_app, name="tokens")
+app.add_typer(access_cmd.members_app, name="members")
+app.command("audit")(access_cmd.audit)
 
 
 def run() -> None:

@@ -11,12 +11,33 @@ import typer
 from cognitest.infra.db.migrate import upgrade
 from cognitest.infra.embedded.services import ServiceSpec, ToolMissing, consumer_specs, nats_spec, platform_spec, temporal_spec
 from cognitest.infra.embedded.supervisor import StartFailed, Supervisor
+from cognitest.infra.identity.keys import admin_token
 from cognitest.infra.settings import Settings
 from cognitest.producers.cli.client import Api
 from cognitest.producers.cli.demo import seed_demo
 from cognitest.producers.cli.exits import UNREACHABLE, CliError
 
 DEMO_MARKER = ".demo-seeded"
+ADMIN_EMAIL = "admin@localhost"
+
+
+async def ensure_first_admin(settings: Settings) -> None:
+    """On a fresh stack: an instance admin account to sign in with, its password generated once
+    into DATA_DIR/secrets/admin-password (0600)."""
+    import secrets as random
+
+    from cognitest.infra.db.engine import make_engine, session_factory
+    from cognitest.infra.identity.keys import stored_secret
+    from cognitest.infra.identity.store import IdentityStore
+
+    engine = make_engine(settings.database.effective_url, pool_size=1)
+    try:
+        store = IdentityStore(session_factory(engine))
+        if not await store.list_users():
+            password = stored_secret(settings, "admin-password", lambda: random.token_urlsafe(18))
+            await store.create_user(ADMIN_EMAIL, password, "Admin", is_admin=True)
+    finally:
+        await engine.dispose()
 
 
 def settings_with(data_dir: Path | None, port: int | None) -> Settings:
@@ -65,6 +86,8 @@ def banner(settings: Settings) -> str:
         f"  NATS          {settings.nats.effective_url}",
         f"  PostgreSQL    {settings.database.effective_url}",
         f"  Data          {settings.data_dir}",
+        f"  Sign in       {ADMIN_EMAIL} with the password in {settings.data_dir / 'secrets' / 'admin-password'}",
+        "  CLI           on this machine it uses the admin token in the data directory; elsewhere set COGNITEST_TOKEN",
         "Press Ctrl-C to stop.",
         "",
     ])
@@ -74,11 +97,13 @@ async def _start(supervisor: Supervisor, settings: Settings, demo: bool | None) 
     for spec in infrastructure_specs(settings):
         await supervisor.start(spec)
     await upgrade(settings.database.effective_url)
+    await ensure_first_admin(settings)
     for spec in platform_specs(settings):
         await supervisor.start(spec)
     marker = settings.data_dir / DEMO_MARKER
     if demo or (demo is None and not marker.exists()):
-        project = await asyncio.to_thread(seed_demo, Api(settings.http.effective_url))
+        client = Api(settings.http.effective_url, token=admin_token(settings))
+        project = await asyncio.to_thread(seed_demo, client)
         marker.write_text(str(project["id"]))
         print(f"Demo project '{project['name']}' is ready: {settings.http.effective_url}/api/v1/projects/{project['id']}")
     print(banner(settings), flush=True)

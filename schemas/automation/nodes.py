@@ -45,8 +45,9 @@ class ScheduleTrigger(NodeConfig):
 class WebhookTrigger(NodeConfig):
     """Started by POST /api/v1/hooks/{project}/{automation}; the JSON body is the trigger's input."""
 
-    secret: str | None = Field(default=None, min_length=16, max_length=256,
-                               description="HMAC-SHA256 key; requests must carry X-Hub-Signature-256")
+    secret: str = Field(min_length=16, max_length=512,
+                        description="HMAC-SHA256 key (required: anyone could start the automation otherwise); "
+                                    "requests must carry X-Hub-Signature-256. Write-only, encrypted at rest")
 
 
 class EventTrigger(NodeConfig):
@@ -93,7 +94,7 @@ class HttpRequest(NodeConfig):
 
 class SlackMessage(NodeConfig):
     text: str = Field(min_length=1, max_length=40_000)
-    webhook_url: str | None = Field(default=None, max_length=2000, description="unset = the configured default")
+    webhook_url: str | None = Field(default=None, max_length=4000, description="unset = the configured default")
 
 
 class JiraIssue(NodeConfig):

@@ -5,11 +5,13 @@ from cognitest.schemas.events import (  # noqa: F401
     collections,
     feedback,
     generation,
+    identity,
     issues,
     knowledge,
     projects,
     requirements,
     results,
     runs,
+    security,
     testing,
 )

@@ -85,7 +85,7 @@ async def test_fifty_clients_for_a_minute_with_a_consumer_restart(stack: Platfor
     deadline = time.monotonic() + SECONDS
 
     async def client(n: int) -> None:
-        async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
+        async with stack.client() as http:
             i = 0
             while time.monotonic() < deadline:
                 started = time.perf_counter()

@@ -107,7 +107,7 @@ async def test_approval_waits_for_a_person(api: httpx.AsyncClient, project: dict
     execution_id = await run(api, pid, automation["id"], version="1.2")
     waiting = await execution(api, pid, execution_id, statuses=("waiting",))
     assert waiting["steps"][-1]["output"] == {"prompt": "Ship 1.2?"}
-    r = await api.post(f"/api/v1/projects/{pid}/executions/{execution_id}/approval", headers={"x-actor": "lead"},
+    r = await api.post(f"/api/v1/projects/{pid}/executions/{execution_id}/approval",
                        json={"approved": False, "comment": "not this week"})
     assert r.status_code == 202, r.text
     done = await execution(api, pid, execution_id)

@@ -85,10 +85,10 @@ async def test_invalid_events_are_refused_and_nothing_is_published(stack: Platfo
 
     ok = await api.post("/api/v1/events", params={"wait": "true"},
                         json={"type": "plan.created", "subject": pid, "actor": "mallory",
-                              "data": {"plan_id": str(uuid.uuid4()), "name": "via events"}}, headers={"x-actor": "erin"})
+                              "data": {"plan_id": str(uuid.uuid4()), "name": "via events"}})
     assert ok.status_code == 200 and ok.json()["applied"] is True
     plans = (await api.get(f"/api/v1/projects/{pid}/plans", params={"q": "via events"})).json()["items"]
-    assert plans[0]["created_by"] == "erin"  # the caller, not what the body claimed
+    assert plans[0]["created_by"] == "admin"  # the authenticated caller, not what the body claimed
 
 
 async def test_sse_streams_one_projects_events(stack: PlatformStack, api: httpx.AsyncClient, project: dict) -> None:
@@ -98,7 +98,7 @@ async def test_sse_streams_one_projects_events(stack: PlatformStack, api: httpx.
     since = (await stack.publisher.js.stream_info(EVENTS_STREAM)).state.last_seq + 1
 
     async def listen() -> None:
-        async with httpx.AsyncClient(base_url=stack.api_url, timeout=None) as client:
+        async with stack.client(timeout=None) as client:
             async with client.stream("GET", "/api/v1/events/stream",
                                      params={"project": pid, "type": "plan.*", "since": since}) as response:
                 assert response.status_code == 200

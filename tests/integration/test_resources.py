@@ -44,9 +44,9 @@ async def test_create_read_update_delete(api: httpx.AsyncClient, project: dict, 
         assert shown[key] == value
 
     # ?wait=true: 201 with the resource itself
-    created = await api.post(base, params={"wait": "true"}, json=BODIES[kind], headers={"x-actor": "bob"})
+    created = await api.post(base, params={"wait": "true"}, json=BODIES[kind])
     assert created.status_code == 201, created.text
-    assert created.json()["created_by"] == "bob"
+    assert created.json()["created_by"] == "admin"  # the authenticated caller (the test's admin token)
 
     listed = (await api.get(base)).json()
     assert listed["total"] == 2 + (3 if kind == "suites" else 0)  # suites: the bootstrap adds 3 defaults
@@ -66,21 +66,21 @@ async def test_create_read_update_delete(api: httpx.AsyncClient, project: dict, 
 
 
 async def test_project_lifecycle_and_members(api: httpx.AsyncClient) -> None:
-    created = await api.post("/api/v1/projects", params={"wait": "true"}, headers={"x-actor": "carol"},
-                             json={"name": "Lifecycle", "settings": {"theme": "dark"}})
+    created = await api.post("/api/v1/projects", params={"wait": "true"},
+                             json={"name": "Lifecycle", "settings": {"theme": "dark"}, "owner_id": "carol@example.com"})
     assert created.status_code == 201
     project = created.json()
-    assert project["owner_id"] == "carol"
+    assert project["owner_id"] == "carol@example.com"  # the instance admin may name the owner
     pid = project["id"]
 
     members = (await api.get(f"/api/v1/projects/{pid}/members")).json()["items"]
-    assert [(m["user_id"], m["role"]) for m in members] == [("carol", "owner")]
+    assert [(m["user_id"], m["role"]) for m in members] == [("carol@example.com", "owner")]
     added = await api.post(f"/api/v1/projects/{pid}/members", params={"wait": "true"}, json={"user_id": "dave", "role": "viewer"})
-    assert {(m["user_id"], m["role"]) for m in added.json()["items"]} == {("carol", "owner"), ("dave", "viewer")}
+    assert {(m["user_id"], m["role"]) for m in added.json()["items"]} == {("carol@example.com", "owner"), ("dave", "viewer")}
     changed = await api.patch(f"/api/v1/projects/{pid}/members/dave", params={"wait": "true"}, json={"role": "editor"})
     assert ("dave", "editor") in {(m["user_id"], m["role"]) for m in changed.json()["items"]}
     removed = await api.delete(f"/api/v1/projects/{pid}/members/dave", params={"wait": "true"})
-    assert [m["user_id"] for m in removed.json()["items"]] == ["carol"]
+    assert [m["user_id"] for m in removed.json()["items"]] == ["carol@example.com"]
 
     # settings merge key by key: the bootstrap's notification defaults and ours coexist
     async def merged():

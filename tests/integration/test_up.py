@@ -60,11 +60,11 @@ def stop(process: subprocess.Popen) -> int:
     return process.returncode
 
 
-def first_items(url: str, params: dict[str, str], timeout: float = 60) -> list:  # type: ignore[type-arg]
+def first_items(http: httpx.Client, url: str, params: dict[str, str], timeout: float = 60) -> list:  # type: ignore[type-arg]
     """The items of a list endpoint once there are any (empty after the timeout)."""
     deadline = time.monotonic() + timeout
     while True:
-        items = httpx.get(url, params=params).json()["items"]
+        items = http.get(url, params=params).json()["items"]
         if items or time.monotonic() > deadline:
             return items
         time.sleep(0.5)
@@ -79,26 +79,34 @@ def test_up_runs_everything_seeds_the_demo_and_keeps_data(tmp_path: Path) -> Non
     assert f"API           {api}" in banner and "/docs" in banner
     assert f"Temporal UI   http://127.0.0.1:{env['COGNITEST_TEMPORAL__UI_PORT']}" in banner
     assert "Demo project 'Demo Shop' is ready" in banner
-    projects = httpx.get(f"{api}/api/v1/projects").json()["items"]
+    secrets = tmp_path / "data" / "secrets"
+    assert oct((secrets / "admin-token").stat().st_mode & 0o777) == "0o600"
+    assert httpx.get(f"{api}/api/v1/projects").status_code == 401  # nothing without signing in
+    # the first admin signs in with the generated password; the CLI uses the stored admin token
+    signed_in = httpx.post(f"{api}/api/v1/auth/login", json={"email": "admin@localhost",
+                                                             "password": (secrets / "admin-password").read_text()})
+    assert signed_in.status_code == 200 and signed_in.json()["user"]["is_admin"] is True
+    http = httpx.Client(headers={"authorization": f"Bearer {(secrets / 'admin-token').read_text()}"})
+    projects = http.get(f"{api}/api/v1/projects").json()["items"]
     assert [p["name"] for p in projects] == ["Demo Shop"]
     pid = projects[0]["id"]
-    written = httpx.get(f"{api}/api/v1/projects/{pid}/cases", params={"tag": "checkout"}).json()
+    written = http.get(f"{api}/api/v1/projects/{pid}/cases", params={"tag": "checkout"}).json()
     assert written["total"] == 3  # the hand-written demo cases
-    documents = httpx.get(f"{api}/api/v1/projects/{pid}/documents").json()["items"]
+    documents = http.get(f"{api}/api/v1/projects/{pid}/documents").json()["items"]
     assert [d["status"] for d in documents] == ["parsed"] and len(documents[0]["requirements"]) == 7
     # the demo's generated plan arrives through the pipeline
-    generated = first_items(f"{api}/api/v1/projects/{pid}/plans", {"tag": "generated"})
+    generated = first_items(http, f"{api}/api/v1/projects/{pid}/plans", {"tag": "generated"})
     assert generated, "the demo generation did not produce a plan"
-    matrix = httpx.get(f"{api}/api/v1/projects/{pid}/plans/{generated[0]['id']}/traceability").json()
+    matrix = http.get(f"{api}/api/v1/projects/{pid}/plans/{generated[0]['id']}/traceability").json()
     assert matrix["coverage"] == 1.0
-    automations = httpx.get(f"{api}/api/v1/projects/{pid}/automations").json()["items"]
+    automations = http.get(f"{api}/api/v1/projects/{pid}/automations").json()["items"]
     assert sorted(a["name"] for a in automations) == ["Nightly regression → Slack on failure → JIRA for new failures",
                                                       "Release approval"]
-    waiting = first_items(f"{api}/api/v1/projects/{pid}/executions", {"status": "waiting"})  # waits for a person
+    waiting = first_items(http, f"{api}/api/v1/projects/{pid}/executions", {"status": "waiting"})  # waits for a person
     assert waiting and waiting[0]["temporal_url"].startswith(f"http://127.0.0.1:{env['COGNITEST_TEMPORAL__UI_PORT']}/")
-    assert httpx.get(f"{api}/readyz").json()["status"] == "ready"
+    assert http.get(f"{api}/readyz").json()["status"] == "ready"
     assert httpx.get(f"http://127.0.0.1:{env['COGNITEST_TEMPORAL__UI_PORT']}/").status_code == 200
-    httpx.post(f"{api}/api/v1/projects/{pid}/plans", params={"wait": "true"}, json={"name": "kept across restarts"})
+    http.post(f"{api}/api/v1/projects/{pid}/plans", params={"wait": "true"}, json={"name": "kept across restarts"})
     assert stop(first) == 0
     for port in ("COGNITEST_HTTP__PORT", "COGNITEST_NATS__PORT", "COGNITEST_DATABASE__PORT", "COGNITEST_TEMPORAL__PORT"):
         assert not port_in_use(int(env[port])), f"{port} still in use after Ctrl-C"
@@ -106,9 +114,9 @@ def test_up_runs_everything_seeds_the_demo_and_keeps_data(tmp_path: Path) -> Non
     second = start_up(env)
     banner = wait_for_banner(second)
     assert "Demo project" not in banner  # seeded once only
-    projects = httpx.get(f"{api}/api/v1/projects").json()["items"]
+    projects = http.get(f"{api}/api/v1/projects").json()["items"]
     assert [p["name"] for p in projects] == ["Demo Shop"]
-    plans = httpx.get(f"{api}/api/v1/projects/{pid}/plans", params={"q": "kept"}).json()["items"]
+    plans = http.get(f"{api}/api/v1/projects/{pid}/plans", params={"q": "kept"}).json()["items"]
     assert [p["name"] for p in plans] == ["kept across restarts"]
     assert stop(second) == 0
 

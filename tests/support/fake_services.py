@@ -13,6 +13,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from cognitest.infra.embedded.supervisor import free_port
+from tests.support.oidc import AUDIENCE, ISSUER_PATH, Idp
 
 
 @dataclass
@@ -48,6 +49,7 @@ class FakeServices:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self.idp = Idp()
         self._jira = 0
         self._github = 0
         fake = self
@@ -55,6 +57,12 @@ class FakeServices:
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: Any) -> None:
                 pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                if self.path == f"{ISSUER_PATH}/jwks":
+                    self._send(200, fake.idp.jwks())
+                else:
+                    self._send(404, {"error": "not found"})
 
             def do_POST(self) -> None:  # noqa: N802
                 raw = self.rfile.read(int(self.headers.get("content-length") or 0))
@@ -84,6 +92,7 @@ class FakeServices:
         self.smtp_port = free_port()
         self.smtp = Controller(_SmtpHandler(self.mails), hostname="127.0.0.1", port=self.smtp_port)
         self.smtp.start()
+        self.idp.issuer = f"{self.url}{ISSUER_PATH}"
 
     def _answer(self, path: str) -> tuple[int, Any]:
         with self._lock:
@@ -121,6 +130,11 @@ class FakeServices:
             # only traces a caller starts (a sampled traceparent) are recorded: the code paths all
             # run, and the fault and load tests are not measured through an exporter
             "COGNITEST_TRACING__SAMPLE_RATIO": "0",
+            # an OIDC provider: the API verifies its bearer JWTs against this JWKS
+            "COGNITEST_AUTH__OIDC__ISSUER": self.idp.issuer,
+            "COGNITEST_AUTH__OIDC__JWKS_URL": f"{self.url}{ISSUER_PATH}/jwks",
+            "COGNITEST_AUTH__OIDC__AUDIENCE": f'["{AUDIENCE}"]',
+            "COGNITEST_AUTH__OIDC__ADMIN_USERS": '["root@idp.test"]',
         }
 
     def spans(self) -> list[dict[str, Any]]:

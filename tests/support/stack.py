@@ -3,6 +3,7 @@ on free ports in a temporary data directory."""
 
 import asyncio
 import os
+import secrets
 from pathlib import Path
 
 import httpx
@@ -31,16 +32,23 @@ BUS_ENV = {
     # the fake model's scripted answers belong to the generation tests; triage uses the rules here
     # (its model path is tested against the fake model directly)
     "COGNITEST_LLM__REMEDIATION": "false",
+    # the demo apps the runs drive listen on 127.0.0.1 (projects may still refuse it: tests of the guard do)
+    "COGNITEST_EXECUTION__ALLOW_PRIVATE_TARGETS": "true",
+    # every test signs in from 127.0.0.1: the per-address limit would throttle the suite itself
+    # (the per-account limit is what the tests check)
+    "COGNITEST_AUTH__LOGIN_ATTEMPTS_PER_ADDRESS": "100000",
 }
+ADMIN_TOKEN = "ct_admin_" + secrets.token_urlsafe(24)
 
 
 DURABLES = {"projection", "project-bootstrap", "requirements", "generation", "execution", "automations", "triage", "knowledge",
-            "issue-sync", "alerting"}
+            "issue-sync", "alerting", "security"}
 
 
 class PlatformStack:
     def __init__(self, data_dir: Path, llm_url: str | None = None) -> None:
         os.environ.update(BUS_ENV)
+        os.environ["COGNITEST_AUTH__ADMIN_TOKEN"] = ADMIN_TOKEN
         if llm_url:  # the worker's LLM engine talks to a local fake provider; tests pick the engine
             os.environ.update({"COGNITEST_LLM__MODEL": "openai/gpt-4o-mini", "COGNITEST_LLM__API_BASE": llm_url,
                                "COGNITEST_LLM__API_KEY": "test", "COGNITEST_LLM__FALLBACKS": '["openai/gpt-4o"]'})
@@ -67,6 +75,15 @@ class PlatformStack:
     @property
     def api_url(self) -> str:
         return self.settings.http.effective_url
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The instance admin's credentials (tests acting as a role get their own token)."""
+        return {"authorization": f"Bearer {ADMIN_TOKEN}"}
+
+    def client(self, token: str | None = None, **kwargs) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
+        headers = {"authorization": f"Bearer {token}"} if token else self.headers
+        return httpx.AsyncClient(base_url=self.api_url, headers=headers, **{"timeout": 30, **kwargs})
 
     def spec(self, name: str) -> ServiceSpec:
         s = self.settings

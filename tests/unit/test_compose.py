@@ -82,7 +82,7 @@ def test_readme_names_only_real_settings() -> None:
     import re
 
     readme = (ROOT / "README.md").read_text()
-    cli_only = {"COGNITEST_API", "COGNITEST_PROJECT", "COGNITEST_ACTOR"}
+    cli_only = {"COGNITEST_API", "COGNITEST_PROJECT", "COGNITEST_TOKEN"}
     streams = {"COGNITEST_EVENTS", "COGNITEST_DLQ"}
     names = set(re.findall(r"COGNITEST_[A-Z0-9_]+[A-Z0-9]", readme)) - cli_only - streams
     assert names, "README lists no settings"

@@ -24,6 +24,7 @@ CATALOGUE = {
     "alert.sent", "event.dead_lettered",
     "collection.imported", "collection.created", "collection.updated", "collection.deleted",
     "workflow.defined", "workflow.run_requested", "workflow.triggered", "workflow.step_finished", "workflow.completed",
+    "token.created", "token.revoked", "security.scan.requested", "security.scan.finished",
 }
 
 

@@ -3,9 +3,10 @@
 
 from alembic import context
 
+from cognitest.infra.db import identity_models
 from cognitest.infra.db.models import Base
 
-target_metadata = Base.metadata
+target_metadata = [Base.metadata, identity_models.Base.metadata]
 
 
 def run() -> None:

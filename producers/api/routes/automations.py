@@ -14,8 +14,9 @@ from sqlalchemy import select
 from cognitest.infra.automations.definitions import validate
 from cognitest.infra.automations.schedules import ScheduleMissing, schedule_action
 from cognitest.infra.automations.templates import TEMPLATES, MissingParameter, instantiate
+from cognitest.infra.identity.crypto import mask_document, restore_masked, seal_document
 from cognitest.infra.db import models as m
-from cognitest.producers.api.body import Body
+from cognitest.producers.api.body import MAX_OFFSET, Body
 from cognitest.producers.api.commands import accepted, envelope_for, publish, wants_wait
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.routes.nested import require_project
@@ -66,24 +67,14 @@ def checked(graph: Any) -> dict[str, Any]:
         raise problems_error(exc) from None
 
 
-MASK = "********"
-
-
 def masked(graph: dict[str, Any]) -> dict[str, Any]:
-    """The graph as shown: webhook secrets are write-only."""
-    nodes = [{**n, "config": {**n.get("config", {}), "secret": MASK}} if (n.get("config") or {}).get("secret") else n
-             for n in graph.get("nodes", [])]
-    return {**graph, "nodes": nodes}
+    """The graph as shown: webhook secrets and Slack URLs are write-only."""
+    return mask_document(graph)
 
 
 def keep_secrets(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
     """A graph sent back as it was shown keeps the stored secrets where it still says MASK."""
-    previous = {n.get("id"): (n.get("config") or {}).get("secret") for n in old.get("nodes", [])}
-    for node in new.get("nodes", []) if isinstance(new.get("nodes"), list) else []:
-        config = node.get("config") if isinstance(node, dict) else None
-        if isinstance(config, dict) and config.get("secret") == MASK:
-            config["secret"] = previous.get(node.get("id"))
-    return new
+    return restore_masked(new, old)
 
 
 def view(row: m.Workflow) -> dict[str, Any]:
@@ -118,7 +109,7 @@ async def list_templates() -> dict[str, Any]:
 
 @router.get("", summary="List the project's automations")
 async def list_automations(state: State, project_id: UUID, limit: int = Query(50, ge=1, le=500),
-                           offset: int = Query(0, ge=0)) -> dict[str, Any]:
+                           offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict[str, Any]:
     await require_project(state, project_id)
     async with state.sessions() as session:
         rows = list(await session.scalars(select(m.Workflow).where(m.Workflow.project_id == project_id)
@@ -170,7 +161,7 @@ async def create_automation(request: Request, state: State, project_id: UUID, bo
         description = body.description or TEMPLATES[body.template].description
     else:
         graph, description = body.graph, body.description
-    graph = checked(graph)
+    graph = seal_document(state.cipher, checked(graph))
     if not name:
         raise ApiError(422, "an automation needs a name")
     payload = WorkflowDefined(workflow_id=uuid4(), name=name, description=description, version=1,
@@ -184,7 +175,7 @@ async def create_automation(request: Request, state: State, project_id: UUID, bo
 async def update_automation(request: Request, state: State, project_id: UUID, automation_id: UUID,
                             body: AutomationChanges) -> JSONResponse:
     row = await load(state, project_id, automation_id)
-    graph = checked(keep_secrets(body.graph, row.graph)) if body.graph is not None else row.graph
+    graph = seal_document(state.cipher, checked(keep_secrets(body.graph, row.graph))) if body.graph is not None else row.graph
     payload = WorkflowDefined(workflow_id=row.id, name=body.name or row.name,
                               description=body.description if body.description is not None else row.description,
                               version=row.version + 1, graph=graph,

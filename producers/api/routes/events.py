@@ -6,12 +6,15 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from nats.js.api import ConsumerConfig, DeliverPolicy
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError, NotFoundError
 
 from cognitest.infra.bus import dlq
+from cognitest.infra.identity.permissions import EVENT_PERMISSIONS, Permission
+from cognitest.producers.api.access.guard import principal_of, require
+from cognitest.producers.api.access.principal import Principal
 from cognitest.producers.api.commands import accepted, publish, wants_wait
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.routes.nested import require_project
@@ -20,6 +23,7 @@ from cognitest.schemas import parse_event, registry
 from cognitest.schemas.subjects import EVENTS_STREAM, project_filter
 
 State = Annotated[AppState, Depends(get_state)]
+SEQ = Annotated[int, Path(ge=1, le=2**63 - 1, description="the dead letter's sequence in the dead-letter stream")]
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
 EXAMPLE = {
@@ -38,10 +42,14 @@ EXAMPLE = {
 async def publish_event(request: Request, state: State,
                         raw: dict[str, Any] = Body(..., examples=[EXAMPLE]),
                         wait: bool = Query(False)) -> JSONResponse:
-    raw = {**raw, "actor": actor_of(request)}
+    raw = {**raw, "actor": actor_of(request)}  # the caller, whatever the body says
     raw.setdefault("source", state.settings.source)
     raw.setdefault("correlationid", request.headers.get("x-correlation-id") or request.state.request_id)
     event = parse_event(raw)
+    await authorize_event(state, principal_of(request), event.type, event.project_id)
+    if event.type == "project.created" and not principal_of(request).instance_admin \
+            and event.data.owner_id not in (None, event.actor):
+        raise ApiError(403, "only the instance admin may create a project owned by someone else")
     if event.type != "project.created":
         await require_project(state, UUID(event.subject))
     published, applied = await publish(state, event, wait=wants_wait(request))
@@ -49,6 +57,17 @@ async def publish_event(request: Request, state: State,
         return JSONResponse({"event_id": event.id, "type": event.type, "seq": published.seq,
                              "duplicate": published.duplicate, "applied": True}, status_code=200)
     return accepted(event, published, None)
+
+
+async def authorize_event(state: AppState, principal: Principal, event_type: str, project_id: UUID) -> None:
+    """The same permissions as the routes: a raw event gets no further than the route would."""
+    if event_type not in EVENT_PERMISSIONS or EVENT_PERMISSIONS[event_type] is None:
+        raise ApiError(403, f"{event_type} events are published by the platform itself, not through the API")
+    if event_type == "project.created":
+        if not principal.is_person:
+            raise ApiError(403, "API tokens work inside their project; a person must create a project")
+        return
+    await require(state, principal, project_id, EVENT_PERMISSIONS[event_type])
 
 
 @router.get("/event-types", summary="The event catalogue", description="Every event type with its version and JSON Schema.")
@@ -75,6 +94,11 @@ async def stream(request: Request, state: State,
         deliver_policy=DeliverPolicy.BY_START_SEQUENCE if start else DeliverPolicy.NEW,
         opt_start_seq=start,
     )
+    principal = principal_of(request)
+    if project is not None:
+        await require(state, principal, project, Permission.view)
+    elif not principal.instance_admin:
+        raise ApiError(422, "project: name the project to follow (only the instance admin follows every project)")
     sub = await state.publisher.js.subscribe(
         project_filter(str(project) if project else None, type), ordered_consumer=True, config=config,
         stream=EVENTS_STREAM,
@@ -109,19 +133,19 @@ async def list_dead_letters(state: State, limit: int = Query(100, ge=1, le=1000)
 
 
 @router.post("/dead-letters/{seq}/redrive", summary="Re-drive a dead letter onto the events stream", tags=["dead letters"])
-async def redrive(state: State, seq: int) -> dict[str, Any]:
+async def redrive(state: State, seq: SEQ) -> dict[str, Any]:
     try:
         new_seq = await dlq.redrive(state.publisher.js, seq)
-    except NotFoundError:
+    except (NotFoundError, APIError):
         raise ApiError(404, f"no dead letter with sequence {seq}") from None
     return {"redriven": seq, "seq": new_seq}
 
 
 @router.delete("/dead-letters/{seq}", summary="Discard a dead letter", tags=["dead letters"])
-async def discard(state: State, seq: int) -> dict[str, Any]:
+async def discard(state: State, seq: SEQ) -> dict[str, Any]:
     try:
         await dlq.discard(state.publisher.js, seq)
-    except NotFoundError:
+    except (NotFoundError, APIError):
         raise ApiError(404, f"no dead letter with sequence {seq}") from None
     return {"discarded": seq}
 

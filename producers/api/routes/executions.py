@@ -13,7 +13,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from cognitest.infra.db import models as m
 from cognitest.infra.temporal import workflow_ui_link
-from cognitest.producers.api.body import Body
+from cognitest.producers.api.body import MAX_OFFSET, Body
 from cognitest.producers.api.commands import accepted, envelope_for, publish
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.routes.nested import require_project
@@ -53,7 +53,7 @@ async def load(state: AppState, project_id: UUID, execution_id: str) -> m.Workfl
 @router.get("", summary="List automation executions, newest first")
 async def list_executions(state: State, project_id: UUID, automation_id: UUID | None = None,
                           status: str | None = Query(None, pattern="^(requested|running|waiting|completed|failed|cancelled|timed_out)$"),
-                          limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+                          limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict[str, Any]:
     await require_project(state, project_id)
     q = select(m.WorkflowExecution).where(m.WorkflowExecution.project_id == project_id)
     if automation_id:

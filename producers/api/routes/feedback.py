@@ -14,7 +14,7 @@ from sqlalchemy import select
 from cognitest.infra.db import models as m
 from cognitest.infra.feedback.diff import EDITABLE_CASE_FIELDS, agent_of, field_changes
 from cognitest.infra.feedback.stats import feedback_stats
-from cognitest.producers.api.body import Body
+from cognitest.producers.api.body import MAX_OFFSET, Body
 from cognitest.producers.api.commands import accepted, envelope_for, publish, wants_wait
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.resource import CASES, ISSUES, PLANS, SUITES
@@ -144,7 +144,7 @@ async def bulk(request: Request, state: State, project_id: UUID, suite_id: UUID,
 @router.get("/feedback", summary="Feedback recorded in the project, newest first")
 async def list_feedback(state: State, project_id: UUID, artifact_id: UUID | None = None,
                         verdict: FeedbackVerdict | None = None, agent: str | None = Query(None, max_length=50),
-                        limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+                        limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict[str, Any]:
     await require_project(state, project_id)
     query = select(m.Feedback).where(m.Feedback.project_id == project_id)
     if artifact_id:

@@ -63,7 +63,7 @@ async def traceability(state: State, project_id: UUID, plan_id: UUID) -> dict[st
         if plan is None or plan.project_id != project_id or plan.deleted_at is not None:
             raise ApiError(404, f"plan {plan_id} not found")
         suites = select(m.TestSuite.id).where(m.TestSuite.test_plan_id == plan_id, m.TestSuite.deleted_at.is_(None))
-        documents = [UUID(d) for d in plan.source_documents]
+        documents = [d for d in map(_uuid, plan.source_documents or []) if d is not None]
         requirements = list(await session.scalars(select(m.Requirement).where(m.Requirement.document_id.in_(documents))
                                                   .order_by(m.Requirement.document_id, m.Requirement.created_at)))
         # the plan's own cases, and cases elsewhere in the project linked to its requirements (a
@@ -83,3 +83,11 @@ async def traceability(state: State, project_id: UUID, plan_id: UUID) -> dict[st
     return {"plan_id": str(plan_id), "requirements": rows, "cases": len(cases), "covered": covered, "total": len(rows),
             "coverage": round(covered / len(rows), 4) if rows else 1.0,
             "uncovered": [row["key"] for row in rows if not row["cases"]]}
+
+
+def _uuid(value: Any) -> UUID | None:
+    """A document id as stored in a plan (set through the API, so possibly not an id at all)."""
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None

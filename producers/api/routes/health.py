@@ -20,7 +20,9 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/metrics", summary="Prometheus metrics of the API process",
+@router.get("/metrics", summary="Prometheus metrics of the API process", response_class=Response,
+            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+                             "description": "Prometheus text exposition format"}},
             description="Request latency histograms by route and status (p50/p95/p99 derivable), events published "
                         "by type. The consumers and the worker serve theirs on their own ports (settings `metrics`).")
 async def metrics() -> Response:

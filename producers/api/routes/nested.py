@@ -13,6 +13,7 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import Field, create_model
 
 from cognitest.infra.db.queries import ListQuery, get_row, list_rows
+from cognitest.producers.api.body import MAX_OFFSET
 from cognitest.producers.api.commands import accepted, envelope_for, publish, wants_wait
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.resource import NESTED, PROJECTS, Resource
@@ -70,7 +71,7 @@ def list_params(res: Resource) -> list[inspect.Parameter]:
         inspect.Parameter("sort", inspect.Parameter.KEYWORD_ONLY, annotation=str,
                           default=Query("-created_at", pattern=f"^({sorts})$", description="field, '-' for descending")),
         inspect.Parameter("limit", inspect.Parameter.KEYWORD_ONLY, annotation=int, default=Query(50, ge=1, le=500)),
-        inspect.Parameter("offset", inspect.Parameter.KEYWORD_ONLY, annotation=int, default=Query(0, ge=0)),
+        inspect.Parameter("offset", inspect.Parameter.KEYWORD_ONLY, annotation=int, default=Query(0, ge=0, le=MAX_OFFSET)),
     ]
     return params
 

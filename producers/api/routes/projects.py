@@ -7,19 +7,23 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import Field
+from pydantic import Field, ValidationError
 from sqlalchemy import select
 
 from cognitest.infra.db import models as m
 from cognitest.infra.db.queries import list_rows
+from cognitest.infra.identity.crypto import mask_document, restore_masked, seal_document
+from cognitest.producers.api.access.guard import principal_of
+from cognitest.producers.api.access.principal import Principal
 from cognitest.producers.api.body import Body
 from cognitest.producers.api.commands import accepted, envelope_for, publish, wants_wait
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.resource import PROJECTS
 from cognitest.producers.api.routes.nested import WAIT_DOC, build_query, fetch, list_params, with_signature
-from cognitest.producers.api.state import AppState, actor_of, get_state
+from cognitest.producers.api.state import AppState, get_state
 from cognitest.schemas.enums import ProjectStatus, Role
 from cognitest.schemas.events.common import Json, Name
+from cognitest.schemas.notifications import Notifications
 from cognitest.schemas.events.projects import (
     MemberAdded,
     MemberRemoved,
@@ -39,7 +43,8 @@ class ProjectCreate(Body):
     name: Name
     description: str | None = Field(default=None, max_length=10_000)
     status: ProjectStatus = ProjectStatus.active
-    owner_id: str | None = Field(default=None, max_length=255, description="defaults to the caller")
+    owner_id: str | None = Field(default=None, max_length=255,
+                                 description="the caller by default; only the instance admin may name someone else")
     team_ids: list[str] = Field(default_factory=list)
     settings: Json = Field(default_factory=dict)
     ai_context: Json = Field(default_factory=dict)
@@ -54,10 +59,46 @@ class RoleBody(Body):
     role: Role
 
 
+def _visible(principal: Principal) -> list[Any]:
+    """Only the projects the caller is in (all of them for the instance admin)."""
+    ids = PROJECTS.table.c.id
+    if principal.instance_admin:
+        return []
+    if principal.token_project is not None:
+        return [ids == principal.token_project]
+    mine = select(members_table.c.project_id).where(members_table.c.user_id == principal.actor,
+                                                    members_table.c.removed_at.is_(None))
+    return [ids.in_(mine)]
+
+
+def shown(project: dict[str, Any]) -> dict[str, Any]:
+    """A project as the API shows it: integration secrets in its settings are masked."""
+    return {**project, "settings": mask_document(project.get("settings") or {})}
+
+
+def secured(state: AppState, settings: dict[str, Any] | None, current: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Settings as stored: notification rules validated, MASK kept as the stored secret, secrets sealed."""
+    if settings is None:
+        return None
+    settings = restore_masked(dict(settings), current or {})
+    if "notifications" in settings:
+        try:
+            Notifications.model_validate(settings["notifications"] or {})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ApiError(422, f"settings.notifications.{where}: {first['msg']}",
+                           [{"loc": ["settings", "notifications", *e["loc"]], "msg": e["msg"]} for e in exc.errors()]) from None
+    return seal_document(state.cipher, settings)
+
+
 async def _list(request: Request, state: AppState, **params: Any) -> dict[str, Any]:
+    query = build_query(PROJECTS, None, params)
+    query.where.extend(_visible(principal_of(request)))
     async with state.sessions() as session:
-        items, total = await list_rows(session, PROJECTS.table, build_query(PROJECTS, None, params), text_column="name")
-    return {"items": jsonable_encoder(items), "total": total, "limit": params["limit"], "offset": params["offset"]}
+        items, total = await list_rows(session, PROJECTS.table, query, text_column="name")
+    return {"items": jsonable_encoder([shown(i) for i in items]), "total": total, "limit": params["limit"],
+            "offset": params["offset"]}
 
 
 kw = inspect.Parameter.KEYWORD_ONLY
@@ -70,13 +111,13 @@ router.add_api_route(
 
 @router.get("/{project_id}", summary="Show a project")
 async def show(state: State, project_id: UUID) -> dict[str, Any]:
-    return jsonable_encoder(await fetch(state, PROJECTS, None, project_id))
+    return jsonable_encoder(shown(await fetch(state, PROJECTS, None, project_id)))
 
 
 async def _respond(request: Request, state: AppState, event: Any, project_id: UUID, status: int) -> JSONResponse:
     published, applied = await publish(state, event, wait=wants_wait(request))
     if applied:
-        return JSONResponse(jsonable_encoder(await fetch(state, PROJECTS, None, project_id)), status_code=status)
+        return JSONResponse(jsonable_encoder(shown(await fetch(state, PROJECTS, None, project_id))), status_code=status)
     return accepted(event, published, project_id, location=f"/api/v1/projects/{project_id}")
 
 
@@ -85,7 +126,11 @@ async def _respond(request: Request, state: AppState, event: Any, project_id: UU
 async def create(request: Request, state: State, body: ProjectCreate,
                  wait: bool = Query(False, description=WAIT_DOC)) -> JSONResponse:
     values = body.model_dump()
-    values["owner_id"] = values["owner_id"] or actor_of(request)
+    principal = principal_of(request)
+    if values["owner_id"] and values["owner_id"] != principal.actor and not principal.instance_admin:
+        raise ApiError(403, "only the instance admin may create a project owned by someone else")
+    values["owner_id"] = values["owner_id"] or principal.actor
+    values["settings"] = secured(state, values["settings"], None)
     event = envelope_for(request, state, ProjectCreated(**values), body.project_id)
     return await _respond(request, state, event, body.project_id, 201)
 
@@ -94,7 +139,9 @@ async def create(request: Request, state: State, body: ProjectCreate,
               description=f"Publishes project.updated; `settings` merge key by key. {WAIT_DOC}")
 async def update(request: Request, state: State, project_id: UUID, body: ProjectChanges,
                  wait: bool = Query(False, description=WAIT_DOC)) -> JSONResponse:
-    await fetch(state, PROJECTS, None, project_id)
+    current = await fetch(state, PROJECTS, None, project_id)
+    if body.settings is not None:
+        body = body.model_copy(update={"settings": secured(state, body.settings, current.get("settings"))})
     event = envelope_for(request, state, ProjectUpdated(project_id=project_id, changes=body), project_id)
     return await _respond(request, state, event, project_id, 200)
 
@@ -142,24 +189,29 @@ async def _member_event(request: Request, state: AppState, project_id: UUID, pay
 async def add_member(request: Request, state: State, project_id: UUID, body: MemberBody,
                      wait: bool = Query(False, description=WAIT_DOC)) -> JSONResponse:
     await fetch(state, PROJECTS, None, project_id)
-    return await _member_event(request, state, project_id, MemberAdded(user_id=body.user_id, role=body.role), body.user_id)
+    user_id = body.user_id.strip().lower() if "@" in body.user_id else body.user_id.strip()
+    return await _member_event(request, state, project_id, MemberAdded(user_id=user_id, role=body.role), user_id)
 
 
 @router.patch("/{project_id}/members/{user_id}", status_code=202, summary="Change a member's role", tags=["members"])
 async def change_role(request: Request, state: State, project_id: UUID, user_id: str, body: RoleBody,
                       wait: bool = Query(False, description=WAIT_DOC)) -> JSONResponse:
-    await _require_member(state, project_id, user_id)
+    await _require_member(state, project_id, user_id, leaving_owner=body.role != Role.owner)
     return await _member_event(request, state, project_id, MemberRoleChanged(user_id=user_id, role=body.role), user_id)
 
 
 @router.delete("/{project_id}/members/{user_id}", status_code=202, summary="Remove a member", tags=["members"])
 async def remove_member(request: Request, state: State, project_id: UUID, user_id: str,
                         wait: bool = Query(False, description=WAIT_DOC)) -> JSONResponse:
-    await _require_member(state, project_id, user_id)
+    await _require_member(state, project_id, user_id, leaving_owner=True)
     return await _member_event(request, state, project_id, MemberRemoved(user_id=user_id), user_id)
 
 
-async def _require_member(state: AppState, project_id: UUID, user_id: str) -> None:
+async def _require_member(state: AppState, project_id: UUID, user_id: str, leaving_owner: bool = False) -> None:
     await fetch(state, PROJECTS, None, project_id)
-    if not any(row["user_id"] == user_id for row in await _members(state, project_id)):
+    members = await _members(state, project_id)
+    if not any(row["user_id"] == user_id for row in members):
         raise ApiError(404, f"{user_id} is not a member of project {project_id}")
+    owners = [row["user_id"] for row in members if row["role"] == Role.owner.value]
+    if leaving_owner and owners == [user_id]:
+        raise ApiError(409, f"{user_id} is the project's only owner; make someone else an owner first")

@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1/projects/{project_id}", tags=["runs"])
 
 
 class RunBody(Body):
-    name: str | None = Field(default=None, max_length=255)
+    name: str | None = Field(default=None, min_length=1, max_length=255)
     plan_id: UUID | None = None
     suite_id: UUID | None = None
     case_ids: list[UUID] = Field(default_factory=list)

@@ -1,0 +1,1 @@
+"""Authentication and authorisation for every route: who is calling, and may they do this here."""
