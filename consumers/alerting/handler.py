@@ -23,7 +23,7 @@ from cognitest.infra.identity.crypto import reveal
 from cognitest.infra.alerting.rules import fires, in_quiet_hours, is_critical, project_rules
 from cognitest.infra.automations.outcomes import public_url, run_outcome
 from cognitest.infra.db.models import Project
-from cognitest.infra.integrations.outbound import DeliveryFailed
+from cognitest.infra.integrations.outbound import DeliveryFailed, Outbound
 from cognitest.infra.metrics import ALERTS
 from cognitest.schemas import Envelope, new_event
 from cognitest.schemas.events.issues import AlertSent
@@ -105,10 +105,10 @@ class Alerting(Outlets):
         firing = [(i, r) for i, r in enumerate(rules) if fires(r, event.type, data)]
         if not firing:
             return []
-        return await self._deliver_all(event, data, name, firing, quiet, bound)
+        return await self._deliver_all(event, data, name, firing, quiet, bound, self.outbound.for_project(settings, self.settings.execution.allow_private_targets))
 
     async def _deliver_all(self, event: Envelope[Any], data: dict[str, Any], project: str,
-                           firing: list[tuple[int, NotificationRule]], quiet: Any, bound: Any
+                           firing: list[tuple[int, NotificationRule]], quiet: Any, bound: Any, outbound: Outbound
                            ) -> list[tuple[int, NotificationRule, DeliveryFailed]]:
         failed_cases, run_name = None, None
         if event.type.startswith("run.") and data.get("run_id"):
@@ -125,7 +125,7 @@ class Alerting(Outlets):
                 await self._record(event, index, rule, ok=False, error=QUIET)
                 continue
             try:
-                response = await self.ledger.once(key, rule.channel, lambda r=rule: self._send(r, event, subject, text))
+                response = await self.ledger.once(key, rule.channel, lambda r=rule: self._send(outbound, r, event, subject, text))
             except DeliveryFailed as exc:
                 bound.warning("alerting.delivery_failed", rule=rule.name, channel=rule.channel, error=str(exc))
                 failures.append((index, rule, exc))
@@ -145,18 +145,20 @@ class Alerting(Outlets):
                 return outcome
             await asyncio.sleep(0.3)
 
-    async def _send(self, rule: NotificationRule, event: Envelope[Any], subject: str, text: str) -> dict[str, Any]:
+    @staticmethod
+    async def _send(outbound: Outbound, rule: NotificationRule, event: Envelope[Any], subject: str,
+                    text: str) -> dict[str, Any]:
         if rule.channel == "slack":
-            return await self.outbound.slack(text, rule.target)
+            return await outbound.slack(text, rule.target)
         if rule.channel == "webhook":
             if not rule.target:
                 raise DeliveryFailed(f"rule {rule.name!r}: a webhook needs a target URL", retryable=False)
-            return await self.outbound.webhook(rule.target, {"text": text, "subject": subject,
-                                                             "event": event.model_dump(mode="json")}, rule.secret)
+            return await outbound.webhook(rule.target, {"text": text, "subject": subject,
+                                                        "event": event.model_dump(mode="json")}, rule.secret)
         recipients = [a.strip() for a in (rule.target or "").split(",") if a.strip()]
         if not recipients:
             raise DeliveryFailed(f"rule {rule.name!r}: email needs recipients", retryable=False)
-        return await self.outbound.email(recipients, subject, text)
+        return await outbound.email(recipients, subject, text)
 
     async def _record(self, event: Envelope[Any], index: int, rule: NotificationRule, *, ok: bool,
                       status_code: int | None = None, error: str | None = None) -> None:

@@ -12,7 +12,7 @@ from cognitest.consumers.runtime.outlets import Outlets
 from cognitest.consumers.runtime.delivery import retry_or_dead_letter, to_dead_letter, until_available
 from cognitest.infra.automations.outcomes import public_url
 from cognitest.infra.db.models import Project
-from cognitest.infra.integrations.outbound import DeliveryFailed
+from cognitest.infra.integrations.outbound import DeliveryFailed, Outbound
 from cognitest.schemas import Envelope, new_event
 from cognitest.schemas.events.issues import IssueLinked
 from cognitest.consumers.triage.handler import derived
@@ -33,8 +33,9 @@ class IssueSync(Outlets):
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
         bound = log.bind(event_id=event.id, project=event.subject, event_type=event.type)
         async def sync_all() -> None:
-            for tracker in await self._trackers(event.project_id):
-                await self._sync(tracker, event, bound)
+            trackers, outbound = await self._trackers(event.project_id)
+            for tracker in trackers:
+                await self._sync(tracker, event, bound, outbound)
 
         try:  # an outage (PostgreSQL, NATS) is waited out without burning deliveries
             await until_available([msg], self.settings.bus, sync_all, bound)
@@ -50,25 +51,27 @@ class IssueSync(Outlets):
             return
         await msg.ack()
 
-    async def _trackers(self, project_id: Any) -> list[str]:
-        """The project's `issue_sync` setting (e.g. ["jira"]), else the platform's default."""
+    async def _trackers(self, project_id: Any) -> tuple[list[str], Outbound]:
+        """The project's `issue_sync` setting (e.g. ["jira"]), else the platform's default; and the
+        project's own integrations (its JIRA, its repository) over the platform's."""
         async with self.sessions() as session:
             settings = (await session.execute(select(Project.settings).where(Project.id == project_id))).scalar()
+        outbound = self.outbound.for_project(settings, self.settings.execution.allow_private_targets)
         chosen = (settings or {}).get("issue_sync")
         if isinstance(chosen, list):
-            return [t for t in chosen if t in ("jira", "github")]
-        return list(self.settings.integrations.sync_issues_to)
+            return [t for t in chosen if t in ("jira", "github")], outbound
+        return list(self.settings.integrations.sync_issues_to), outbound
 
-    async def _sync(self, tracker: str, event: Envelope[Any], bound: Any) -> None:
+    async def _sync(self, tracker: str, event: Envelope[Any], bound: Any, outbound: Outbound) -> None:
         d = event.data
         created_key = f"{tracker}:create:{d.issue_id}"
         link = f"{public_url(self.settings)}/api/v1/projects/{event.project_id}/issues/{d.issue_id}"
         if event.type == "issue.detected":
             labels = ["cognitest", *d.tags]
             if tracker == "jira":
-                action = lambda: self.outbound.jira_create(d.title, _body(event, link), labels=labels)  # noqa: E731
+                action = lambda: outbound.jira_create(d.title, _body(event, link), labels=labels)  # noqa: E731
             else:
-                action = lambda: self.outbound.github_create(d.title, _body(event, link), labels=labels)  # noqa: E731
+                action = lambda: outbound.github_create(d.title, _body(event, link), labels=labels)  # noqa: E731
             created = await self.ledger.once(created_key, tracker, action)
             await self.publisher.publish(new_event(
                 IssueLinked(issue_id=d.issue_id, tracker=tracker, key=str(created["key"]), url=created.get("url")),
@@ -83,8 +86,8 @@ class IssueSync(Outlets):
             return  # filed before sync was configured, or by a person: nothing to update
         text = f"Seen again in run {d.run_id} ({d.case_key}): {d.error}\n{link}"
         if tracker == "jira":
-            comment = lambda: self.outbound.jira_comment(created["key"], text)  # noqa: E731
+            comment = lambda: outbound.jira_comment(created["key"], text)  # noqa: E731
         else:
-            comment = lambda: self.outbound.github_comment(created["key"], text)  # noqa: E731
+            comment = lambda: outbound.github_comment(created["key"], text)  # noqa: E731
         await self.ledger.once(f"{tracker}:comment:{event.id}", tracker, comment)
         bound.info("issue_sync.commented", tracker=tracker, key=created["key"])

@@ -12,6 +12,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from cognitest.infra.identity.keys import secret_keys
 from cognitest.infra.settings import Settings
+from cognitest.schemas.integrations import SECRET_FIELDS
 
 PREFIX = "enc:v1:"
 MASK = "********"
@@ -69,6 +70,10 @@ def _secret_slots(document: Any) -> Iterator[tuple[tuple[str, str, str], dict[st
             yield ("rule", name, "secret"), rule, "secret"
             if rule.get("channel") in ("slack", "webhook"):
                 yield ("rule", name, "target"), rule, "target"
+    integrations = document.get("integrations")
+    if isinstance(integrations, dict):
+        for key in SECRET_FIELDS:
+            yield ("integrations", "", key), integrations, key
     nodes = document.get("nodes")
     for node in nodes if isinstance(nodes, list) else []:
         config = node.get("config") if isinstance(node, dict) else None

@@ -7,9 +7,11 @@ from typing import Any
 import aiosmtplib
 import httpx
 
+from cognitest.infra.execution_guard import TargetPolicy, TargetRefused
 from cognitest.infra.identity.crypto import SecretBox, reveal
 from cognitest.infra.integrations.signing import HEADER, sign
 from cognitest.infra.settings import IntegrationsSettings
+from cognitest.schemas.integrations import SECRET_FIELDS
 
 
 class DeliveryFailed(Exception):
@@ -29,10 +31,35 @@ class Outbound:
                  box: SecretBox | None = None) -> None:
         self.settings = settings
         self.box = box  # opens secrets sealed at rest (notification rules, automation graphs)
+        self.policy: TargetPolicy | None = None  # set by for_project
+        self.untrusted: set[str] = set()
         self.client = client or httpx.AsyncClient(timeout=settings.timeout, follow_redirects=False)
 
     async def close(self) -> None:
         await self.client.aclose()
+
+    def for_project(self, project_settings: dict[str, Any] | None, allow_private: bool = False) -> "Outbound":
+        """This outbound with the project's own integrations (settings `integrations`) over the
+        instance's, and the project's target guard on every URL that comes from the project (rule
+        targets, automation nodes, its own integrations; the instance's are the operator's and
+        trusted). It shares the HTTP client: close only the instance's."""
+        own = (project_settings or {}).get("integrations")
+        own = own if isinstance(own, dict) else {}
+        values = {key: reveal(self.box, value) if key in SECRET_FIELDS else value for key, value in own.items()
+                  if value is not None and key in IntegrationsSettings.model_fields}
+        derived = Outbound(self.settings.model_copy(update=values), client=self.client, box=self.box)
+        derived.policy = TargetPolicy.of(project_settings, [], allow_private)
+        derived.untrusted = {key for key in ("slack_webhook_url", "jira_url", "github_api_url") if key in values}
+        return derived
+
+    def _guard(self, url: str, setting: str | None = None) -> None:
+        """Refuse a project-given URL the project's target guard does not allow."""
+        if self.policy is None or (setting is not None and setting not in self.untrusted):
+            return
+        try:
+            self.policy.check(url)
+        except TargetRefused as exc:
+            raise DeliveryFailed(f"refused: {exc}", retryable=False) from None
 
     async def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         where = _host(url)  # errors are logged and recorded: never the full URL (webhook URLs are credentials)
@@ -47,9 +74,11 @@ class Outbound:
         return response
 
     async def slack(self, text: str, webhook_url: str | None = None, blocks: list[Any] | None = None) -> dict[str, Any]:
-        url = reveal(self.box, webhook_url) or self.settings.slack_webhook_url
+        given = reveal(self.box, webhook_url)
+        url = given or self.settings.slack_webhook_url
         if not url:
             raise NotConfigured("Slack (integrations.slack_webhook_url)")
+        self._guard(url, None if given else "slack_webhook_url")
         body: dict[str, Any] = {"text": text}
         if blocks:
             body["blocks"] = blocks
@@ -60,6 +89,7 @@ class Outbound:
         import json
 
         url, secret = reveal(self.box, url) or "", reveal(self.box, secret)
+        self._guard(url)
         body = json.dumps(payload, default=str).encode()
         headers = {"content-type": "application/json"}
         if secret or self.settings.webhook_secret:
@@ -68,6 +98,7 @@ class Outbound:
         return {"status_code": response.status_code, "target": _host(url)}
 
     async def http(self, method: str, url: str, headers: dict[str, str], body: Any, timeout: float) -> dict[str, Any]:
+        self._guard(url)
         kwargs: dict[str, Any] = {"headers": headers, "timeout": timeout}
         if body is not None:
             kwargs["json" if not isinstance(body, str) else "content"] = body
@@ -85,6 +116,7 @@ class Outbound:
         s = self.settings
         if not (s.jira_url and s.jira_email and s.jira_token):
             raise NotConfigured("JIRA (integrations.jira_url, jira_email, jira_token)")
+        self._guard(s.jira_url, "jira_url")
         return s.jira_url.rstrip("/"), (s.jira_email, s.jira_token)
 
     async def jira_create(self, summary: str, description: str, project_key: str | None = None,
@@ -109,6 +141,7 @@ class Outbound:
         repo = repo or s.github_repo
         if not (s.github_token and repo):
             raise NotConfigured("GitHub (integrations.github_token, github_repo)")
+        self._guard(s.github_api_url, "github_api_url")
         headers = {"authorization": f"Bearer {s.github_token}", "accept": "application/vnd.github+json"}
         return f"{s.github_api_url.rstrip('/')}/repos/{repo}", headers
 

@@ -89,3 +89,43 @@ async def test_secrets_are_sealed_masked_unlogged_and_still_work(stack: Platform
         assert token not in shown_project
     for name in PROCESSES:  # no line any process logged held a secret (or a URL carrying one)
         assert stack.supervisor.running[name].counts[token] == 0, name
+
+
+async def test_a_projects_own_integrations_are_used_and_its_guard_applies(stack: PlatformStack, api: httpx.AsyncClient,
+                                                                          project: dict, outside: FakeServices) -> None:
+    import base64
+
+    from tests.integration.test_triage_alerting import upload
+
+    pid, token = project["id"], uuid.uuid4().hex[:10]
+    await bootstrapped(api, pid)
+    own = {"jira_url": f"{outside.url}/jira", "jira_email": "team@shop.test", "jira_token": f"jira-{token}",
+           "jira_project_key": "SHOP"}
+    r = await api.patch(f"/api/v1/projects/{pid}", params={"wait": "true"},
+                        json={"settings": {"integrations": own, "issue_sync": ["jira"]}})
+    assert r.status_code == 200 and token not in r.text
+    assert r.json()["settings"]["integrations"]["jira_token"] == MASK
+    bad = await api.patch(f"/api/v1/projects/{pid}", json={"settings": {"integrations": {"jira_url": "ftp://x"}}})
+    assert bad.status_code == 422 and "settings.integrations.jira_url" in bad.json()["message"]
+    await upload(api, pid, {f"pay-{token}": "AssertionError: total was 0"})
+
+    async def filed():  # type: ignore[no-untyped-def]
+        return [x for x in outside.at("/jira/rest/api/2/issue") if x.body and x.body["fields"]["project"]["key"] == "SHOP"]
+    [created] = await eventually(filed, timeout=60)
+    expected = "Basic " + base64.b64encode(f"team@shop.test:jira-{token}".encode()).decode()
+    assert created.headers["authorization"] == expected  # the project's own credentials, opened from their seal
+
+    # a project that does not allow private targets: its webhook to 127.0.0.1 is refused, not sent
+    locked = await api.patch(f"/api/v1/projects/{pid}", params={"wait": "true"}, json={"settings": {
+        "targets": {"allow_private": False},
+        "notifications": {"rules": [{"name": "inside", "channel": "webhook", "target": f"{outside.url}/hook/{token}",
+                                     "events": ["issue.created"]}]}}})
+    assert locked.status_code == 200
+    await api.post(f"/api/v1/projects/{pid}/issues", params={"wait": "true"}, json={"title": "internal"})
+
+    async def refused():  # type: ignore[no-untyped-def]
+        async with stack.sessions()() as session:
+            rows = list(await session.scalars(select(m.Alert).where(m.Alert.project_id == uuid.UUID(pid))))
+        return [row for row in rows if not row.ok and "refused" in (row.error or "")]
+    [alert] = await eventually(refused, timeout=60)
+    assert "loopback or private" in alert.error and not outside.at(f"/hook/{token}")

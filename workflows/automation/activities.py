@@ -6,11 +6,13 @@ from typing import Any
 
 import structlog
 from temporalio import activity
+from sqlalchemy import select
 from temporalio.exceptions import ApplicationError
 
 from cognitest.infra.automations.definitions import load_definition
 from cognitest.infra.automations.outcomes import generation_outcome, issue_case, run_outcome
 from cognitest.infra.bus.publisher import EventPublisher
+from cognitest.infra.db.models import Project
 from cognitest.infra.integrations.ledger import Ledger
 from cognitest.infra.integrations.outbound import DeliveryFailed, Outbound
 from cognitest.infra.metrics import EXECUTIONS
@@ -155,6 +157,12 @@ class AutomationActivities:
 
     # --- side effects ----------------------------------------------------------------------------
 
+    async def _outbound(self, job: StepJob) -> Outbound:
+        """The project's own integrations and target guard over the instance's."""
+        async with self.sessions() as session:
+            settings = await session.scalar(select(Project.settings).where(Project.id == job.project_id))
+        return self.outbound.for_project(settings, self.settings.execution.allow_private_targets)
+
     async def _once(self, job: StepJob, channel: str, action: Any) -> dict[str, Any]:
         try:
             return await self.ledger.once(job.key, channel, action)
@@ -167,10 +175,10 @@ class AutomationActivities:
 
     @activity.defn(name="automation_http_request")
     async def http_request(self, job: StepJob) -> dict[str, Any]:
-        c = job.config
+        c, outbound = job.config, await self._outbound(job)
 
         async def call() -> dict[str, Any]:
-            result = await self.outbound.http(c.get("method", "POST"), c["url"], c.get("headers") or {}, c.get("body"),
+            result = await outbound.http(c.get("method", "POST"), c["url"], c.get("headers") or {}, c.get("body"),
                                               float(c.get("timeout_seconds") or 30))
             expected = c.get("expect_status") or []
             ok = result["status"] in expected if expected else 200 <= result["status"] < 300
@@ -182,24 +190,25 @@ class AutomationActivities:
 
     @activity.defn(name="automation_slack")
     async def slack(self, job: StepJob) -> dict[str, Any]:
-        return await self._once(job, "slack", lambda: self.outbound.slack(job.config["text"], job.config.get("webhook_url")))
+        outbound = await self._outbound(job)
+        return await self._once(job, "slack", lambda: outbound.slack(job.config["text"], job.config.get("webhook_url")))
 
     @activity.defn(name="automation_jira")
     async def jira(self, job: StepJob) -> dict[str, Any]:
-        c = job.config
-        return await self._once(job, "jira", lambda: self.outbound.jira_create(
+        c, outbound = job.config, await self._outbound(job)
+        return await self._once(job, "jira", lambda: outbound.jira_create(
             c["summary"], c.get("description", ""), c.get("project_key"), c.get("issue_type"), c.get("labels")))
 
     @activity.defn(name="automation_github")
     async def github(self, job: StepJob) -> dict[str, Any]:
-        c = job.config
-        return await self._once(job, "github", lambda: self.outbound.github_create(
+        c, outbound = job.config, await self._outbound(job)
+        return await self._once(job, "github", lambda: outbound.github_create(
             c["title"], c.get("body", ""), c.get("repo"), c.get("labels")))
 
     @activity.defn(name="automation_email")
     async def email(self, job: StepJob) -> dict[str, Any]:
-        c = job.config
-        return await self._once(job, "email", lambda: self.outbound.email(c["to"], c["subject"], c.get("body", "")))
+        c, outbound = job.config, await self._outbound(job)
+        return await self._once(job, "email", lambda: outbound.email(c["to"], c["subject"], c.get("body", "")))
 
     @activity.defn(name="automation_publish_event")
     async def publish_event(self, job: StepJob) -> dict[str, Any]:

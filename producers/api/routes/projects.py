@@ -23,6 +23,7 @@ from cognitest.producers.api.routes.nested import WAIT_DOC, build_query, fetch, 
 from cognitest.producers.api.state import AppState, get_state
 from cognitest.schemas.enums import ProjectStatus, Role
 from cognitest.schemas.events.common import Json, Name
+from cognitest.schemas.integrations import ProjectIntegrations, TargetSettings
 from cognitest.schemas.notifications import Notifications
 from cognitest.schemas.events.projects import (
     MemberAdded,
@@ -59,6 +60,9 @@ class RoleBody(Body):
     role: Role
 
 
+CHECKED_SETTINGS = {"notifications": Notifications, "integrations": ProjectIntegrations, "targets": TargetSettings}
+
+
 def _visible(principal: Principal) -> list[Any]:
     """Only the projects the caller is in (all of them for the instance admin)."""
     ids = PROJECTS.table.c.id
@@ -81,14 +85,16 @@ def secured(state: AppState, settings: dict[str, Any] | None, current: dict[str,
     if settings is None:
         return None
     settings = restore_masked(dict(settings), current or {})
-    if "notifications" in settings:
+    for key, model in CHECKED_SETTINGS.items():
+        if key not in settings:
+            continue
         try:
-            Notifications.model_validate(settings["notifications"] or {})
+            model.model_validate(settings[key] or {})
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise ApiError(422, f"settings.notifications.{where}: {first['msg']}",
-                           [{"loc": ["settings", "notifications", *e["loc"]], "msg": e["msg"]} for e in exc.errors()]) from None
+            raise ApiError(422, f"settings.{key}.{where}: {first['msg']}",
+                           [{"loc": ["settings", key, *e["loc"]], "msg": e["msg"]} for e in exc.errors()]) from None
     return seal_document(state.cipher, settings)
 
 
