@@ -5,6 +5,8 @@ from typing import Any
 
 import structlog
 from fastapi import Depends, FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from cognitest.infra.bus.connection import connect
 from cognitest.infra.bus.publisher import EventPublisher
@@ -45,6 +47,7 @@ from cognitest.producers.api.routes import (
 from cognitest.producers.api.routes.nested import nested_routers
 from cognitest.producers.api.state import AppState
 from cognitest.producers.api.waiter import ProjectionWaiter
+from cognitest.producers.web import STATIC, web_routers
 
 log = structlog.get_logger(__name__)
 
@@ -110,6 +113,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tokens.router)
     app.include_router(audit.router)
     app.include_router(security.router)
+    for router in web_routers():
+        app.include_router(router)
+    app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
+
+    @app.get("/ui", include_in_schema=False)
+    async def ui_home() -> RedirectResponse:
+        return RedirectResponse("/ui/projects", status_code=303)
 
     @app.get("/", include_in_schema=False)
     async def root() -> dict[str, Any]:

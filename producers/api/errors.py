@@ -7,7 +7,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from temporalio.service import RPCError
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -51,13 +51,28 @@ def _json(request: Request, status: int, message: str, details: Any = None) -> J
     return JSONResponse(error_body(request, status, message, details), status_code=status)
 
 
+def _page_error(request: Request, status: int, message: str) -> Response:
+    """Pages answer in HTML; someone not signed in is sent to the sign-in page and back."""
+    from urllib.parse import quote
+
+    from cognitest.producers.web.render import page
+
+    if status == 401:
+        return RedirectResponse(f"/ui/login?next={quote(request.url.path)}", status_code=303)
+    titles = {403: "Not allowed", 404: "Not found", 429: "Too many requests"}
+    return page(request, "error.html", status, code=status, title=titles.get(status, "Something went wrong"),
+                message=message)
+
+
 def _clean(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"loc": list(e.get("loc", [])), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors]
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        if request.url.path.startswith("/ui/"):
+            return _page_error(request, exc.status_code, str(exc.detail))
         response = _json(request, exc.status_code, str(exc.detail), exc.details)
         response.headers.update(exc.headers or {})
         return response

@@ -34,13 +34,7 @@ def ensure_appium() -> Path:
     home = TOOLS / "appium"
     binary = home / "node_modules" / ".bin" / "appium"
     if not binary.exists():
-        if not shutil.which("npm"):
-            pytest.fail("npm is needed to install Appium for the mobile tests")
-        home.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run(["npm", "install", "--silent", "--prefix", str(home), "appium@3", "@appium/fake-driver"],
-                              capture_output=True, text=True, timeout=600)
-        if done.returncode != 0:
-            pytest.fail(f"could not install Appium with npm: {done.stderr[-2000:]}")
+        npm_install(home, ["appium@3", "@appium/fake-driver"], "Appium for the mobile tests")
     appium_home = home / "appium-home"
     env = {**os.environ, "APPIUM_HOME": str(appium_home)}
     listed = subprocess.run([str(binary), "driver", "list", "--installed", "--json"], env=env, capture_output=True, text=True)
@@ -51,3 +45,22 @@ def ensure_appium() -> Path:
         if done.returncode != 0:
             pytest.fail(f"could not install the Appium fake driver: {done.stderr[-2000:]}")
     return binary
+
+
+def ensure_axe() -> Path:
+    """axe-core (npm) for the accessibility checks of the web UI: the path of axe.min.js."""
+    home = TOOLS / "axe"
+    script = home / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        npm_install(home, ["axe-core@4"], "axe-core for the accessibility tests")
+    return script
+
+
+def npm_install(home: Path, packages: list[str], what: str) -> None:
+    if not shutil.which("npm"):
+        pytest.fail(f"npm is needed to install {what}")
+    home.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["npm", "install", "--silent", "--prefix", str(home), *packages],
+                          capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        pytest.fail(f"could not install {what} with npm: {done.stderr[-2000:]}")

@@ -61,8 +61,10 @@ async def authorize(request: Request) -> None:
         raise Unauthenticated("sign in, or send `Authorization: Bearer <token>`")
     if principal.csrf is not None and request.method not in SAFE:
         sent = request.headers.get("x-csrf-token", "")
+        if not sent and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            sent = str((await request.form()).get("csrf_token") or "")  # a plain HTML form post
         if not hmac.compare_digest(sent.encode(), principal.csrf.encode()):
-            raise ApiError(403, "missing or wrong X-CSRF-Token for this session")
+            raise ApiError(403, "missing or wrong X-CSRF-Token (or csrf_token form field) for this session")
     request.state.principal = principal
     if access == SIGNED_IN:
         return

@@ -24,7 +24,7 @@ class Login(Body):
     password: str = Field(min_length=1, max_length=1024)
 
 
-def _secure_cookie(state: AppState, request: Request) -> bool:
+def secure_cookie(state: AppState, request: Request) -> bool:
     if state.settings.auth.cookie_secure is not None:
         return state.settings.auth.cookie_secure
     host = urlsplit(str(request.base_url)).hostname or ""
@@ -52,7 +52,7 @@ async def login(request: Request, state: State, body: Login) -> JSONResponse:
     cookie, csrf = await state.auth.store.open_session(account.id, hours)
     response = JSONResponse({"user": account.as_dict(), "csrf_token": csrf})
     response.set_cookie(SESSION_COOKIE, cookie, max_age=int(hours * 3600), httponly=True, samesite="lax",
-                        secure=_secure_cookie(state, request), path="/")
+                        secure=secure_cookie(state, request), path="/")
     return response
 
 

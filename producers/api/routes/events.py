@@ -87,7 +87,9 @@ async def event_types() -> dict[str, Any]:
 async def stream(request: Request, state: State,
                  project: UUID | None = Query(None, description="only this project's events"),
                  type: str | None = Query(None, max_length=128, pattern=r"^[a-z_>*]+(\.[a-z_>*]+)*$"),
-                 since: int | None = Query(None, ge=1, description="start at this stream sequence")) -> StreamingResponse:
+                 since: int | None = Query(None, ge=1, description="start at this stream sequence"),
+                 named: bool = Query(True, description="name each SSE message by its event type (false: unnamed, "
+                                     "so a browser's EventSource.onmessage sees them all)")) -> StreamingResponse:
     last_id = request.headers.get("last-event-id")
     start = since or (int(last_id) + 1 if last_id and last_id.isdigit() else None)
     config = ConsumerConfig(
@@ -118,7 +120,8 @@ async def stream(request: Request, state: State,
                     continue
                 seq = msg.metadata.sequence.stream
                 event_type = msg.headers.get("ce-type", "message") if msg.headers else "message"
-                yield f"id: {seq}\nevent: {event_type}\ndata: {msg.data.decode()}\n\n".encode()
+                name = f"event: {event_type}\n" if named else ""
+                yield f"id: {seq}\n{name}data: {msg.data.decode()}\n\n".encode()
         finally:
             await sub.unsubscribe()
 

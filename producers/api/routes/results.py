@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from cognitest.infra.db import models as m
 from cognitest.infra.results.importer import case_id_for, imported_suite_id, plan_import
 from cognitest.infra.results.junit import MalformedReport, parse_junit
+from cognitest.producers.api.body import MAX_OFFSET
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.routes.nested import require_project
 from cognitest.producers.api.state import AppState, actor_of, get_state
@@ -81,7 +82,7 @@ def _run(row: m.Run) -> dict[str, Any]:
 
 @router.get("/runs", summary="List runs, newest first")
 async def list_runs(state: State, project_id: UUID, status: str | None = Query(None, pattern="^(requested|running|completed|failed|cancelled)$"),
-                    limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+                    limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict[str, Any]:
     await require_project(state, project_id)
     q = select(m.Run).where(m.Run.project_id == project_id, m.Run.deleted_at.is_(None))
     if status:
@@ -103,7 +104,7 @@ async def show_run(state: State, project_id: UUID, run_id: UUID) -> dict[str, An
 @router.get("/runs/{run_id}/results", summary="A run's results, failures first")
 async def run_results(state: State, project_id: UUID, run_id: UUID,
                       outcome: str | None = Query(None, pattern="^(passed|failed|error|skipped|flaky|manual)$"),
-                      limit: int = Query(500, ge=1, le=5000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+                      limit: int = Query(500, ge=1, le=5000), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict[str, Any]:
     q = select(m.RunResult).where(m.RunResult.run_id == run_id, m.RunResult.project_id == project_id)
     if outcome:
         q = q.where(m.RunResult.outcome == outcome)

@@ -1,0 +1,150 @@
+"""Pages: sign in and out, the project switcher, a project's dashboard, members, settings, the
+event log."""
+
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import func, select
+
+from cognitest.infra.db import models as m
+from cognitest.infra.identity.crypto import mask_document
+from cognitest.producers.api.access.authenticate import SESSION_COOKIE
+from cognitest.producers.api.access.guard import principal_of
+from cognitest.producers.api.access.rate_limit import RateLimited
+from cognitest.producers.api.body import MAX_OFFSET
+from cognitest.producers.api.routes.auth import client_address, secure_cookie
+from cognitest.producers.api.routes.nested import fetch
+from cognitest.producers.api.resource import PROJECTS
+from cognitest.producers.api.state import AppState, get_state
+from cognitest.producers.web.dashboard import dashboard
+from cognitest.producers.web.render import page
+
+State = Annotated[AppState, Depends(get_state)]
+router = APIRouter(prefix="/ui", include_in_schema=False)
+PROJECT = "/projects/{project_id}"
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (no open redirect through ?next=)."""
+    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+        return "/ui/projects"
+    return target
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_form(request: Request, state: State, next: str | None = Query(None, max_length=2000)) -> HTMLResponse:
+    return page(request, "login.html", next=_safe_next(next), oidc=state.settings.auth.oidc.issuer)
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request, state: State, email: Annotated[str, Form(max_length=255)],
+                password: Annotated[str, Form(max_length=1024)], next: Annotated[str, Form(max_length=2000)] = "") -> Any:
+    try:
+        state.login_limit.hit(f"user:{email.strip().lower()}")
+        state.address_limit.hit(f"ip:{client_address(request)}")
+    except RateLimited as exc:
+        return page(request, "login.html", 429, error=str(exc), email=email, next=_safe_next(next))
+    account = await state.auth.store.check_password(email, password)
+    if account is None:
+        return page(request, "login.html", 401, error="Wrong email or password.", email=email, next=_safe_next(next))
+    hours = state.settings.auth.session_hours
+    cookie, _ = await state.auth.store.open_session(account.id, hours)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, cookie, max_age=int(hours * 3600), httponly=True, samesite="lax",
+                        secure=secure_cookie(state, request), path="/")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, state: State) -> RedirectResponse:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        await state.auth.store.close_session(cookie)
+    response = RedirectResponse("/ui/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/projects", response_class=HTMLResponse)
+async def projects(request: Request, state: State) -> HTMLResponse:
+    principal = principal_of(request)
+    members = m.ProjectMember.__table__
+    query = select(m.Project.id, m.Project.name, m.Project.description, m.Project.created_at,
+                   members.c.role).outerjoin(members, (members.c.project_id == m.Project.id)
+                                             & (members.c.user_id == principal.actor) & members.c.removed_at.is_(None)
+                                             ).where(m.Project.deleted_at.is_(None)).order_by(m.Project.name)
+    if principal.token_project is not None:
+        query = query.where(m.Project.id == principal.token_project)
+    elif not principal.instance_admin:
+        query = query.where(members.c.role.is_not(None))
+    async with state.sessions() as session:
+        rows = list(await session.execute(query.limit(500)))
+    items = [{"id": r.id, "name": r.name, "description": r.description, "created_at": r.created_at,
+              "role": r.role or ("admin (instance)" if principal.instance_admin else "")} for r in rows]
+    return page(request, "projects.html", projects=items)
+
+
+async def project_of(state: AppState, project_id: UUID) -> dict[str, Any]:
+    return await fetch(state, PROJECTS, None, project_id)
+
+
+@router.get(PROJECT, response_class=HTMLResponse)
+async def project_dashboard(request: Request, state: State, project_id: UUID) -> HTMLResponse:
+    project = await project_of(state, project_id)
+    return page(request, "dashboard.html", project=project, active="dashboard",
+                data=await dashboard(state.sessions, project_id))
+
+
+@router.get(PROJECT + "/members", response_class=HTMLResponse)
+async def members_page(request: Request, state: State, project_id: UUID) -> HTMLResponse:
+    project = await project_of(state, project_id)
+    table = m.ProjectMember.__table__
+    async with state.sessions() as session:
+        rows = list(await session.execute(select(table).where(table.c.project_id == project_id, table.c.removed_at.is_(None))
+                                          .order_by(table.c.created_at)))
+    return page(request, "members.html", project=project, active="members", members=rows)
+
+
+@router.get(PROJECT + "/settings", response_class=HTMLResponse)
+async def settings_page(request: Request, state: State, project_id: UUID) -> HTMLResponse:
+    import json
+
+    project = await project_of(state, project_id)
+    settings = mask_document(project.get("settings") or {})
+    tokens = await state.auth.store.list_tokens(project_id)
+    return page(request, "settings.html", project=project, active="settings", tokens=tokens,
+                notifications=json.dumps(settings.get("notifications") or {"rules": []}, indent=2),
+                integrations=json.dumps(settings.get("integrations") or {}, indent=2),
+                targets=json.dumps(settings.get("targets") or {}, indent=2))
+
+
+@router.get(PROJECT + "/events", response_class=HTMLResponse)
+async def events_page(request: Request, state: State, project_id: UUID,
+                      type: str | None = Query(None, max_length=128, pattern=r"^[a-z_.*]*$"),
+                      actor: str | None = Query(None, max_length=255), since: str | None = Query(None, max_length=40),
+                      offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> HTMLResponse:
+    project = await project_of(state, project_id)
+    c = m.AppliedEvent.__table__.c
+    conditions = [c.project_id == project_id]
+    if type:
+        conditions.append(c.event_type.like(type.replace("*", "%")) if "*" in type else c.event_type == type)
+    if actor:
+        conditions.append(c.actor == actor)
+    if since:
+        from datetime import datetime
+
+        try:
+            conditions.append(c.occurred_at >= datetime.fromisoformat(since))
+        except ValueError:
+            pass
+    async with state.sessions() as session:
+        total = await session.scalar(select(func.count()).select_from(m.AppliedEvent).where(*conditions)) or 0
+        rows = list(await session.execute(select(c.event_id, c.event_type, c.actor, c.occurred_at, c.stream_seq)
+                                          .where(*conditions).order_by(c.stream_seq.desc()).limit(100).offset(offset)))
+    return page(request, "events.html", project=project, active="events", events=rows, total=total, offset=offset,
+                filters={"type": type or "", "actor": actor or "", "since": since or ""})
+
+

@@ -1,0 +1,123 @@
+// Cognitest UI: commands go through the JSON API (with the session's CSRF token), errors are shown
+// next to the form that caused them, and regions marked data-refresh-on follow the event stream.
+const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+function fieldValue(field) {
+  if (field.type === "checkbox") return field.checked;
+  if (field.dataset.json !== undefined) {
+    try { return field.value.trim() ? JSON.parse(field.value) : null; }
+    catch (e) { throw new Error(`${field.labels?.[0]?.textContent || field.name}: not valid JSON (${e.message})`); }
+  }
+  if (field.dataset.list !== undefined) return field.value.split(",").map(v => v.trim()).filter(Boolean);
+  if (field.type === "number") return field.value === "" ? null : Number(field.value);
+  return field.value === "" ? null : field.value;
+}
+
+function setPath(target, path, value) {
+  const keys = path.split(".");
+  let at = target;
+  for (const key of keys.slice(0, -1)) at = at[key] ??= {};
+  at[keys[keys.length - 1]] = value;
+}
+
+function bodyOf(form) {
+  const body = form.dataset.body ? JSON.parse(form.dataset.body) : {};
+  for (const field of form.querySelectorAll("input[name], select[name], textarea[name]")) {
+    if (field.type === "file" || field.name === "csrf_token") continue;
+    const value = fieldValue(field);
+    if (value !== null && !(Array.isArray(value) && !value.length && field.dataset.keepEmpty === undefined)) setPath(body, field.name, value);
+  }
+  return body;
+}
+
+function say(form, message, ok = false) {
+  let box = form.querySelector("[role=alert]");
+  if (!box) { box = document.createElement("p"); box.setAttribute("role", "alert"); form.append(box); }
+  box.className = ok ? "notice" : "error";
+  box.textContent = message;
+}
+
+async function send(form) {
+  const method = (form.dataset.method || "POST").toUpperCase();
+  const url = new URL(form.dataset.api, location.origin);
+  if (form.dataset.wait !== "false") url.searchParams.set("wait", "true");
+  const init = { method, headers: { "X-CSRF-Token": csrf() }, credentials: "same-origin" };
+  if (form.dataset.upload !== undefined) {
+    init.body = new FormData(form);
+  } else if (method !== "DELETE" || form.dataset.body) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(bodyOf(form));
+  }
+  const response = await fetch(url, init);
+  const text = await response.text();
+  let answer = {};
+  try { answer = text ? JSON.parse(text) : {}; } catch { answer = { message: text }; }
+  if (!response.ok) {
+    const where = (answer.details || []).map(d => `${(d.loc || []).filter(p => p !== "body").join(".")}: ${d.msg}`);
+    throw new Error(where.length ? `${answer.message} (${where.join("; ")})` : answer.message || `HTTP ${response.status}`);
+  }
+  return answer;
+}
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!form.dataset.api) return;
+  event.preventDefault();
+  if (form.dataset.confirm && !confirm(form.dataset.confirm)) return;
+  const button = form.querySelector("button[type=submit], button:not([type])");
+  if (button) button.disabled = true;
+  try {
+    const answer = await send(form);
+    if (form.dataset.show) { say(form, form.dataset.show.replace(/\{(\w+)\}/g, (_, k) => answer[k] ?? ""), true); return; }
+    const next = form.dataset.then;
+    if (next) location.assign(next.replace(/\{(\w+)\}/g, (_, k) => answer[k] ?? answer.resource_id ?? ""));
+    else location.reload();
+  } catch (error) {
+    say(form, error.message);
+  } finally {
+    if (button) button.disabled = false;
+  }
+});
+
+// drag and drop onto an upload form's drop zone
+for (const zone of document.querySelectorAll(".drop")) {
+  const input = zone.querySelector("input[type=file]");
+  zone.addEventListener("dragover", e => { e.preventDefault(); zone.classList.add("over"); });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", e => {
+    e.preventDefault(); zone.classList.remove("over");
+    input.files = e.dataTransfer.files;
+    zone.querySelector(".chosen").textContent = [...input.files].map(f => f.name).join(", ");
+  });
+  input.addEventListener("change", () => { zone.querySelector(".chosen").textContent = [...input.files].map(f => f.name).join(", "); });
+}
+
+// live regions: refetch this page and swap the region when a matching event arrives
+const project = document.body.dataset.project;
+const regions = [...document.querySelectorAll("[data-refresh-on]")];
+const feed = document.querySelector("[data-live-feed]");
+if (project && (regions.length || feed)) {
+  const source = new EventSource(`/api/v1/events/stream?project=${project}&named=false`);
+  let pending = null;
+  const matches = (pattern, type) => pattern.split(/\s+/).some(p => p === type || (p.endsWith("*") && type.startsWith(p.slice(0, -1))));
+  const refresh = async () => {
+    pending = null;
+    const html = await (await fetch(location.href, { credentials: "same-origin" })).text();
+    const fresh = new DOMParser().parseFromString(html, "text/html");
+    for (const region of regions) {
+      const replacement = fresh.getElementById(region.id);
+      if (replacement) region.innerHTML = replacement.innerHTML;
+    }
+  };
+  source.onmessage = (message) => {
+    const event = JSON.parse(message.data);
+    if (feed) {
+      const item = document.createElement("li");
+      item.textContent = `${event.time.slice(11, 19)}  ${event.type}  ${event.actor}`;
+      feed.prepend(item);
+      while (feed.children.length > 50) feed.lastChild.remove();
+    }
+    if (regions.some(r => matches(r.dataset.refreshOn, event.type)) && !pending) pending = setTimeout(refresh, 300);
+  };
+  window.cognitestStream = source;
+}
