@@ -11,10 +11,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from bench import api_reads, automations, execution, generation, learning, pipeline, retrieval, triage
+from bench import api_reads, automations, execution, generation, learning, pipeline, retrieval, triage, ui_pages
 from bench.results import RESULTS, save
 
-RUNS = ("pipeline", "api_reads", "generation", "execution", "automations", "triage", "retrieval", "learning")
+RUNS = ("pipeline", "api_reads", "ui_pages", "generation", "execution", "automations", "triage", "retrieval", "learning")
 
 
 def headlines(r: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -38,6 +38,12 @@ def headlines(r: dict[str, Any]) -> list[tuple[str, str, str]]:
         rows.append((f"API list reads, {a['cases']:,} cases", f"cached {a['cached']['per_second']} req/s, "
                      f"p99 {a['cached']['p99_ms']} ms", f"uncached {a['uncached']['per_second']} req/s, "
                      f"bare SQLAlchemy {a['raw_sqlalchemy']['per_second']} req/s"))
+    if u := r.get("ui_pages"):
+        pages = u["pages"]
+        slowest = max((name for name in pages if not name.startswith("raw")), key=lambda n: pages[n]["p99_ms"])
+        raw = next(v for k, v in pages.items() if k.startswith("raw"))
+        rows.append((f"web UI pages, {u['cases']:,} cases", f"slowest p99 {pages[slowest]['p99_ms']} ms ({slowest}); "
+                     f"cases page p50 {pages['cases']['p50_ms']} ms", f"bare SQLAlchemy rows p50 {raw['p50_ms']} ms"))
     if e := r.get("execution"):
         rows.append((f"web run, {e['web']['cases']} cases", f"{e['web']['ours_s']:.1f} s",
                      f"bare Playwright {e['web']['bare_s']:.1f} s ({e['web']['overhead_pct']:+.1f}%)"))
@@ -90,6 +96,7 @@ def main() -> dict[str, Any]:
     runs: dict[str, Callable[[], Any]] = {
         "pipeline": lambda: asyncio.run(pipeline.main(5000 if quick else 20000, 1000, 5 if quick else 10)),
         "api_reads": lambda: asyncio.run(api_reads.main(2_000 if quick else 10_000, 500 if quick else 2_000)),
+        "ui_pages": lambda: asyncio.run(ui_pages.main(2_000 if quick else 10_000)),
         "generation": lambda: asyncio.run(generation.main()),
         "execution": lambda: asyncio.run(execution.main(10 if quick else 40, 10_000 if quick else 100_000)),
         "automations": lambda: asyncio.run(automations.main(50 if quick else 200)),

@@ -195,6 +195,11 @@ class OidcSettings(BaseModel):
     user_claim: str = Field(default="email", description="the claim that names the user (falls back to `sub`)")
     admin_users: list[str] = Field(default_factory=list, description="users (by user_claim) who are instance admins")
     jwks_cache: float = Field(default=600.0, description="seconds the key set is kept before it is fetched again")
+    # browser sign-in through the provider (authorization code flow with PKCE); off without a client id
+    client_id: str | None = Field(default=None, description="this app's client id at the provider (UI sign-in)")
+    client_secret: SecretStr | None = Field(default=None, description="for confidential clients")
+    scopes: str = "openid email profile"
+    redirect_url: str | None = Field(default=None, description="unset = <this server>/ui/oidc/callback")
 
 
 class AuthSettings(BaseModel):

@@ -37,11 +37,12 @@ class SecretBox:
             return value
         return PREFIX + self._fernet.encrypt(value.encode()).decode()
 
-    def open(self, value: str | None) -> str | None:
+    def open(self, value: str | None, max_age: int | None = None) -> str | None:
+        """The plain value (a sealed one older than max_age seconds is refused as unreadable)."""
         if value is None or not is_sealed(value):
             return value
         try:
-            return self._fernet.decrypt(value[len(PREFIX):].encode()).decode()
+            return self._fernet.decrypt(value[len(PREFIX):].encode(), ttl=max_age).decode()
         except InvalidToken:
             raise SecretUnreadable("a stored secret cannot be decrypted with the configured keys "
                                    "(COGNITEST_SECURITY__SECRET_KEYS)") from None

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -16,6 +17,7 @@ from cognitest.infra.db.identity_models import ApiToken, User, UserSession
 from cognitest.infra.identity.passwords import hash_password, needs_rehash, verify_password
 
 TOKEN_PREFIX = "ct_"
+EXTERNAL = "!external"  # the password hash of provider-managed accounts: never verifies
 users = User.__table__
 sessions_table = UserSession.__table__
 tokens = ApiToken.__table__
@@ -63,6 +65,22 @@ class IdentityStore:
             except IntegrityError:
                 raise UserExists(f"a user with the email {values['email']} exists") from None
         return Account(values["id"], values["email"], name, is_admin)
+
+    async def external_user(self, email: str, name: str | None, is_admin: bool) -> Account:
+        """The account of someone signed in by the identity provider, created on first sign-in
+        (no usable password: only the provider signs them in)."""
+        email = email.strip().lower()
+        async with self.sessions() as session:
+            row = (await session.execute(select(users).where(users.c.email == email))).first()
+            if row is None:  # two first sign-ins at once: the second one finds the first one's row
+                await session.execute(pg_insert(users).values(id=uuid4(), email=email, name=name, is_admin=is_admin,
+                                                              password_hash=EXTERNAL).on_conflict_do_nothing())
+                await session.commit()
+                row = (await session.execute(select(users).where(users.c.email == email))).first()
+            elif row.is_admin != is_admin and is_admin:
+                await session.execute(update(users).where(users.c.id == row.id).values(is_admin=True))
+                await session.commit()
+        return Account(row.id, row.email, row.name, row.is_admin or is_admin)
 
     async def list_users(self) -> list[dict[str, Any]]:
         async with self.sessions() as session:

@@ -8,6 +8,6 @@ STATIC = Path(__file__).parent / "static"
 
 
 def web_routers() -> list:  # type: ignore[type-arg]
-    from cognitest.producers.web import pages_core, pages_work
+    from cognitest.producers.web import oidc_login, pages_build, pages_core, pages_work
 
-    return [pages_core.router, pages_work.router]
+    return [pages_core.router, pages_work.router, pages_build.router, oidc_login.router]

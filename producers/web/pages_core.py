@@ -27,7 +27,7 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 PROJECT = "/projects/{project_id}"
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only a path on this site (no open redirect through ?next=)."""
     if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
         return "/ui/projects"
@@ -36,7 +36,8 @@ def _safe_next(target: str | None) -> str:
 
 @router.get("/login", response_class=HTMLResponse)
 async def login_form(request: Request, state: State, next: str | None = Query(None, max_length=2000)) -> HTMLResponse:
-    return page(request, "login.html", next=_safe_next(next), oidc=state.settings.auth.oidc.issuer)
+    oidc = state.settings.auth.oidc
+    return page(request, "login.html", next=safe_next(next), oidc=bool(oidc.issuer and oidc.client_id))
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -46,13 +47,13 @@ async def login(request: Request, state: State, email: Annotated[str, Form(max_l
         state.login_limit.hit(f"user:{email.strip().lower()}")
         state.address_limit.hit(f"ip:{client_address(request)}")
     except RateLimited as exc:
-        return page(request, "login.html", 429, error=str(exc), email=email, next=_safe_next(next))
+        return page(request, "login.html", 429, error=str(exc), email=email, next=safe_next(next))
     account = await state.auth.store.check_password(email, password)
     if account is None:
-        return page(request, "login.html", 401, error="Wrong email or password.", email=email, next=_safe_next(next))
+        return page(request, "login.html", 401, error="Wrong email or password.", email=email, next=safe_next(next))
     hours = state.settings.auth.session_hours
     cookie, _ = await state.auth.store.open_session(account.id, hours)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, cookie, max_age=int(hours * 3600), httponly=True, samesite="lax",
                         secure=secure_cookie(state, request), path="/")
     return response

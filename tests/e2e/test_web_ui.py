@@ -93,7 +93,7 @@ async def test_a_lead_works_through_the_main_pages(stack: PlatformStack, api: ht
         await page.get_by_role("button", name="Resolve").click()
         await expect(page.locator(".badge.resolved")).to_be_visible()
         await accessible(page, "issue")
-        for name in ("issues", "runs", "members", "settings", "events"):
+        for name in ("issues", "runs", "members", "settings", "events", "requirements", "plans", "automations"):
             await page.goto(f"{base}/ui/projects/{pid}/{name}")
             await accessible(page, name)
         await page.goto(f"{base}/ui/projects")
@@ -129,3 +129,100 @@ async def test_a_viewer_sees_no_edit_controls_and_the_api_refuses_anyway(stack: 
         assert (await api.get(f"/api/v1/projects/{pid}/cases/{case['id']}")).json()["title"] == "Look only"
     finally:
         await context.close()
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+async def test_from_requirements_to_a_resolved_issue(stack: PlatformStack, api: httpx.AsyncClient, browser, demo) -> None:  # type: ignore[no-untyped-def]
+    """Sign in, create a project, upload a requirement document, watch generation finish, accept one
+    case and edit another, run a suite against the demo app, see a case fail live with its
+    screenshot, see the issue appear, resolve it."""
+    lead = await create_user(api, "flow")
+    context = await browser.new_context()
+    page = await context.new_page()
+    base = stack.api_url
+    try:
+        await sign_in(page, base, lead, "/ui/projects")
+        await page.get_by_label("Name").fill(f"Shop {uuid.uuid4().hex[:6]}")
+        await page.get_by_role("button", name="Create project").click()
+        await page.wait_for_url("**/ui/projects/*")
+        pid = page.url.rstrip("/").split("/")[-1]
+
+        await page.get_by_role("link", name="Requirements").click()
+        await page.locator("#files").set_input_files(str(FIXTURES / "login_spec.md"))
+        await page.get_by_role("button", name="Upload").click()
+        await expect(page.get_by_role("heading", name="login_spec.md")).to_be_visible(timeout=20_000)
+        await expect(page.locator("section[aria-label='login_spec.md'] .badge", has_text="parsed")).to_be_visible(timeout=30_000)
+        await page.screenshot(path=str(SHOTS / "requirements.png"), full_page=True)
+        await page.get_by_label("Engine").select_option("offline")
+        await page.get_by_role("button", name="Generate a test plan from every parsed document").click()
+        review = page.get_by_role("link", name="Review the plan")
+        await expect(review).to_be_visible(timeout=60_000)  # the page follows the generation live
+        await review.click()
+        await expect(page.get_by_role("heading", name="Traceability")).to_be_visible()
+        await page.screenshot(path=str(SHOTS / "plan-review.png"), full_page=True)
+
+        cases = page.locator("details")
+        first, second = cases.nth(0), cases.nth(1)
+        first_title = (await first.locator("summary").inner_text()).split("\n")[0]
+        await first.locator("summary").click()
+        await first.get_by_role("button", name="Accept", exact=True).click()
+        await expect(page.locator("details").nth(0).locator(".badge.accepted")).to_be_visible()
+        await page.locator("details").nth(1).locator("summary").click()
+        second = page.locator("details").nth(1)
+        await second.get_by_label("Title").fill("Edited by the lead")
+        await second.get_by_role("button", name="Save edit").click()
+        await expect(page.get_by_text("Edited by the lead").first).to_be_visible()
+        verdicts = (await api.get(f"/api/v1/projects/{pid}/feedback")).json()["items"]
+        assert sorted(v["verdict"] for v in verdicts) == ["accepted", "modified"]
+        assert first_title
+
+        # a web suite against the demo app: one case fails
+        suite = (await api.post(f"/api/v1/projects/{pid}/suites", params={"wait": "true"}, json={"name": "Web smoke"})).json()
+        await api.post(f"/api/v1/projects/{pid}/cases", params={"wait": "true"}, json={
+            "title": "the list shows four products", "suite_id": suite["id"],
+            "executable_steps": [{"action": "goto", "url": "/list"},
+                                 {"action": "expect_count", "target": {"test_id": "product"}, "count": 4}]})
+        await page.goto(f"{base}/ui/projects/{pid}/runs")
+        await page.get_by_label("Suite").select_option(label="Web smoke")
+        await page.get_by_label("Environment base URL").fill(demo.url)
+        await page.get_by_role("button", name="Start").click()
+        await page.wait_for_url("**/runs/*")
+        failure = page.get_by_role("article", name="Failure of the list shows four products")
+        await expect(failure).to_be_visible(timeout=90_000)  # live: the page refreshes as the run goes
+        await expect(failure.get_by_role("img")).to_be_visible()
+        assert await failure.get_by_role("img").evaluate("img => img.naturalWidth") > 0  # the screenshot loads
+        await expect(failure.get_by_role("link", name="Download trace")).to_be_visible()
+        await page.screenshot(path=str(SHOTS / "run.png"), full_page=True)
+
+        await page.get_by_role("link", name="Issues", exact=True).click()
+        issue = page.locator("#issue-rows a").first
+        await expect(issue).to_be_visible(timeout=60_000)  # triage opens it; the list follows live
+        await issue.click()
+        await page.get_by_role("button", name="Resolve").click()
+        await expect(page.locator(".badge.resolved")).to_be_visible()
+        await page.screenshot(path=str(SHOTS / "issue-resolved.png"), full_page=True)
+    finally:
+        await context.close()
+
+
+async def test_signing_in_through_the_identity_provider(stack: PlatformStack, api: httpx.AsyncClient, browser,
+                                                        outside) -> None:  # type: ignore[no-untyped-def]
+    person = outside.idp.browser_user
+    project = (await api.post("/api/v1/projects", params={"wait": "true"}, json={"name": "via the IdP"})).json()
+    await api.post(f"/api/v1/projects/{project['id']}/members", params={"wait": "true"},
+                   json={"user_id": person, "role": "editor"})
+    context = await browser.new_context()
+    page = await context.new_page()
+    try:
+        await page.goto(f"{stack.api_url}/ui/projects/{project['id']}")
+        await page.get_by_role("link", name="Sign in with your organisation's account").click()
+        await page.wait_for_url(f"**/ui/projects/{project['id']}")  # through the provider and back, PKCE and all
+        await expect(page.get_by_text(f"{person} (editor)")).to_be_visible()
+        await expect(page.get_by_role("heading", name="via the IdP")).to_be_visible()
+    finally:
+        await context.close()
+    async with httpx.AsyncClient(base_url=stack.api_url) as stranger:  # a callback that did not start here
+        forged = await stranger.get("/ui/oidc/callback", params={"code": "stolen", "state": "guess"})
+        assert forged.status_code == 400 and "sign in again" in forged.text

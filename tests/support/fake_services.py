@@ -13,7 +13,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from cognitest.infra.embedded.supervisor import free_port
-from tests.support.oidc import AUDIENCE, ISSUER_PATH, Idp
+from tests.support.oidc import AUDIENCE, CLIENT_ID, ISSUER_PATH, Idp
 
 
 @dataclass
@@ -61,11 +61,20 @@ class FakeServices:
             def do_GET(self) -> None:  # noqa: N802
                 if self.path == f"{ISSUER_PATH}/jwks":
                     self._send(200, fake.idp.jwks())
+                elif self.path == f"{ISSUER_PATH}/.well-known/openid-configuration":
+                    self._send(200, fake.idp.discovery(fake.url))
+                elif self.path.startswith(f"{ISSUER_PATH}/authorize?"):
+                    self.send_response(302)  # the person signs in at once (as idp.browser_user)
+                    self.send_header("location", fake.idp.authorize(self.path))
+                    self.end_headers()
                 else:
                     self._send(404, {"error": "not found"})
 
             def do_POST(self) -> None:  # noqa: N802
                 raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+                if self.path == f"{ISSUER_PATH}/token":
+                    self._send(*fake.idp.exchange(raw.decode()))
+                    return
                 try:
                     body = json.loads(raw) if raw else None
                 except ValueError:
@@ -135,6 +144,7 @@ class FakeServices:
             "COGNITEST_AUTH__OIDC__JWKS_URL": f"{self.url}{ISSUER_PATH}/jwks",
             "COGNITEST_AUTH__OIDC__AUDIENCE": f'["{AUDIENCE}"]',
             "COGNITEST_AUTH__OIDC__ADMIN_USERS": '["root@idp.test"]',
+            "COGNITEST_AUTH__OIDC__CLIENT_ID": CLIENT_ID,  # the UI signs people in through it
         }
 
     def spans(self) -> list[dict[str, Any]]:

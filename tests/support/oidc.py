@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 ISSUER_PATH = "/oidc"
 AUDIENCE = "cognitest"
+CLIENT_ID = "cognitest-ui"
 
 
 class Idp:
@@ -20,7 +21,36 @@ class Idp:
         self.issuer = issuer
         self.keys: dict[str, Any] = {}
         self.published: list[str] = []
+        self.browser_user = "browser@idp.test"  # who "signs in" at the authorize endpoint
+        self.codes: dict[str, dict[str, str]] = {}
         self.rotate()
+
+    # --- the browser flow (authorization code + PKCE) ------------------------------------------
+    def discovery(self, base: str) -> dict[str, Any]:
+        return {"issuer": self.issuer, "authorization_endpoint": f"{base}{ISSUER_PATH}/authorize",
+                "token_endpoint": f"{base}{ISSUER_PATH}/token", "jwks_uri": f"{base}{ISSUER_PATH}/jwks"}
+
+    def authorize(self, path: str) -> str:
+        from urllib.parse import parse_qs, urlencode, urlsplit
+
+        q = {k: v[0] for k, v in parse_qs(urlsplit(path).query).items()}
+        code = uuid.uuid4().hex
+        self.codes[code] = {"user": self.browser_user, "nonce": q.get("nonce", ""), "client_id": q["client_id"],
+                            "challenge": q.get("code_challenge", ""), "redirect_uri": q["redirect_uri"]}
+        return f"{q['redirect_uri']}?{urlencode({'code': code, 'state': q.get('state', '')})}"
+
+    def exchange(self, body: str) -> tuple[int, dict[str, Any]]:
+        import hashlib
+        from urllib.parse import parse_qs
+
+        form = {k: v[0] for k, v in parse_qs(body).items()}
+        grant = self.codes.pop(form.get("code", ""), None)
+        verifier = form.get("code_verifier", "")
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        if grant is None or challenge != grant["challenge"] or form.get("redirect_uri") != grant["redirect_uri"]:
+            return 400, {"error": "invalid_grant"}
+        return 200, {"token_type": "Bearer", "access_token": uuid.uuid4().hex,
+                     "id_token": self.token(grant["user"], aud=grant["client_id"], nonce=grant["nonce"], name="Browser User")}
 
     def rotate(self, keep_old: bool = False) -> str:
         """A new RSA key becomes current; the old ones leave the JWKS unless kept."""

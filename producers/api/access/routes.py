@@ -72,10 +72,11 @@ ROUTE_ACCESS: dict[str, Access] = {
     f"POST {_PROJECT}/executions/{{execution_id}}/approval": P.run_automations,
     "POST /api/v1/hooks/{project_id}/{automation_id}": PUBLIC,  # authenticated by its HMAC signature
     # the web UI (pages answer an HTML error, and send people who are not signed in to /ui/login)
-    "GET /ui": PUBLIC, "GET /ui/login": PUBLIC, "POST /ui/login": PUBLIC, "POST /ui/logout": SIGNED_IN, "GET /ui/projects": SIGNED_IN,
+    "GET /ui": PUBLIC, "GET /ui/login": PUBLIC, "GET /ui/login/oidc": PUBLIC, "GET /ui/oidc/callback": PUBLIC, "POST /ui/login": PUBLIC, "POST /ui/logout": SIGNED_IN, "GET /ui/projects": SIGNED_IN,
     **{f"GET /ui{_PROJECT.removeprefix('/api/v1')}{page}": P.view for page in (
         "", "/members", "/settings", "/cases", "/cases/{case_id}", "/runs", "/runs/{run_id}", "/issues",
-        "/issues/{issue_id}")},
+        "/issues/{issue_id}", "/requirements", "/plans", "/plans/{plan_id}", "/automations",
+        "/automations/{automation_id}")},
     f"GET /ui{_PROJECT.removeprefix('/api/v1')}/events": P.analytics,
 }
 
