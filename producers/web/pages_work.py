@@ -74,8 +74,14 @@ async def run_page(request: Request, state: State, project_id: UUID, run_id: UUI
         run = await session.get(m.Run, run_id)
         if run is None or run.project_id != project_id:
             raise ApiError(404, f"run {run_id} not found")
-        results = list(await session.scalars(select(m.RunResult).where(m.RunResult.run_id == run_id)
-                                             .order_by(m.RunResult.outcome, m.RunResult.key).limit(2000)))
+        rows = list(await session.scalars(select(m.RunResult).where(m.RunResult.run_id == run_id)
+                                          .order_by(m.RunResult.created_at).limit(5000)))
+    # a manual case recorded later replaces its "manual" placeholder: the latest result per case and key
+    # (the key carries the browser), rows without a case each stand alone
+    latest: dict[Any, m.RunResult] = {}
+    for row in rows:
+        latest[(row.test_case_id, row.key) if row.test_case_id else row.id] = row
+    results = sorted(latest.values(), key=lambda r: (r.outcome, r.key or ""))
     failed = [r for r in results if r.outcome in ("failed", "error")]
     return page(request, "run.html", project=project, active="runs", run=run, results=results, failed=failed)
 

@@ -184,6 +184,8 @@ async def test_from_requirements_to_a_resolved_issue(stack: PlatformStack, api: 
             "title": "the list shows four products", "suite_id": suite["id"],
             "executable_steps": [{"action": "goto", "url": "/list"},
                                  {"action": "expect_count", "target": {"test_id": "product"}, "count": 4}]})
+        await api.post(f"/api/v1/projects/{pid}/cases", params={"wait": "true"}, json={
+            "title": "the invoice reads well", "suite_id": suite["id"]})  # no executable steps: done by hand
         await page.goto(f"{base}/ui/projects/{pid}/runs")
         await page.get_by_label("Suite").select_option(label="Web smoke")
         await page.get_by_label("Environment base URL").fill(demo.url)
@@ -194,6 +196,13 @@ async def test_from_requirements_to_a_resolved_issue(stack: PlatformStack, api: 
         await expect(failure.get_by_role("img")).to_be_visible()
         assert await failure.get_by_role("img").evaluate("img => img.naturalWidth") > 0  # the screenshot loads
         await expect(failure.get_by_role("link", name="Download trace")).to_be_visible()
+        manual = page.locator("form", has=page.get_by_label("Result of the invoice reads well"))
+        await manual.get_by_label("Result of the invoice reads well").select_option("passed")
+        await manual.get_by_label("Comment").fill("checked by hand")
+        await manual.get_by_role("button", name="Record").click()
+        recorded = page.locator("tr", has_text="the invoice reads well")
+        await expect(recorded.locator(".badge.passed")).to_be_visible(timeout=30_000)  # live, in place of "manual"
+        await expect(recorded).to_have_count(1)
         await page.screenshot(path=str(SHOTS / "run.png"), full_page=True)
 
         await page.get_by_role("link", name="Issues", exact=True).click()

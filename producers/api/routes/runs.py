@@ -77,8 +77,11 @@ async def record_manual(request: Request, state: State, project_id: UUID, run_id
         run = await session.get(m.Run, run_id)
     if run is None or run.project_id != project_id:
         raise ApiError(404, f"run {run_id} not found")
+    async with state.sessions() as session:
+        title = await session.scalar(select(m.TestCase.title).where(m.TestCase.id == body.case_id,
+                                                                     m.TestCase.project_id == project_id))
     event = envelope_for(request, state, RunCaseFinished(run_id=run_id, case_id=body.case_id, outcome=body.outcome,
-                                                         title="manual", error=body.comment,
+                                                         title=(title or "manual")[:500], error=body.comment,
                                                          log=[{"manual": True}]), project_id)
     published, _ = await publish(state, event, wait=wants_wait(request))
     return accepted(event, published, run_id)
