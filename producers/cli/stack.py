@@ -81,6 +81,7 @@ def banner(settings: Settings) -> str:
         "",
         "Cognitest is up.",
         f"  API           {api}",
+        f"  Web UI        {api}/ui",
         f"  API docs      {api}/docs",
         f"  Temporal UI   {settings.temporal.effective_ui_url}",
         f"  NATS          {settings.nats.effective_url}",

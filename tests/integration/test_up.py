@@ -86,6 +86,9 @@ def test_up_runs_everything_seeds_the_demo_and_keeps_data(tmp_path: Path) -> Non
     signed_in = httpx.post(f"{api}/api/v1/auth/login", json={"email": "admin@localhost",
                                                              "password": (secrets / "admin-password").read_text()})
     assert signed_in.status_code == 200 and signed_in.json()["user"]["is_admin"] is True
+    assert f"Web UI        {api}/ui" in banner
+    page = httpx.get(f"{api}/ui/projects", cookies=signed_in.cookies)  # the web UI, signed in
+    assert page.status_code == 200 and "Demo Shop" in page.text
     http = httpx.Client(headers={"authorization": f"Bearer {(secrets / 'admin-token').read_text()}"})
     projects = http.get(f"{api}/api/v1/projects").json()["items"]
     assert [p["name"] for p in projects] == ["Demo Shop"]
