@@ -32,9 +32,6 @@ async def dashboard(sessions: Any, project_id: UUID) -> dict[str, Any]:
             "WHERE c.project_id = :p AND c.deleted_at IS NULL AND c.requirement_ids ? r.id::text)"), {"p": project_id}) or 0
         cases = await session.scalar(select(func.count()).select_from(m.TestCase).where(
             and_(m.TestCase.project_id == project_id, m.TestCase.deleted_at.is_(None)))) or 0
-        recent = list(await session.execute(
-            select(m.AppliedEvent.event_type, m.AppliedEvent.actor, m.AppliedEvent.occurred_at)
-            .where(m.AppliedEvent.project_id == project_id).order_by(m.AppliedEvent.stream_seq.desc()).limit(15)))
     trend = []
     for run in reversed(runs):
         totals = run.totals or {}
@@ -45,5 +42,5 @@ async def dashboard(sessions: Any, project_id: UUID) -> dict[str, Any]:
     stats = await feedback_stats(sessions, project_id)
     overall = stats.get("overall") or {}
     return {"trend": trend, "severities": severities, "open_issues": sum(severities.values()), "flaky": flaky,
-            "requirements": requirements, "covered": covered, "cases": cases, "recent": recent,
+            "requirements": requirements, "covered": covered, "cases": cases,
             "acceptance": overall.get("acceptance_rate"), "feedback": overall.get("judged", 0)}

@@ -16,9 +16,8 @@ from fastapi.responses import RedirectResponse
 
 from cognitest.infra.identity.crypto import SecretUnreadable
 from cognitest.infra.identity.oidc import InvalidToken, JwksVerifier
-from cognitest.producers.api.access.authenticate import SESSION_COOKIE
+from cognitest.producers.api.access import sessions
 from cognitest.producers.api.errors import ApiError
-from cognitest.producers.api.routes.auth import secure_cookie
 from cognitest.producers.api.state import AppState, get_state
 from cognitest.producers.web.pages_core import safe_next
 
@@ -60,7 +59,7 @@ async def oidc_start(request: Request, state: State, next: str | None = Query(No
              "code_challenge_method": "S256"}
     response = RedirectResponse(f"{endpoints['authorization_endpoint']}?{urlencode(query)}", status_code=303)
     response.set_cookie(FLOW_COOKIE, state.cipher.seal(json.dumps(flow)), max_age=FLOW_SECONDS, httponly=True,
-                        samesite="lax", secure=secure_cookie(state, request), path="/ui")
+                        samesite="lax", secure=sessions.secure_cookie(state, request), path="/ui")
     return response
 
 
@@ -95,10 +94,7 @@ async def oidc_callback(request: Request, state: State, code: str = Query(..., m
         raise ApiError(401, "the identity provider's answer is not for this sign-in (nonce)")
     account = await state.auth.store.external_user(identity.user, identity.claims.get("name"),
                                                    identity.user in oidc.admin_users)
-    hours = state.settings.auth.session_hours
-    cookie, _ = await state.auth.store.open_session(account.id, hours)
     response = RedirectResponse(flow["next"], status_code=303)
-    response.set_cookie(SESSION_COOKIE, cookie, max_age=int(hours * 3600), httponly=True, samesite="lax",
-                        secure=secure_cookie(state, request), path="/")
+    await sessions.start(state, request, response, account.id)
     response.delete_cookie(FLOW_COOKIE, path="/ui")
     return response

@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from cognitest.infra.automations.templates import TEMPLATES
 from cognitest.infra.db import models as m
+from cognitest.infra.identity.crypto import mask_document
 from cognitest.producers.api.resource import PLANS
-from cognitest.producers.api.routes.automations import load as load_automation, masked
+from cognitest.producers.api.routes.automations import load as load_automation
 from cognitest.producers.api.routes.executions import view as execution_view
 from cognitest.producers.api.routes.generation import traceability
 from cognitest.producers.api.routes.nested import fetch
@@ -107,7 +108,7 @@ async def automation_page(request: Request, state: State, project_id: UUID, auto
     async with state.sessions() as session:
         executions = list(await session.scalars(select(m.WorkflowExecution).where(
             m.WorkflowExecution.workflow_id == automation_id).order_by(m.WorkflowExecution.started_at.desc().nulls_first()).limit(20)))
-    graph = masked(row.graph or {})
+    graph = mask_document(row.graph or {})
     return page(request, "automation.html", project=project, active="automations", automation=row,
                 graph=json.dumps(graph, indent=2), preview=steps_preview(graph),
                 executions=[execution_view(state, e) for e in executions])

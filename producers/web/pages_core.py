@@ -1,24 +1,26 @@
 """Pages: sign in and out, the project switcher, a project's dashboard, members, settings, the
 event log."""
 
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from cognitest.infra.db import models as m
 from cognitest.infra.identity.crypto import mask_document
-from cognitest.producers.api.access.authenticate import SESSION_COOKIE
+from cognitest.producers.api.access import sessions
 from cognitest.producers.api.access.guard import principal_of
 from cognitest.producers.api.access.rate_limit import RateLimited
 from cognitest.producers.api.body import MAX_OFFSET
-from cognitest.producers.api.routes.auth import client_address, secure_cookie
 from cognitest.producers.api.routes.nested import fetch
 from cognitest.producers.api.resource import PROJECTS
 from cognitest.producers.api.state import AppState, get_state
+from cognitest.producers.api.routes.audit import audit_log
+from cognitest.producers.api.routes.projects import members_of
 from cognitest.producers.web.dashboard import dashboard
 from cognitest.producers.web.render import page
 
@@ -44,28 +46,21 @@ async def login_form(request: Request, state: State, next: str | None = Query(No
 async def login(request: Request, state: State, email: Annotated[str, Form(max_length=255)],
                 password: Annotated[str, Form(max_length=1024)], next: Annotated[str, Form(max_length=2000)] = "") -> Any:
     try:
-        state.login_limit.hit(f"user:{email.strip().lower()}")
-        state.address_limit.hit(f"ip:{client_address(request)}")
+        sessions.count_attempt(state, request, email)
     except RateLimited as exc:
-        return page(request, "login.html", 429, error=str(exc), email=email, next=safe_next(next))
+        return page(request, "login.html", 429, error=exc.detail, email=email, next=safe_next(next))
     account = await state.auth.store.check_password(email, password)
     if account is None:
         return page(request, "login.html", 401, error="Wrong email or password.", email=email, next=safe_next(next))
-    hours = state.settings.auth.session_hours
-    cookie, _ = await state.auth.store.open_session(account.id, hours)
     response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, cookie, max_age=int(hours * 3600), httponly=True, samesite="lax",
-                        secure=secure_cookie(state, request), path="/")
+    await sessions.start(state, request, response, account.id)
     return response
 
 
 @router.post("/logout")
 async def logout(request: Request, state: State) -> RedirectResponse:
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        await state.auth.store.close_session(cookie)
     response = RedirectResponse("/ui/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    await sessions.end(state, request, response)
     return response
 
 
@@ -96,16 +91,15 @@ async def project_of(state: AppState, project_id: UUID) -> dict[str, Any]:
 async def project_dashboard(request: Request, state: State, project_id: UUID) -> HTMLResponse:
     project = await project_of(state, project_id)
     return page(request, "dashboard.html", project=project, active="dashboard",
-                data=await dashboard(state.sessions, project_id))
+                data=await dashboard(state.sessions, project_id),
+                recent=(await audit_log(state, project_id, actor=None, type=None, since=None, until=None, limit=15,
+                                        offset=0))["items"])
 
 
 @router.get(PROJECT + "/members", response_class=HTMLResponse)
 async def members_page(request: Request, state: State, project_id: UUID) -> HTMLResponse:
     project = await project_of(state, project_id)
-    table = m.ProjectMember.__table__
-    async with state.sessions() as session:
-        rows = list(await session.execute(select(table).where(table.c.project_id == project_id, table.c.removed_at.is_(None))
-                                          .order_by(table.c.created_at)))
+    rows = await members_of(state, project_id)
     return page(request, "members.html", project=project, active="members", members=rows)
 
 
@@ -128,23 +122,13 @@ async def events_page(request: Request, state: State, project_id: UUID,
                       actor: str | None = Query(None, max_length=255), since: str | None = Query(None, max_length=40),
                       offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> HTMLResponse:
     project = await project_of(state, project_id)
-    c = m.AppliedEvent.__table__.c
-    conditions = [c.project_id == project_id]
-    if type:
-        conditions.append(c.event_type.like(type.replace("*", "%")) if "*" in type else c.event_type == type)
-    if actor:
-        conditions.append(c.actor == actor)
-    if since:
-        from datetime import datetime
-
-        try:
-            conditions.append(c.occurred_at >= datetime.fromisoformat(since))
-        except ValueError:
-            pass
-    async with state.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(m.AppliedEvent).where(*conditions)) or 0
-        rows = list(await session.execute(select(c.event_id, c.event_type, c.actor, c.occurred_at, c.stream_seq)
-                                          .where(*conditions).order_by(c.stream_seq.desc()).limit(100).offset(offset)))
+    try:
+        start = datetime.fromisoformat(since) if since else None
+    except ValueError:
+        start = None
+    found = await audit_log(state, project_id, actor=actor or None, type=type or None, since=start, until=None,
+                            limit=100, offset=offset)
+    rows, total = found["items"], found["total"]
     return page(request, "events.html", project=project, active="events", events=rows, total=total, offset=offset,
                 filters={"type": type or "", "actor": actor or "", "since": since or ""})
 

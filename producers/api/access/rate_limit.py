@@ -6,10 +6,15 @@ still turns millions of password guesses a day into thousands."""
 import time
 from collections import deque
 
+from cognitest.producers.api.errors import ApiError
 
-class RateLimited(Exception):
+
+class RateLimited(ApiError):
+    """429 with Retry-After, wherever it is raised."""
+
     def __init__(self, retry_after: float) -> None:
-        super().__init__(f"too many attempts; try again in {int(retry_after) + 1} s")
+        seconds = int(retry_after) + 1
+        super().__init__(429, f"too many attempts; try again in {seconds} s", headers={"retry-after": str(seconds)})
         self.retry_after = retry_after
 
 

@@ -67,20 +67,10 @@ def checked(graph: Any) -> dict[str, Any]:
         raise problems_error(exc) from None
 
 
-def masked(graph: dict[str, Any]) -> dict[str, Any]:
-    """The graph as shown: webhook secrets and Slack URLs are write-only."""
-    return mask_document(graph)
-
-
-def keep_secrets(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
-    """A graph sent back as it was shown keeps the stored secrets where it still says MASK."""
-    return restore_masked(new, old)
-
-
 def view(row: m.Workflow) -> dict[str, Any]:
     triggers = [n.get("type") for n in (row.graph or {}).get("nodes", []) if str(n.get("type", "")).startswith("trigger.")]
     return jsonable_encoder({"id": row.id, "name": row.name, "description": row.description, "version": row.version,
-                             "enabled": row.enabled, "graph": masked(row.graph or {}), "triggers": triggers,
+                             "enabled": row.enabled, "graph": mask_document(row.graph or {}), "triggers": triggers,
                              "created_by": row.created_by, "created_at": row.created_at, "updated_at": row.updated_at})
 
 
@@ -140,7 +130,7 @@ async def show_version(state: State, project_id: UUID, automation_id: UUID, vers
     if row is None:
         raise ApiError(404, f"automation {automation_id} has no version {version}")
     return jsonable_encoder({"version": row.version, "name": row.name, "description": row.description,
-                             "enabled": row.enabled, "graph": masked(row.graph or {}), "created_by": row.created_by,
+                             "enabled": row.enabled, "graph": mask_document(row.graph or {}), "created_by": row.created_by,
                              "created_at": row.created_at})
 
 
@@ -175,7 +165,7 @@ async def create_automation(request: Request, state: State, project_id: UUID, bo
 async def update_automation(request: Request, state: State, project_id: UUID, automation_id: UUID,
                             body: AutomationChanges) -> JSONResponse:
     row = await load(state, project_id, automation_id)
-    graph = seal_document(state.cipher, checked(keep_secrets(body.graph, row.graph))) if body.graph is not None else row.graph
+    graph = seal_document(state.cipher, checked(restore_masked(body.graph, row.graph))) if body.graph is not None else row.graph
     payload = WorkflowDefined(workflow_id=row.id, name=body.name or row.name,
                               description=body.description if body.description is not None else row.description,
                               version=row.version + 1, graph=graph,

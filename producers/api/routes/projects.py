@@ -168,7 +168,7 @@ async def delete(request: Request, state: State, project_id: UUID,
 members_table = m.ProjectMember.__table__
 
 
-async def _members(state: AppState, project_id: UUID) -> list[dict[str, Any]]:
+async def members_of(state: AppState, project_id: UUID) -> list[dict[str, Any]]:
     async with state.sessions() as session:
         rows = await session.execute(
             select(members_table).where(members_table.c.project_id == project_id, members_table.c.removed_at.is_(None))
@@ -180,14 +180,14 @@ async def _members(state: AppState, project_id: UUID) -> list[dict[str, Any]]:
 @router.get("/{project_id}/members", summary="List a project's members", tags=["members"])
 async def list_members(state: State, project_id: UUID) -> dict[str, Any]:
     await fetch(state, PROJECTS, None, project_id)
-    return {"items": jsonable_encoder(await _members(state, project_id))}
+    return {"items": jsonable_encoder(await members_of(state, project_id))}
 
 
 async def _member_event(request: Request, state: AppState, project_id: UUID, payload: Any, user_id: str) -> JSONResponse:
     event = envelope_for(request, state, payload, project_id)
     published, applied = await publish(state, event, wait=wants_wait(request))
     if applied:
-        return JSONResponse({"items": jsonable_encoder(await _members(state, project_id))}, status_code=200)
+        return JSONResponse({"items": jsonable_encoder(await members_of(state, project_id))}, status_code=200)
     return accepted(event, published, user_id)
 
 
@@ -215,7 +215,7 @@ async def remove_member(request: Request, state: State, project_id: UUID, user_i
 
 async def _require_member(state: AppState, project_id: UUID, user_id: str, leaving_owner: bool = False) -> None:
     await fetch(state, PROJECTS, None, project_id)
-    members = await _members(state, project_id)
+    members = await members_of(state, project_id)
     if not any(row["user_id"] == user_id for row in members):
         raise ApiError(404, f"{user_id} is not a member of project {project_id}")
     owners = [row["user_id"] for row in members if row["role"] == Role.owner.value]

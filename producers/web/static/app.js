@@ -119,5 +119,8 @@ if (project && (regions.length || feed)) {
     }
     if (regions.some(r => matches(r.dataset.refreshOn, event.type)) && !pending) pending = setTimeout(refresh, 300);
   };
+  // what happened between rendering this page and the stream's subscription (or while it
+  // reconnected) is only seen by refetching once the stream is open
+  source.onopen = () => { if (regions.length && !pending) pending = setTimeout(refresh, 0); };
   window.cognitestStream = source;
 }
