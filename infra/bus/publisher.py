@@ -9,7 +9,7 @@ from typing import Any
 from nats.aio.client import Client
 from nats.errors import ConnectionClosedError, NoRespondersError, TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
-from nats.js.errors import APIError
+from nats.js.errors import APIError, NoStreamResponseError, ServiceUnavailableError
 
 from cognitest.infra.bus.streams import MAX_EVENT_BYTES
 from cognitest.infra.logging import get_logger
@@ -20,12 +20,15 @@ from cognitest.schemas.subjects import EVENTS_STREAM, event_subject
 
 log = get_logger(__name__)
 
-_TRANSIENT = (NatsTimeout, NoRespondersError, ConnectionClosedError, asyncio.TimeoutError)
+# NoStreamResponseError and a 503 from the JetStream API are what a stream says while it elects
+# a leader (seconds on a cluster): transient, like a timeout.
+_TRANSIENT = (NatsTimeout, NoRespondersError, ConnectionClosedError, asyncio.TimeoutError, NoStreamResponseError,
+              ServiceUnavailableError)
 
 
 class PublishFailed(RuntimeError):
-    """The stream did not acknowledge the event; it may or may not be stored. Re-sending the
-    same event is safe: its id makes it a duplicate if it was."""
+    """The stream did not acknowledge the event; it may or may not be stored (outcome unknown).
+    Re-sending the same event is safe: its id makes it a duplicate if it was."""
 
 
 class EventTooLarge(ValueError):

@@ -51,6 +51,9 @@ class Tracked:
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_event_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=sa_text("0"))
+    # field (or "column.key" of a merged JSON column) -> stream sequence of the event that last set it
+    field_seqs: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=sa_text("'{}'::jsonb"),
+                                                       default=dict)
 
 
 class Project(Tracked, Base):

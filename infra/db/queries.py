@@ -7,7 +7,7 @@ from uuid import UUID
 from sqlalchemy import Table, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-HIDDEN = {"last_event_seq", "deleted_at"}
+HIDDEN = {"last_event_seq", "field_seqs", "deleted_at"}
 RANKS = {
     "priority": ["critical", "high", "medium", "low"],
     "severity": ["critical", "high", "medium", "low", "info"],

@@ -82,6 +82,10 @@ class IdentityStore:
                 await session.commit()
         return Account(row.id, row.email, row.name, row.is_admin or is_admin)
 
+    async def has_account(self, email: str) -> bool:
+        async with self.sessions() as session:
+            return (await session.execute(select(users.c.id).where(users.c.email == email.strip().lower()))).first() is not None
+
     async def list_users(self) -> list[dict[str, Any]]:
         async with self.sessions() as session:
             rows = await session.execute(select(users).order_by(users.c.created_at))

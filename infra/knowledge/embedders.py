@@ -53,6 +53,16 @@ class HashingEmbedder:
         return self.embed_now(texts)
 
 
+def usable(vector: list[float]) -> list[float]:
+    """A text with nothing to embed (only spaces or control characters) comes back from some
+    models as NaN or all zeros, which a cosine index cannot store or compare: such a vector is
+    replaced by one fixed unit vector, so such texts match only each other and nothing crashes."""
+    if vector and all(math.isfinite(v) for v in vector) and any(vector):
+        return vector
+    side = 1.0 / math.sqrt(len(vector) or 1)
+    return [side] * len(vector)
+
+
 class WordLlamaEmbedder:
     """WordLlama loaded from the files inside its wheel (its loader looks for the tokenizer under a
     directory name the package does not use, so the package directory is given as the cache and
@@ -68,7 +78,7 @@ class WordLlamaEmbedder:
         self.name = f"wordllama-l2-{dimensions}"
 
     def embed_now(self, texts: list[str]) -> list[list[float]]:
-        return [[float(x) for x in row] for row in self.model.embed(texts, norm=True)]
+        return [usable([float(x) for x in row]) for row in self.model.embed(texts, norm=True)]
 
     async def embed(self, texts: list[str]) -> list[list[float]]:
         if len(texts) <= 16:
@@ -95,7 +105,7 @@ class LiteLlmEmbedder:
         if self.settings.api_key:
             kwargs["api_key"] = self.settings.api_key
         response = await litellm.aembedding(**kwargs)
-        vectors = [list(map(float, item["embedding"])) for item in sorted(response.data, key=lambda d: d["index"])]
+        vectors = [usable(list(map(float, item["embedding"]))) for item in sorted(response.data, key=lambda d: d["index"])]
         if vectors:
             self.dimensions = len(vectors[0])
         return vectors

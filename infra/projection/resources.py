@@ -4,8 +4,8 @@ issues and API collections."""
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Table, cast, select, update
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Table, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from cognitest.infra.db import models as m
 from cognitest.infra.projection.errors import PermanentError
@@ -43,10 +43,12 @@ def changes_of(event: Envelope[Any]) -> dict[str, Any]:
 
 
 async def soft_delete(tx: Tx, table: Table, event: Envelope[Any], seq: int, *conditions: Any) -> None:
+    # Deletion is final, so it applies whatever changed a row after it in stream order (an
+    # update that a second projection process committed first must not keep the row alive).
     await tx.execute(
         update(table)
-        .where(*conditions, table.c.deleted_at.is_(None), table.c.last_event_seq < seq)
-        .values(deleted_at=event.time, last_event_seq=seq)
+        .where(*conditions, table.c.deleted_at.is_(None))
+        .values(deleted_at=event.time, last_event_seq=func.greatest(table.c.last_event_seq, seq))
     )
 
 
@@ -59,7 +61,13 @@ async def project_created(tx: Tx, event: Envelope[Any], seq: int) -> None:
     row = row_from(event, seq, "project_id")
     row.pop("project_id")
     row.pop("created_by")
-    tx.insert(projects, row)
+    # Inserted at once (not buffered) so that only the event that really created the project
+    # names its owner: a second project.created for an existing id (a takeover attempt, or a
+    # race between two creates) is refused, never turned into another owner.
+    created = await tx.execute(pg_insert(projects).values(**row).on_conflict_do_nothing().returning(projects.c.id))
+    if created.first() is None:
+        raise PermanentError(f"project {event.project_id} already exists")
+    tx.remember(projects, event.project_id, event.project_id)
     tx.insert(members, {"project_id": event.project_id, "user_id": event.data.owner_id, "role": "owner",
                         "created_at": event.time, "last_event_seq": seq})
 
@@ -68,10 +76,8 @@ async def project_created(tx: Tx, event: Envelope[Any], seq: int) -> None:
 async def project_updated(tx: Tx, event: Envelope[Any], seq: int) -> None:
     if event.data.project_id != event.project_id:
         raise PermanentError("project.updated must have the project's id as its subject")
-    changes = changes_of(event)
-    if "settings" in changes:  # settings merge key by key, so one writer does not erase another's
-        changes["settings"] = projects.c.settings.op("||")(cast(changes["settings"], JSONB))
-    await tx.update_row(projects, event.data.project_id, event, seq, changes, scoped=False)
+    # settings merge key by key, so one writer does not erase another's (each key keeps its own sequence)
+    await tx.update_row(projects, event.data.project_id, event, seq, changes_of(event), scoped=False, merge=("settings",))
 
 
 @handles("project.deleted")

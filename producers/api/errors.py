@@ -36,6 +36,21 @@ class ApiError(HTTPException):
         self.details = details
 
 
+class OutcomeUnknown(Exception):
+    """The bus did not acknowledge a command's event in time: it may be stored once NATS answers
+    again. The answer carries the event id; repeating the request with the same Idempotency-Key
+    (or re-sending the same event) is deduplicated, so retrying is safe."""
+
+    def __init__(self, event_id: str, event_type: str, resource_id: object, reason: str) -> None:
+        super().__init__(reason)
+        self.event_id = event_id
+        self.event_type = event_type
+        self.resource_id = resource_id
+
+
+RETRY_AFTER = {"retry-after": "5"}
+
+
 def error_body(request: Request, status: int, message: str, details: Any = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "error": CODES.get(status, "error"),
@@ -108,18 +123,47 @@ def install(app: FastAPI) -> None:
     async def too_large(request: Request, exc: EventTooLarge) -> JSONResponse:
         return _json(request, 413, str(exc))
 
+    @app.exception_handler(OutcomeUnknown)
+    async def outcome_unknown(request: Request, exc: OutcomeUnknown) -> JSONResponse:
+        log.warning("api.publish_outcome_unknown", event_id=exc.event_id, error=str(exc))
+        details = {"event_id": exc.event_id, "type": exc.event_type, "outcome": "unknown",
+                   "resource_id": str(exc.resource_id) if exc.resource_id is not None else None}
+        response = _json(request, 503, "the event bus did not acknowledge the event in time: it may still be stored. "
+                         "Retry with the same Idempotency-Key (the retry is deduplicated) or check the event id",
+                         details)
+        response.headers.update(RETRY_AFTER)
+        return response
+
     @app.exception_handler(PublishFailed)
-    @app.exception_handler(BusUnavailable)
-    async def bus_error(request: Request, exc: Exception) -> JSONResponse:
+    async def publish_failed(request: Request, exc: PublishFailed) -> JSONResponse:
         log.warning("api.publish_failed", error=str(exc))
-        return _json(request, 503, f"the event bus is unavailable, nothing was accepted; retry: {exc}")
+        response = _json(request, 503, f"the event bus did not acknowledge every event, the outcome is unknown; "
+                         f"retry with the same Idempotency-Key (deduplicated): {exc}")
+        response.headers.update(RETRY_AFTER)
+        return response
+
+    @app.exception_handler(BusUnavailable)
+    async def bus_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("api.bus_unavailable", error=str(exc))
+        response = _json(request, 503, f"the event bus is unavailable, nothing was published; retry: {exc}")
+        response.headers.update(RETRY_AFTER)
+        return response
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
     @app.exception_handler(ConnectionError)
     async def database_error(request: Request, exc: Exception) -> JSONResponse:
         log.warning("api.database_unavailable", error=str(exc)[:300])
-        return _json(request, 503, "the database is unavailable; retry shortly (events already accepted are kept)")
+        response = _json(request, 503, "the database is unavailable; retry shortly (events already accepted are kept)")
+        response.headers.update(RETRY_AFTER)
+        return response
+
+    @app.exception_handler(TimeoutError)
+    async def timed_out(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("api.dependency_timeout", error=str(exc) or type(exc).__name__, path=request.url.path)
+        response = _json(request, 503, "a service the platform depends on did not answer in time; retry shortly")
+        response.headers.update(RETRY_AFTER)
+        return response
 
     @app.exception_handler(TemporalUnavailable)
     @app.exception_handler(RPCError)

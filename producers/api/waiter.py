@@ -58,6 +58,9 @@ class ProjectionWaiter:
         self._futures[event_id] = future
         return future
 
+    def forget(self, event_id: str) -> None:
+        self._futures.pop(event_id, None)
+
     async def wait(self, event_id: str, future: asyncio.Future[Outcome], timeout: float) -> Outcome | None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout

@@ -2,12 +2,47 @@
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-Name = Annotated[str, Field(min_length=1, max_length=255)]
-Title = Annotated[str, Field(min_length=1, max_length=500)]
+# The projection stores these in PostgreSQL and the knowledge base embeds them, so what neither
+# can take is refused where the event is made, never accepted and then dead-lettered.
+MAX_JSON_DEPTH = 32
+
+
+def visible_text(value: str) -> str:
+    """A name or title must show something: whitespace or control characters alone embed to
+    nothing (a NaN vector) and mean nothing to a reader; PostgreSQL refuses NUL."""
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    if not any(ch.isprintable() and not ch.isspace() for ch in value):
+        raise ValueError("must contain a visible character")
+    return value
+
+
+def bounded_json(value: dict[str, Any]) -> dict[str, Any]:
+    """Nested at most MAX_JSON_DEPTH levels (deeper breaks serialisers' recursion limits) and
+    without NUL in any string or key (PostgreSQL's jsonb refuses it)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and "\x00" in key:
+                    raise ValueError("a key contains a NUL character")
+                stack.append((child, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, str) and "\x00" in item:
+            raise ValueError("a string contains a NUL character")
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(visible_text)]
+Title = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(visible_text)]
 Tags = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=50)]
-Json = dict[str, Any]
+Json = Annotated[dict[str, Any], AfterValidator(bounded_json)]
 Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
 
 

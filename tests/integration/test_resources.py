@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from tests.conftest import eventually
+from tests.support.people import create_user
 
 BODIES = {
     "plans": {"name": "Checkout plan", "objectives": ["pay"], "tags": ["release"]},
@@ -66,21 +67,22 @@ async def test_create_read_update_delete(api: httpx.AsyncClient, project: dict, 
 
 
 async def test_project_lifecycle_and_members(api: httpx.AsyncClient) -> None:
+    carol, dave = (await create_user(api, "carol"), await create_user(api, "dave"))
     created = await api.post("/api/v1/projects", params={"wait": "true"},
-                             json={"name": "Lifecycle", "settings": {"theme": "dark"}, "owner_id": "carol@example.com"})
+                             json={"name": "Lifecycle", "settings": {"theme": "dark"}, "owner_id": carol})
     assert created.status_code == 201
     project = created.json()
-    assert project["owner_id"] == "carol@example.com"  # the instance admin may name the owner
+    assert project["owner_id"] == carol  # the instance admin may name the owner
     pid = project["id"]
 
     members = (await api.get(f"/api/v1/projects/{pid}/members")).json()["items"]
-    assert [(m["user_id"], m["role"]) for m in members] == [("carol@example.com", "owner")]
-    added = await api.post(f"/api/v1/projects/{pid}/members", params={"wait": "true"}, json={"user_id": "dave", "role": "viewer"})
-    assert {(m["user_id"], m["role"]) for m in added.json()["items"]} == {("carol@example.com", "owner"), ("dave", "viewer")}
-    changed = await api.patch(f"/api/v1/projects/{pid}/members/dave", params={"wait": "true"}, json={"role": "editor"})
-    assert ("dave", "editor") in {(m["user_id"], m["role"]) for m in changed.json()["items"]}
-    removed = await api.delete(f"/api/v1/projects/{pid}/members/dave", params={"wait": "true"})
-    assert [m["user_id"] for m in removed.json()["items"]] == ["carol@example.com"]
+    assert [(m["user_id"], m["role"]) for m in members] == [(carol, "owner")]
+    added = await api.post(f"/api/v1/projects/{pid}/members", params={"wait": "true"}, json={"user_id": dave, "role": "viewer"})
+    assert {(m["user_id"], m["role"]) for m in added.json()["items"]} == {(carol, "owner"), (dave, "viewer")}
+    changed = await api.patch(f"/api/v1/projects/{pid}/members/{dave}", params={"wait": "true"}, json={"role": "editor"})
+    assert (dave, "editor") in {(m["user_id"], m["role"]) for m in changed.json()["items"]}
+    removed = await api.delete(f"/api/v1/projects/{pid}/members/{dave}", params={"wait": "true"})
+    assert [m["user_id"] for m in removed.json()["items"]] == [carol]
 
     # settings merge key by key: the bootstrap's notification defaults and ours coexist
     async def merged():

@@ -24,6 +24,7 @@ class Unauthenticated(ApiError):
 
 class Authenticator:
     def __init__(self, settings: Settings, store: IdentityStore) -> None:
+        self._known_people: set[str] = set()
         self.settings = settings
         self.store = store
         self.admin_token = admin_token(settings).encode()
@@ -63,4 +64,8 @@ class Authenticator:
             identity = await self.oidc.verify(credential)
         except InvalidToken as exc:
             raise Unauthenticated(str(exc)) from None
-        return Principal("oidc", identity.user, instance_admin=identity.user in self.settings.auth.oidc.admin_users)
+        admin = identity.user in self.settings.auth.oidc.admin_users
+        if identity.user not in self._known_people:  # their account exists from their first request on,
+            await self.store.external_user(identity.user, None, admin)  # so they can be made members
+            self._known_people.add(identity.user)
+        return Principal("oidc", identity.user, instance_admin=admin)

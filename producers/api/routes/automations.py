@@ -3,7 +3,7 @@ manual runs (workflow.run_requested) and the operations on an automation's sched
 
 from datetime import datetime
 from typing import Annotated, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
@@ -17,7 +17,7 @@ from cognitest.infra.automations.templates import TEMPLATES, MissingParameter, i
 from cognitest.infra.identity.crypto import mask_document, restore_masked, seal_document
 from cognitest.infra.db import models as m
 from cognitest.producers.api.body import MAX_OFFSET, Body
-from cognitest.producers.api.commands import accepted, envelope_for, publish, wants_wait
+from cognitest.producers.api.commands import accepted, envelope_for, new_resource_id, publish, wants_wait
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.routes.nested import require_project
 from cognitest.producers.api.state import AppState, get_state
@@ -154,7 +154,7 @@ async def create_automation(request: Request, state: State, project_id: UUID, bo
     graph = seal_document(state.cipher, checked(graph))
     if not name:
         raise ApiError(422, "an automation needs a name")
-    payload = WorkflowDefined(workflow_id=uuid4(), name=name, description=description, version=1,
+    payload = WorkflowDefined(workflow_id=new_resource_id(request, "automation"), name=name, description=description, version=1,
                               graph=graph, enabled=body.enabled)
     return await _define(request, state, project_id, payload, created=True)
 

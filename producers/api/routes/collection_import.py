@@ -1,13 +1,13 @@
 """Importing API collections from Postman Collection v2.1 or OpenAPI 3 (JSON or YAML)."""
 
 from typing import Annotated
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from cognitest.infra.collections.importers import CollectionFormatError, import_collection
-from cognitest.producers.api.commands import envelope_for, publish
+from cognitest.producers.api.commands import envelope_for, new_resource_id, publish
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.routes.nested import require_project
 from cognitest.producers.api.state import AppState, get_state
@@ -33,7 +33,7 @@ async def import_file(request: Request, state: State, project_id: UUID, file: Up
         raise ApiError(422, f"{file.filename}: {exc}") from None
     if not imported.requests:
         raise ApiError(422, f"{file.filename}: nothing could be imported", imported.skipped or None)
-    collection_id = uuid4()
+    collection_id = new_resource_id(request, "collection")
     payload = CollectionImported(collection_id=collection_id, name=imported.name[:255],
                                  description=(imported.description or None) and str(imported.description)[:100_000],
                                  requests=imported.requests[:2000], environment=imported.environment,

@@ -17,7 +17,9 @@ from cognitest.producers.api.access.guard import principal_of, require
 from cognitest.producers.api.access.principal import Principal
 from cognitest.producers.api.commands import accepted, publish, wants_wait
 from cognitest.producers.api.errors import ApiError
+from cognitest.producers.api.references import check_event
 from cognitest.producers.api.routes.nested import require_project
+from cognitest.producers.api.routes.projects import require_person
 from cognitest.producers.api.state import AppState, actor_of, get_state
 from cognitest.schemas import parse_event, registry
 from cognitest.schemas.subjects import EVENTS_STREAM, project_filter
@@ -52,6 +54,9 @@ async def publish_event(request: Request, state: State,
         raise ApiError(403, "only the instance admin may create a project owned by someone else")
     if event.type != "project.created":
         await require_project(state, UUID(event.subject))
+    await check_event(state, event.type, event.id, event.project_id, event.data.model_dump())
+    if event.type == "member.added":
+        await require_person(state, event.data.user_id)
     published, applied = await publish(state, event, wait=wants_wait(request))
     if applied:
         return JSONResponse({"event_id": event.id, "type": event.type, "seq": published.seq,

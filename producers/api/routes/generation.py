@@ -1,7 +1,7 @@
 """Generation requests and their progress, and the traceability matrix of a plan."""
 
 from typing import Annotated, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.encoders import jsonable_encoder
@@ -12,8 +12,9 @@ from sqlalchemy.dialects.postgresql import array
 
 from cognitest.infra.db import models as m
 from cognitest.producers.api.body import Body
-from cognitest.producers.api.commands import accepted, envelope_for, publish, wants_wait
+from cognitest.producers.api.commands import accepted, envelope_for, new_resource_id, publish, wants_wait
 from cognitest.producers.api.errors import ApiError
+from cognitest.producers.api.references import require_owned
 from cognitest.producers.api.routes.nested import require_project
 from cognitest.producers.api.state import AppState, get_state
 from cognitest.schemas.events.generation import GenerationRequested
@@ -36,9 +37,10 @@ async def request_generation(request: Request, state: State, project_id: UUID, b
     await require_project(state, project_id)
     if body.engine == "llm" and not state.settings.llm.model:
         raise ApiError(422, "the llm engine is not configured (set COGNITEST_LLM__MODEL)")
-    generation_id = uuid4()
+    await require_owned(state, project_id, body.model_dump(), ("document_ids", "suite_id", "case_id"))
+    generation_id = new_resource_id(request, "generation")
     event = envelope_for(request, state, GenerationRequested(generation_id=generation_id, **body.model_dump()), project_id)
-    published, _ = await publish(state, event, wait=wants_wait(request))
+    published, _ = await publish(state, event, wait=wants_wait(request), resource_id=generation_id)
     return accepted(event, published, generation_id, location=f"/api/v1/projects/{project_id}/generations/{generation_id}")
 
 

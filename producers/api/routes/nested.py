@@ -14,8 +14,9 @@ from pydantic import Field, create_model
 
 from cognitest.infra.db.queries import ListQuery, get_row, list_rows
 from cognitest.producers.api.body import MAX_OFFSET
-from cognitest.producers.api.commands import accepted, envelope_for, publish, wants_wait
+from cognitest.producers.api.commands import accepted, chosen_or_new, envelope_for, publish, wants_wait
 from cognitest.producers.api.errors import ApiError
+from cognitest.producers.api.references import refuse_taken
 from cognitest.producers.api.resource import NESTED, PROJECTS, Resource
 from cognitest.producers.api.state import AppState, get_state
 
@@ -134,10 +135,11 @@ def nested_router(res: Resource) -> APIRouter:
         await require_project(state, project_id)
         values = body.model_dump()  # type: ignore[attr-defined]
         await check_parents(state, res, project_id, values)
+        item_id = values[res.id_field] = chosen_or_new(request, body, res.id_field, res.singular)
         payload = res.create(**values)
-        item_id = values[res.id_field]
         event = envelope_for(request, state, payload, project_id)
-        published, applied = await publish(state, event, wait=wants_wait(request))
+        await refuse_taken(state, res.table, item_id, event.id, res.singular)
+        published, applied = await publish(state, event, wait=wants_wait(request), resource_id=item_id)
         if applied:
             return JSONResponse(jsonable_encoder(await fetch(state, res, project_id, item_id)), status_code=201)
         return accepted(event, published, item_id, location=f"{request.url.path}/{item_id}")
@@ -150,7 +152,7 @@ def nested_router(res: Resource) -> APIRouter:
         await check_parents(state, res, project_id, body.model_dump())  # type: ignore[attr-defined]
         payload = res.update(**{res.id_field: item_id, "changes": body})
         event = envelope_for(request, state, payload, project_id)
-        published, applied = await publish(state, event, wait=wants_wait(request))
+        published, applied = await publish(state, event, wait=wants_wait(request), resource_id=item_id)
         if applied:
             return JSONResponse(jsonable_encoder(await fetch(state, res, project_id, item_id)), status_code=200)
         return accepted(event, published, item_id)

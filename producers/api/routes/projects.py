@@ -16,9 +16,10 @@ from cognitest.infra.identity.crypto import mask_document, restore_masked, seal_
 from cognitest.producers.api.access.guard import principal_of
 from cognitest.producers.api.access.principal import Principal
 from cognitest.producers.api.body import Body
-from cognitest.producers.api.commands import accepted, envelope_for, publish, wants_wait
+from cognitest.producers.api.commands import accepted, chosen_or_new, envelope_for, publish, wants_wait
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.resource import PROJECTS
+from cognitest.producers.api.references import refuse_taken
 from cognitest.producers.api.routes.nested import WAIT_DOC, build_query, fetch, list_params, with_signature
 from cognitest.producers.api.state import AppState, get_state
 from cognitest.schemas.enums import ProjectStatus, Role
@@ -40,7 +41,8 @@ router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
 
 
 class ProjectCreate(Body):
-    project_id: UUID = Field(default_factory=uuid4, description="optional: choose the id yourself")
+    project_id: UUID = Field(default_factory=uuid4,
+                             description="optional: choose the id yourself (409 if any project has it)")
     name: Name
     description: str | None = Field(default=None, max_length=10_000)
     status: ProjectStatus = ProjectStatus.active
@@ -51,9 +53,24 @@ class ProjectCreate(Body):
     ai_context: Json = Field(default_factory=dict)
 
 
+EMAIL = r"^[^@\s<>\"'`]+@[^@\s<>\"'`]+\.[^@\s<>\"'`]+$"
+
+
 class MemberBody(Body):
-    user_id: str = Field(min_length=1, max_length=255)
+    user_id: str = Field(min_length=3, max_length=255, pattern=EMAIL,
+                         description="the e-mail of an existing account (people signed in by the identity "
+                                     "provider have one from their first sign-in)")
     role: Role
+
+
+async def require_person(state: AppState, user_id: str) -> str:
+    """Only people who can sign in become members or owners: an account of this instance (built
+    in, or made at a person's first sign-in through the identity provider)."""
+    email = user_id.strip().lower()
+    if await state.auth.store.has_account(email):
+        return email
+    raise ApiError(404, f"no account with the e-mail {email}: create it (cognitest users create --email ...) or, "
+                        "with an identity provider, ask the person to sign in once")
 
 
 class RoleBody(Body):
@@ -121,7 +138,7 @@ async def show(state: State, project_id: UUID) -> dict[str, Any]:
 
 
 async def _respond(request: Request, state: AppState, event: Any, project_id: UUID, status: int) -> JSONResponse:
-    published, applied = await publish(state, event, wait=wants_wait(request))
+    published, applied = await publish(state, event, wait=wants_wait(request), resource_id=project_id)
     if applied:
         return JSONResponse(jsonable_encoder(shown(await fetch(state, PROJECTS, None, project_id))), status_code=status)
     return accepted(event, published, project_id, location=f"/api/v1/projects/{project_id}")
@@ -135,10 +152,14 @@ async def create(request: Request, state: State, body: ProjectCreate,
     principal = principal_of(request)
     if values["owner_id"] and values["owner_id"] != principal.actor and not principal.instance_admin:
         raise ApiError(403, "only the instance admin may create a project owned by someone else")
+    if values["owner_id"] and values["owner_id"] != principal.actor:
+        values["owner_id"] = await require_person(state, values["owner_id"])
     values["owner_id"] = values["owner_id"] or principal.actor
     values["settings"] = secured(state, values["settings"], None)
-    event = envelope_for(request, state, ProjectCreated(**values), body.project_id)
-    return await _respond(request, state, event, body.project_id, 201)
+    project_id = values["project_id"] = chosen_or_new(request, body, "project_id", "project")
+    event = envelope_for(request, state, ProjectCreated(**values), project_id)
+    await refuse_taken(state, PROJECTS.table, project_id, event.id, "project")
+    return await _respond(request, state, event, project_id, 201)
 
 
 @router.patch("/{project_id}", status_code=202, summary="Update a project",
@@ -195,7 +216,7 @@ async def _member_event(request: Request, state: AppState, project_id: UUID, pay
 async def add_member(request: Request, state: State, project_id: UUID, body: MemberBody,
                      wait: bool = Query(False, description=WAIT_DOC)) -> JSONResponse:
     await fetch(state, PROJECTS, None, project_id)
-    user_id = body.user_id.strip().lower() if "@" in body.user_id else body.user_id.strip()
+    user_id = await require_person(state, body.user_id)
     return await _member_event(request, state, project_id, MemberAdded(user_id=user_id, role=body.role), user_id)
 
 

@@ -1,7 +1,7 @@
 """Requirement documents: upload (multipart), parsed requirements, documents."""
 
 from typing import Annotated, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.encoders import jsonable_encoder
@@ -12,7 +12,7 @@ from cognitest.infra.blob import sha256
 from cognitest.infra.db import models as m
 from cognitest.infra.requirements.outcome import outcome_event_id
 from cognitest.infra.requirements.sniff import MEDIA_TYPES, EmptyDocument, UnsafeDocument, UnsupportedDocument, sniff
-from cognitest.producers.api.commands import envelope_for, wants_wait
+from cognitest.producers.api.commands import envelope_for, new_resource_id, wants_wait
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.routes.nested import require_project
 from cognitest.producers.api.state import AppState, get_state
@@ -77,14 +77,14 @@ async def upload(request: Request, state: State, project_id: UUID, files: list[U
     accepted = []
     waits = []
     try:
-        for name, kind, data in prepared:
+        for index, (name, kind, data) in enumerate(prepared):
             ref, created = await state.blobs.put(data, media_type=MEDIA_TYPES[kind])
             if created:
                 stored.append(ref)
-            document_id = uuid4()
+            document_id = new_resource_id(request, f"document:{index}")
             event = envelope_for(request, state, RequirementUploaded(
                 document_id=document_id, filename=name, media_type=MEDIA_TYPES[kind], size_bytes=len(data),
-                sha256=sha256(data), blob_ref=ref), project_id)
+                sha256=sha256(data), blob_ref=ref), project_id, part=f":{index}")
             if wants_wait(request):
                 outcome = outcome_event_id(document_id)
                 waits.append((outcome, state.waiter.expect(outcome)))

@@ -1,7 +1,7 @@
 """Starting and cancelling runs, recording manual results, downloading artifacts."""
 
 from typing import Annotated, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -11,8 +11,9 @@ from sqlalchemy import select
 from cognitest.infra.blob import BlobNotFound
 from cognitest.infra.db import models as m
 from cognitest.producers.api.body import Body
-from cognitest.producers.api.commands import accepted, envelope_for, publish, wants_wait
+from cognitest.producers.api.commands import accepted, envelope_for, new_resource_id, publish, wants_wait
 from cognitest.producers.api.errors import ApiError
+from cognitest.producers.api.references import require_owned
 from cognitest.producers.api.routes.nested import require_project
 from cognitest.producers.api.state import AppState, get_state
 from cognitest.schemas.enums import CaseOutcome
@@ -52,9 +53,10 @@ async def start_run(request: Request, state: State, project_id: UUID, body: RunB
     bad = [b for b in body.browsers if b not in ("chromium", "firefox", "webkit")]
     if bad:
         raise ApiError(422, f"unknown browser(s): {', '.join(bad)} (chromium, firefox, webkit)")
-    run_id = uuid4()
+    await require_owned(state, project_id, body.model_dump(), ("plan_id", "suite_id", "case_ids", "collection_id"))
+    run_id = new_resource_id(request, "run")
     event = envelope_for(request, state, RunRequested(run_id=run_id, **body.model_dump()), project_id)
-    published, _ = await publish(state, event, wait=wants_wait(request))
+    published, _ = await publish(state, event, wait=wants_wait(request), resource_id=run_id)
     return accepted(event, published, run_id, location=f"/api/v1/projects/{project_id}/runs/{run_id}")
 
 
@@ -80,8 +82,11 @@ async def record_manual(request: Request, state: State, project_id: UUID, run_id
     async with state.sessions() as session:
         title = await session.scalar(select(m.TestCase.title).where(m.TestCase.id == body.case_id,
                                                                      m.TestCase.project_id == project_id))
+    if title is None:
+        raise ApiError(422, f"case_id: {body.case_id} not found in this project",
+                       [{"loc": ["body", "case_id"], "msg": "not found in this project", "type": "reference"}])
     event = envelope_for(request, state, RunCaseFinished(run_id=run_id, case_id=body.case_id, outcome=body.outcome,
-                                                         title=(title or "manual")[:500], error=body.comment,
+                                                         title=title[:500], error=body.comment,
                                                          log=[{"manual": True}]), project_id)
     published, _ = await publish(state, event, wait=wants_wait(request))
     return accepted(event, published, run_id)

@@ -2,14 +2,14 @@
 process scans through the same target guard as any test and files each finding as an issue."""
 
 from typing import Annotated
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from cognitest.producers.api.body import Body
-from cognitest.producers.api.commands import accepted, envelope_for, publish
+from cognitest.producers.api.commands import accepted, envelope_for, new_resource_id, publish
 from cognitest.producers.api.routes.nested import require_project
 from cognitest.producers.api.state import AppState, get_state
 from cognitest.schemas.events.security import SecurityScanRequested
@@ -31,7 +31,7 @@ class ScanBody(Body):
                          "summarises the scan. Publishes security.scan.requested.")
 async def request_scan(request: Request, state: State, project_id: UUID, body: ScanBody) -> JSONResponse:
     await require_project(state, project_id)
-    scan_id = uuid4()
+    scan_id = new_resource_id(request, "security-scan")
     event = envelope_for(request, state, SecurityScanRequested(scan_id=scan_id, url=body.url,
                                                                redirect_params=body.redirect_params), project_id)
     published, _ = await publish(state, event, wait=False)
