@@ -32,6 +32,7 @@ from cognitest.consumers.triage.handler import CONSUMER as TRIAGE, SUBJECTS as T
 from cognitest.consumers.triage.sync import CONSUMER as ISSUE_SYNC, SUBJECTS as SYNC_SUBJECTS, IssueSync
 from cognitest.infra.blob import blob_store
 from cognitest.infra.bus.publisher import EventPublisher
+from cognitest.infra.bus.auth import connect_options, url_with_credentials
 from cognitest.infra.bus.streams import durable_consumer, ensure_consumer, ensure_streams
 from cognitest.infra.cache import ReadCache
 from cognitest.infra.db.engine import make_engine, session_factory
@@ -134,7 +135,10 @@ async def _watch_lag(js: Any, durables: list[str], every: float = 5.0) -> None:
 
 def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStream:
     bus = settings.bus
-    broker = NatsBroker(settings.nats.effective_url.split(","), max_reconnect_attempts=-1, reconnect_time_wait=0.5, logger=None)
+    auth = connect_options(settings, "consumers")
+    broker = NatsBroker(url_with_credentials(settings, "consumers"), max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+                        logger=None, inbox_prefix=auth["inbox_prefix"],
+                        **({"user_credentials": auth["user_credentials"]} if "user_credentials" in auth else {}))
     runtime: list[PullConsumer] = []
     stoppers: list[Any] = []  # work carried past its handler (runs), stopped after the pull loops
 

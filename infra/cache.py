@@ -5,6 +5,7 @@ stored under the generation current when they were computed. The projection bump
 generations of what a batch changed after committing it and before telling waiting requests, so
 a read after a `?wait=true` write never sees the old answer. Entries expire with the bucket's TTL."""
 
+import asyncio
 import hashlib
 import json
 import time
@@ -39,6 +40,24 @@ class ReadCache:
         self.ttl = ttl
         self.replicas = replicas
         self.kv: Any = None
+        # (project, resource) -> monotonic time until which lists are read from the database: the
+        # projection could not bump their generation, so a cached answer might be stale until
+        # its TTL ends
+        self._bypass: dict[tuple[str, str], float] = {}
+
+    def mark_stale(self, pairs: list[tuple[str, str]]) -> None:
+        until = time.monotonic() + self.ttl
+        for pair in pairs:
+            self._bypass[(str(pair[0]), str(pair[1]))] = until
+
+    def _bypassed(self, project: str, resource: str) -> bool:
+        until = self._bypass.get((project, resource))
+        if until is None:
+            return False
+        if until < time.monotonic():
+            del self._bypass[(project, resource)]
+            return False
+        return True
 
     async def start(self) -> None:
         try:
@@ -60,14 +79,24 @@ class ReadCache:
         digest = hashlib.sha256(json.dumps(query, sort_keys=True, default=str).encode()).hexdigest()[:32]
         return f"c.{project}.{resource}.{generation}.{digest}"
 
-    async def get(self, project: str, resource: str, query: dict[str, Any]) -> tuple[Any, str]:
-        """(the cached answer or None, the key to store a fresh one under)."""
-        key = self._key(project, resource, await self._generation(project, resource), query)
+    async def get(self, project: str, resource: str, query: dict[str, Any]) -> tuple[Any, str | None]:
+        """(the cached answer or None, the key to store a fresh one under, None: do not store).
+
+        A cache that cannot answer quickly (NATS slow or away, the bucket electing a leader) or
+        whose invalidation failed is skipped: the database answers, never an error or a stale list."""
+        if self._bypassed(project, resource):
+            CACHE_REQUESTS.labels(resource, "bypass").inc()
+            return None, None
         try:
-            entry = await self.kv.get(key)
+            key = self._key(project, resource, await asyncio.wait_for(self._generation(project, resource), 0.5), query)
+            entry = await asyncio.wait_for(self.kv.get(key), 0.5)
         except KeyNotFoundError:
             CACHE_REQUESTS.labels(resource, "miss").inc()
             return None, key
+        except Exception as exc:  # noqa: BLE001  any failure of the cache costs a database read, nothing more
+            log.info("cache.get_failed", error=f"{type(exc).__name__}: {exc}")
+            CACHE_REQUESTS.labels(resource, "bypass").inc()
+            return None, None
         CACHE_REQUESTS.labels(resource, "hit").inc()
         return json.loads(entry.value), key
 

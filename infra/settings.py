@@ -6,11 +6,14 @@ give a URL (for example `COGNITEST_NATS__URL`) to use an existing service instea
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cognitest.infra.secret_files import read_secret
 
 
 class NatsSettings(BaseModel):
@@ -19,6 +22,10 @@ class NatsSettings(BaseModel):
     monitor_port: int = Field(default=18222, description="embedded nats-server monitoring port")
     sync_interval: str | None = Field(default=None, description="embedded JetStream fsync interval: 'always' (every "
                                       "write, slower) or a duration such as '1s'; unset = nats-server's default (2m)")
+    user: str | None = Field(default=None, description="this process's NATS user (external NATS; the embedded "
+                             "stack generates one per kind of process)")
+    password: str | None = Field(default=None, repr=False, description="the password of `user`")
+    credentials_file: Path | None = Field(default=None, description="a NATS .creds file (decentralised JWT/nkey auth)")
 
     @property
     def effective_url(self) -> str:
@@ -30,10 +37,25 @@ class DatabaseSettings(BaseModel):
     port: int = Field(default=15432, description="embedded PostgreSQL port")
     name: str = "cognitest"
     pool_size: int = 10
+    _data_dir: Path | None = PrivateAttr(default=None)
 
     @property
     def effective_url(self) -> str:
-        return self.url or f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{self.name}"
+        """The URL to connect with. The embedded PostgreSQL has a password generated into
+        DATA_DIR/secrets/postgres-password (scram-sha-256), read here, never passed around."""
+        if self.url:
+            return self.url
+        password = read_secret(self._data_dir, "postgres-password") if self._data_dir else None
+        user = f"postgres:{quote(password, safe='')}" if password else "postgres"
+        return f"postgresql+asyncpg://{user}@127.0.0.1:{self.port}/{self.name}"
+
+    @property
+    def shown_url(self) -> str:
+        """The URL without its password, for banners and logs."""
+        parts = urlsplit(self.effective_url)
+        host = parts.hostname or ""
+        netloc = (f"{parts.username}@" if parts.username else "") + host + (f":{parts.port}" if parts.port else "")
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 class TemporalSettings(BaseModel):
@@ -60,6 +82,8 @@ class HttpSettings(BaseModel):
     port: int = 8000
     max_body_bytes: int = Field(default=1_048_576, description="largest JSON body accepted")
     wait_timeout: float = Field(default=10.0, description="seconds ?wait=true waits for the projection")
+    trusted_proxies: str = Field(default="", description="comma-separated addresses (or networks) of reverse "
+                                 "proxies whose X-Forwarded-For / X-Forwarded-Proto are believed; empty = none")
 
     @property
     def effective_url(self) -> str:
@@ -155,6 +179,8 @@ class ExecutionSettings(BaseModel):
                                       "processes (0 = no limit); a project's settings.max_concurrent_runs overrides it")
     quota_poll: float = Field(default=1.0, gt=0, description="seconds between checks of a queued run's project quota")
     appium_url: str | None = Field(default=None, description="default Appium server for mobile runs")
+    fixtures_dir: Path | None = Field(default=None, description="the only directory upload steps read files from "
+                                      "(paths relative to it); unset = upload steps fail with a clear message")
 
 
 class IntegrationsSettings(BaseModel):
@@ -272,12 +298,20 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
 
+    @model_validator(mode="after")
+    def _locate_secrets(self) -> "Settings":
+        self.database._data_dir = self.data_dir
+        return self
+
     def service_env(self) -> dict[str, str]:
-        """Environment that points a child process at the same services as this one."""
+        """Environment that points a child process at the same services as this one (the
+        embedded database by port: its password stays in the data directory)."""
+        database = ({"COGNITEST_DATABASE__URL": self.database.url} if self.database.url else
+                    {"COGNITEST_DATABASE__PORT": str(self.database.port), "COGNITEST_DATABASE__NAME": self.database.name})
         return {
+            **database,
             "COGNITEST_DATA_DIR": str(self.data_dir),
             "COGNITEST_NATS__URL": self.nats.effective_url,
-            "COGNITEST_DATABASE__URL": self.database.effective_url,
             "COGNITEST_TEMPORAL__ADDRESS": self.temporal.effective_address,
             "COGNITEST_TEMPORAL__UI_URL": self.temporal.effective_ui_url,
             "COGNITEST_TEMPORAL__NAMESPACE": self.temporal.namespace,

@@ -4,11 +4,44 @@ A case's `executable_steps` is a list of these; the execution engine (web throug
 mobile through Appium, API through httpx) runs them in order. Cases without them are manual.
 Values may reference variables as `{{name}}` (set by `set_var` or saved from a response)."""
 
+import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 STEP_LANGUAGE_VERSION = 1
+
+# Checked wherever a step is made (a person's edit, a model's answer, an import), so a refused
+# step is reported where it comes from and never stored; the runner checks again at run time.
+_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):")
+_WINDOWS_DRIVE = re.compile(r"^[a-zA-Z]:[\\/]")
+
+
+def web_url(value: str) -> str:
+    """A step's URL is relative (to the environment's base URL), a template, or http(s)."""
+    found = _SCHEME.match(value)
+    if found and found.group(1).lower() not in ("http", "https"):
+        raise ValueError(f"only http and https URLs are allowed, not {found.group(1).lower()}:")
+    return value
+
+
+def upload_source(value: str) -> str:
+    """A file to upload names a file of the project's fixtures: a path relative to the fixtures
+    directory, never absolute, never `..`, never a URL (a step must not send a file of the host
+    running the tests to the site under test)."""
+    if "\x00" in value:
+        raise ValueError("a file name must not contain NUL")
+    stripped = value.strip()
+    if stripped.startswith(("/", "\\", "~")) or _WINDOWS_DRIVE.match(stripped) or _SCHEME.match(stripped):
+        raise ValueError("upload files are paths relative to the fixtures directory: absolute paths, home "
+                         "directories and URLs are refused")
+    if ".." in re.split(r"[\\/]+", stripped):
+        raise ValueError("upload files must stay inside the fixtures directory: '..' is refused")
+    return value
+
+
+WebUrl = Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(web_url)]
+UploadSource = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(upload_source)]
 
 
 class Target(BaseModel):
@@ -41,7 +74,7 @@ class _Step(BaseModel):
 
 class Goto(_Step):
     action: Literal["goto"] = "goto"
-    url: str
+    url: WebUrl
 
 
 class Click(_Step):
@@ -81,7 +114,8 @@ class Hover(_Step):
 class Upload(_Step):
     action: Literal["upload"] = "upload"
     target: Target
-    files: list[str]
+    files: list[UploadSource] = Field(min_length=1, max_length=20,
+                                      description="paths relative to the fixtures directory (COGNITEST_EXECUTION__FIXTURES_DIR)")
 
 
 class WaitFor(_Step):
@@ -145,7 +179,7 @@ class Screenshot(_Step):
 class Request(_Step):
     action: Literal["request"] = "request"
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] = "GET"
-    url: str
+    url: WebUrl
     headers: dict[str, str] = Field(default_factory=dict)
     json_body: Any = None
     body: str | None = None

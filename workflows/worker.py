@@ -8,6 +8,7 @@ from temporalio.worker import Worker
 
 from cognitest.infra.bus.connection import connect
 from cognitest.infra.bus.publisher import EventPublisher
+from cognitest.infra.bus.auth import connect_options
 from cognitest.infra.bus.streams import ensure_streams
 from cognitest.infra.logging import configure_logging
 from cognitest.infra.settings import Settings, get_settings
@@ -29,7 +30,8 @@ WORKFLOWS = [ProjectBootstrap, GenerationPipeline, AutomationRun]
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    nc = await connect(settings.nats.effective_url, "cognitest-worker", retry_on_start=True)
+    nc = await connect(settings.nats.effective_url, "cognitest-worker", auth=connect_options(settings, "worker"),
+                       retry_on_start=True)
     publisher = EventPublisher(nc, retries=settings.bus.publish_retries)
     await ensure_streams(publisher.js, settings.bus)
     metrics = settings.metrics

@@ -98,7 +98,7 @@ class CaseRunner:
                 elif engine == "web":
                     browser = await self.browsers.browser(case.browser or "chromium")
                     session = await WebCase.open(browser, env.get("base_url"), variables, self.settings.step_timeout_ms,
-                                                 self.policy, log, Path(tmp))
+                                                 self.policy, log, Path(tmp), self.settings.fixtures_dir)
                 else:
                     session = await MobileCase.open(env.get("appium_url") or self.settings.appium_url or "",
                                                     env.get("capabilities") or {}, variables)

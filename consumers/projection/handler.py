@@ -5,6 +5,7 @@ Bad messages (not JSON, unknown type, invalid payload, subject mismatch) are dea
 once. If the batch fails for a reason that is not "the database is away", each message is
 applied on its own so that one bad event cannot hold back the others."""
 
+import asyncio
 import json
 from collections import defaultdict
 from typing import Any
@@ -13,7 +14,7 @@ import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from cognitest.consumers.runtime.delivery import (
@@ -87,7 +88,9 @@ class ProjectionHandler:
                         correlation_id=item.event.correlationid)
         try:
             applied = await self._apply_with_db_retry([item], [msg])
-        except (PermanentError, ValueError, TypeError, KeyError) as exc:
+        except (PermanentError, ValueError, TypeError, KeyError, DataError) as exc:
+            # DataError: values PostgreSQL can never store (a NUL in text, an out-of-range number):
+            # dead-lettered at once, never retried as if the database were away
             await to_dead_letter(self.js, CONSUMER, msg, _describe(exc))
             await self._notify([], {item.event.id: (item.event.subject, _describe(exc))})
             return
@@ -117,12 +120,19 @@ class ProjectionHandler:
     async def _notify(self, applied: list[Incoming], failed: dict[str, tuple[str, str]]) -> None:
         """Tell waiting API requests (`?wait=true`) that their events are applied or refused, after
         dropping the cached lists they changed (so the caller's next read is fresh)."""
+        stale: set[tuple[str, str]] = set()
         if self.cache is not None and applied:
+            pairs = touched([(i.event.subject, i.event.type) for i in applied])
             try:
-                await self.cache.invalidate(touched([(i.event.subject, i.event.type) for i in applied]))
-            except Exception as exc:  # noqa: BLE001  the bus may be away; entries expire with their TTL
+                await asyncio.wait_for(self.cache.invalidate(pairs), 2.0)
+            except Exception as exc:  # noqa: BLE001  the bus may be away (or the bucket electing a leader)
+                # the API processes are told to read these lists from the database until cached
+                # answers of the old generation have expired
                 log.warning("projection.cache_not_invalidated", error=_describe(exc))
+                stale = pairs
         by_project: dict[str, dict[str, Any]] = defaultdict(lambda: {"applied": [], "failed": {}})
+        for project, resource in stale:
+            by_project[project].setdefault("stale", []).append(resource)
         for item in applied:
             by_project[item.event.subject]["applied"].append(item.event.id)
         for event_id, (project, reason) in failed.items():

@@ -24,7 +24,7 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
 
 async def upgrade(url: str, revision: str = "head") -> None:
     await ensure_database(url)
-    engine = make_engine(url, pool_size=1)
+    engine = make_engine(url, pool_size=1, command_timeout=None)
     try:
         async with engine.begin() as conn:
             await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})

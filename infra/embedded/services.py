@@ -38,17 +38,21 @@ def _tool(name: str) -> str:
 
 
 def nats_spec(settings: Settings) -> ServiceSpec:
+    from cognitest.infra.bus.auth import embedded_config
+
     store = settings.data_dir / "nats"
     store.mkdir(parents=True, exist_ok=True)
-    config: list[str] = []
-    if settings.nats.sync_interval:  # how often JetStream fsyncs: only settable in a config file
-        conf = settings.data_dir / "nats.conf"
-        conf.write_text(f'jetstream {{\n  store_dir: "{store}"\n  sync_interval: "{settings.nats.sync_interval}"\n}}\n')
-        config = ["-c", str(conf)]
+    # JetStream settings and the users of the platform's processes (no anonymous access); the
+    # file holds their passwords, so only its owner may read it
+    conf = settings.data_dir / "nats.conf"
+    fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(embedded_config(settings, str(store)))
+    os.chmod(conf, 0o600)
     return ServiceSpec(
         name="nats",
         argv=[
-            _tool("nats-server"), *config, "-js", "-sd", str(store), "-a", "127.0.0.1",
+            _tool("nats-server"), "-c", str(conf), "-a", "127.0.0.1",
             "-p", str(settings.nats.port), "-m", str(settings.nats.monitor_port),
             "--server_name", "cognitest-embedded",
         ],
@@ -78,6 +82,10 @@ def platform_spec(name: str, module: str, settings: Settings, *args: str, port: 
                   ready_path: str | None = None, color: str = "green") -> ServiceSpec:
     env = settings.service_env()
     env.setdefault("PYTHONUNBUFFERED", "1")
+    if not settings.nats.url and not settings.nats.user:
+        # the embedded nats-server: the child signs in as its kind of process, with the password
+        # it reads from DATA_DIR/secrets (never passed in the environment)
+        env["COGNITEST_NATS__USER"] = {"api": "api", "worker": "worker"}.get(name, "consumers")
     return ServiceSpec(
         name=name,
         argv=[sys.executable, "-m", module, *args],

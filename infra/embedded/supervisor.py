@@ -9,9 +9,12 @@ import signal
 import socket
 import sys
 from collections import deque
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -22,6 +25,33 @@ _COLORS = {"cyan": 36, "magenta": 35, "blue": 34, "green": 32, "yellow": 33, "re
 
 class StartFailed(RuntimeError):
     pass
+
+
+STATUS_FILE = "supervisor.json"  # in the data directory: what `up` restarted, read by the API's status
+
+
+def record_event(data_dir: Path, event: dict[str, Any]) -> None:
+    """Keep per service: how often it was restarted, its last exit and state."""
+    path = Path(data_dir) / STATUS_FILE
+    status = read_status(data_dir)
+    entry = status.setdefault(event["service"], {"restarts": 0})
+    entry["at"] = datetime.now(UTC).isoformat()
+    if event["event"] == "exited":
+        entry.update(state="restarting", last_exit_code=event.get("code"))
+    elif event["event"] == "restarted":
+        entry.update(state="running", restarts=entry.get("restarts", 0) + 1)
+    elif event["event"] == "restart_failed":
+        entry.update(state="restarting", last_error=event.get("error"))
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(status, indent=1))
+    tmp.replace(path)
+
+
+def read_status(data_dir: Path) -> dict[str, Any]:
+    try:
+        return json.loads((Path(data_dir) / STATUS_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
@@ -188,6 +218,55 @@ class Supervisor:
     async def stop_all(self) -> None:
         for name in reversed(list(self._running)):
             await self.stop(name)
+
+    async def keep_alive(self, stop: asyncio.Event, *, on_event: Callable[[dict[str, Any]], None] | None = None,
+                         base_delay: float = 1.0, max_delay: float = 30.0, healthy_after: float = 60.0) -> None:
+        """Restart any service that exits on its own, with a doubling delay (reset once it has
+        run `healthy_after` seconds), until `stop` is set. Every exit and restart is reported
+        through `on_event` (the log line and the status file `cognitest status` shows)."""
+        loop = asyncio.get_running_loop()
+        restarts: dict[str, int] = {}
+        started_at = {name: loop.time() for name in self._running}
+        while not stop.is_set() and self._running:
+            exited = asyncio.create_task(self.wait_any_exit())
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not exited.done():
+                exited.cancel()
+                return
+            stopping.cancel()
+            dead = exited.result()
+            name, code = dead.spec.name, dead.process.returncode
+            tail = "\n".join(list(dead.tail)[-5:])
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                # what it left behind (PostgreSQL's backends outlive a killed postmaster and would
+                # keep its shared memory, refusing the restart)
+                os.killpg(dead.process.pid, signal.SIGKILL)
+            await self.stop(name)
+            if loop.time() - started_at.get(name, 0.0) >= healthy_after:
+                restarts[name] = 0
+            restarts[name] = restarts.get(name, 0) + 1
+            delay = min(base_delay * 2 ** (restarts[name] - 1), max_delay)
+            if on_event:
+                on_event({"service": name, "event": "exited", "code": code, "restarts": restarts[name],
+                          "restart_in_s": delay, "last_lines": tail})
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+                if stop.is_set():
+                    return
+                try:
+                    await self.start(dead.spec)
+                    started_at[name] = loop.time()
+                    if on_event:
+                        on_event({"service": name, "event": "restarted", "restarts": restarts[name]})
+                    break
+                except StartFailed as exc:
+                    await self.stop(name)
+                    delay = min(delay * 2, max_delay)
+                    if on_event:
+                        on_event({"service": name, "event": "restart_failed", "error": str(exc)[:300],
+                                  "restart_in_s": delay})
 
     async def wait_any_exit(self) -> Running:
         """Return the first service that exits on its own."""

@@ -9,25 +9,12 @@ import os
 import secrets
 from pathlib import Path
 
+from cognitest.infra.secret_files import stored_secret as stored_in
 from cognitest.infra.settings import Settings
 
 
 def stored_secret(settings: Settings, name: str, make: Callable[[], str]) -> str:
-    folder = Path(settings.data_dir) / "secrets"
-    path = folder / name
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    value = make()
-    try:  # O_EXCL: two processes starting at once keep the first one's value
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value)
-    return value
+    return stored_in(settings.data_dir, name, make)
 
 
 def admin_token(settings: Settings) -> str:

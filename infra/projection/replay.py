@@ -4,6 +4,7 @@ projector the live consumer uses, into an empty database."""
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from sqlalchemy import func, select, text
@@ -43,13 +44,14 @@ async def reset(url: str) -> None:
 
 
 async def replay(nats_url: str, database_url: str, *, batch_size: int = 1000, force: bool = False,
-                 progress: Callable[[ReplayReport], None] | None = None) -> ReplayReport:
+                 progress: Callable[[ReplayReport], None] | None = None,
+                 auth: dict[str, Any] | None = None) -> ReplayReport:
     await upgrade(database_url)
     if force:
         await reset(database_url)
     engine = make_engine(database_url, pool_size=2)
     sessions = session_factory(engine)
-    nc = await connect(nats_url, "cognitest-replay")
+    nc = await connect(nats_url, "cognitest-replay", auth=auth)
     report = ReplayReport()
     try:
         async with sessions() as session:

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from cognitest.infra.bus.connection import connect
 from cognitest.infra.bus.publisher import EventPublisher
+from cognitest.infra.bus.auth import connect_options
 from cognitest.infra.bus.streams import ensure_streams
 from cognitest.infra.cache import ReadCache
 from cognitest.infra.db.engine import make_engine, session_factory
@@ -17,6 +18,7 @@ from cognitest.infra.settings import Settings, get_settings
 from cognitest.infra.tracing import instrument_fastapi, shutdown_tracing
 from cognitest.infra.identity.crypto import SecretBox
 from cognitest.infra.identity.store import IdentityStore
+from cognitest.producers.api import docs as api_docs
 from cognitest.producers.api import errors
 from cognitest.producers.api.access.authenticate import Authenticator
 from cognitest.producers.api.access.guard import authorize
@@ -62,17 +64,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
-        nc = await connect(settings.nats.effective_url, "cognitest-api", retry_on_start=True)
+        nc = await connect(settings.nats.effective_url, "cognitest-api", auth=connect_options(settings, "api"),
+                           retry_on_start=True)
         publisher = EventPublisher(nc, retries=settings.bus.publish_retries)
         await ensure_streams(publisher.js, settings.bus)
         engine = make_engine(settings.database.effective_url, pool_size=settings.database.pool_size)
         sessions = session_factory(engine)
-        waiter = ProjectionWaiter(nc, sessions)
-        await waiter.start()
         cache = None
         if settings.cache.enabled:
             cache = ReadCache(publisher.js, settings.cache.ttl, settings.bus.replicas)
             await cache.start()
+        waiter = ProjectionWaiter(nc, sessions, on_stale=cache.mark_stale if cache is not None else None)
+        await waiter.start()
         auth = Authenticator(settings, IdentityStore(sessions))
         app.state.cognitest = AppState(settings, nc, publisher, engine, sessions, waiter, blobs=blob_store(settings),
                                        cache=cache, auth=auth, cipher=SecretBox.from_settings(settings),
@@ -90,8 +93,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             shutdown_tracing()
 
     app = FastAPI(title="Cognitest", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
-                  docs_url="/docs", openapi_url="/openapi.json", dependencies=[Depends(authorize)])
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json", dependencies=[Depends(authorize)])
     errors.install(app)
+    api_docs.install(app)
     app.include_router(health.router)
     app.include_router(events.router)
     app.include_router(projects.router)

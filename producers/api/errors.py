@@ -3,7 +3,7 @@
 from typing import Any
 
 import structlog
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
 from temporalio.service import RPCError
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -151,6 +151,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
+    @app.exception_handler(PoolTimeout)
     @app.exception_handler(ConnectionError)
     async def database_error(request: Request, exc: Exception) -> JSONResponse:
         log.warning("api.database_unavailable", error=str(exc)[:300])

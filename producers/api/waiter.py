@@ -6,6 +6,7 @@ also polls the applied-events table, so a missed notice costs latency, never cor
 import asyncio
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from nats.aio.client import Client
@@ -24,7 +25,8 @@ class Outcome:
 
 
 class ProjectionWaiter:
-    def __init__(self, nc: Client, sessions: async_sessionmaker) -> None:
+    def __init__(self, nc: Client, sessions: async_sessionmaker, on_stale: Any = None) -> None:
+        self._on_stale = on_stale  # called with [(project, resource)] the projection could not invalidate
         self._nc = nc
         self._sessions = sessions
         self._futures: dict[str, asyncio.Future[Outcome]] = {}
@@ -46,6 +48,9 @@ class ProjectionWaiter:
             self._resolve(event_id, Outcome(True))
         for event_id, reason in body.get("failed", {}).items():
             self._resolve(event_id, Outcome(False, reason))
+        if body.get("stale") and self._on_stale is not None:
+            project = msg.subject.rsplit(".", 1)[-1]
+            self._on_stale([(project, resource) for resource in body["stale"]])
 
     def _resolve(self, event_id: str, outcome: Outcome) -> None:
         future = self._futures.get(event_id)

@@ -2,6 +2,8 @@
 
 import json
 import os
+import time
+import uuid
 from typing import Any
 
 import httpx
@@ -21,12 +23,31 @@ class Api:
         headers = {"authorization": f"Bearer {token}"} if token else identity()
         self.client = httpx.Client(base_url=self.base, timeout=timeout, headers=headers)
 
-    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None) -> Any:
-        try:
-            response = self.client.request(method, path, params=_clean(params), json=body)
-        except httpx.TransportError as exc:
-            raise CliError(f"cannot reach the Cognitest API at {self.base} ({type(exc).__name__}): is it running? "
-                           "Start it with `cognitest up`, or point --api / COGNITEST_API at it", UNREACHABLE) from None
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None,
+                key: str | None = None, attempts: int = 3) -> Any:
+        """Every change carries an Idempotency-Key (`key`, or a new one per call), so an answer
+        lost on the way back or a 503 (outcome unknown) is retried safely: the retry is the same
+        event and answers with the same resource. With `wait=true`, an event the projection had
+        not applied in time is followed at its Location until it has."""
+        headers = {}
+        if method != "GET":
+            headers["idempotency-key"] = key or f"cli-{uuid.uuid4()}"
+        for attempt in range(1, attempts + 1):
+            try:
+                response = self.client.request(method, path, params=_clean(params), json=body, headers=headers)
+            except httpx.TransportError as exc:
+                if method != "GET" and attempt < attempts and not isinstance(exc, httpx.ConnectError):
+                    time.sleep(attempt)
+                    continue
+                raise CliError(f"cannot reach the Cognitest API at {self.base} ({type(exc).__name__}): is it running? "
+                               "Start it with `cognitest up`, or point --api / COGNITEST_API at it", UNREACHABLE) from None
+            if response.status_code == 503 and attempt < attempts:
+                time.sleep(min(float(response.headers.get("retry-after", "1") or 1), 5.0))
+                continue
+            break
+        waited = (params or {}).get("wait") in (True, "true")
+        if waited and response.status_code == 202 and response.headers.get("location"):
+            return self._follow(response.headers["location"])
         if response.status_code >= 400:
             raise CliError(_message(response), UNREACHABLE if response.status_code in (502, 503, 504) else BAD_INPUT)
         if not response.content:
@@ -35,6 +56,15 @@ class Api:
             return response.json()
         except ValueError:
             return response.text
+
+    def _follow(self, location: str, timeout: float = 120.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.client.get(location)
+            if found.status_code == 200:
+                return found.json()
+            time.sleep(0.5)
+        raise CliError(f"the platform accepted the change but has not applied it yet; follow {location}", UNREACHABLE)
 
     def upload(self, path: str, field: str, files: list[Any], *, data: dict[str, str] | None = None,
                params: dict[str, Any] | None = None) -> Any:
@@ -58,8 +88,8 @@ class Api:
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params)
 
-    def post(self, path: str, body: Any = None, **params: Any) -> Any:
-        return self.request("POST", path, params=params, body=body)
+    def post(self, path: str, body: Any = None, *, key: str | None = None, **params: Any) -> Any:
+        return self.request("POST", path, params=params, body=body, key=key)
 
     def patch(self, path: str, body: Any = None, **params: Any) -> Any:
         return self.request("PATCH", path, params=params, body=body)

@@ -24,10 +24,33 @@ NFR-1: The checkout page should respond within 2 seconds.
 """
 
 
-def seed_demo(api: Api) -> dict[str, Any]:
-    existing = api.get("/api/v1/projects", q=DEMO_PROJECT, limit=1)
-    if existing["items"]:
-        return existing["items"][0]
+class _Keyed:
+    """Every change of the seeding carries its own fixed Idempotency-Key, so a seeding that
+    crashed half-way (or whose `up` was stopped) resumes on the next `up`: what was done answers
+    with the same resources, what was not is done; there is only ever one Demo Shop."""
+
+    def __init__(self, api: Api, prefix: str) -> None:
+        self.api = api
+        self.client = api.client
+        self.prefix = prefix
+        self.count = 0
+
+    def _key(self) -> str:
+        self.count += 1
+        return f"{self.prefix}:{self.count}"
+
+    def post(self, path: str, body: Any = None, **params: Any) -> Any:
+        return self.api.post(path, body, key=self._key(), **params)
+
+    def upload(self, path: str, files: list[tuple[str, tuple[str, bytes]]], **params: Any) -> Any:
+        return self.client.post(path, params=params, files=files, headers={"idempotency-key": self._key()})
+
+
+def seed_demo(plain: Api, *, again: bool = False) -> dict[str, Any]:
+    """`again`: a new Demo Shop even if one was seeded before (it was deleted)."""
+    import uuid
+
+    api = _Keyed(plain, f"demo-seed-{uuid.uuid4()}" if again else "demo-seed-v1")
     project = api.post("/api/v1/projects", {
         "name": DEMO_PROJECT,
         "description": "An online shop: sign-in, catalogue and checkout. Seeded by `cognitest up` to explore with.",
@@ -77,14 +100,13 @@ def seed_demo(api: Api) -> dict[str, Any]:
         "tags": ["api"],
     }, wait="true")
     # a requirement document and a generated plan, so the AI side has something to show
-    api.client.post(f"{base}/requirements", params={"wait": "true"},
-                    files=[("files", ("demo-shop-spec.md", DEMO_SPEC.encode()))])
+    api.upload(f"{base}/requirements", [("files", ("demo-shop-spec.md", DEMO_SPEC.encode()))], wait="true")
     api.post(f"{base}/generations", {"engine": "offline"})
     _automations(api, base, plan, suite)
     return project
 
 
-def _automations(api: Api, base: str, plan: dict[str, Any], suite: dict[str, Any]) -> None:
+def _automations(api: _Keyed, base: str, plan: dict[str, Any], suite: dict[str, Any]) -> None:
     """A release approval waiting for a person (approve it from the API or CLI; watch it in the
     Temporal UI), and the nightly regression template, disabled until Slack and JIRA are configured."""
     approval = api.post(f"{base}/automations", {"name": "Release approval", "graph": {

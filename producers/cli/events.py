@@ -132,5 +132,7 @@ def status(api: str = API, as_json: bool = JSON) -> None:
         show({"items": data["consumers"]}, as_json=False, title="consumers",
              columns=["name", "pending", "unacked", "redelivered", "waiting_pulls", "last_delivered_seq"])
         console.print(f"dead letters: {data['dead_letters']}")
+        for name, service in sorted((data.get("services") or {}).items()):
+            console.print(f"{name:<10} restarted {service.get('restarts', 0)} time(s) by `up`, now {service.get('state')}")
     if not data["ok"]:
         raise SystemExit(FAILED)

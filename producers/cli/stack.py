@@ -10,11 +10,11 @@ import typer
 
 from cognitest.infra.db.migrate import upgrade
 from cognitest.infra.embedded.services import ServiceSpec, ToolMissing, consumer_specs, nats_spec, platform_spec, temporal_spec
-from cognitest.infra.embedded.supervisor import StartFailed, Supervisor
+from cognitest.infra.embedded.supervisor import STATUS_FILE, StartFailed, Supervisor, record_event
 from cognitest.infra.identity.keys import admin_token
 from cognitest.infra.settings import Settings
 from cognitest.producers.cli.client import Api
-from cognitest.producers.cli.demo import seed_demo
+from cognitest.producers.cli.demo import DEMO_PROJECT, seed_demo
 from cognitest.producers.cli.exits import UNREACHABLE, CliError
 
 DEMO_MARKER = ".demo-seeded"
@@ -85,7 +85,7 @@ def banner(settings: Settings) -> str:
         f"  API docs      {api}/docs",
         f"  Temporal UI   {settings.temporal.effective_ui_url}",
         f"  NATS          {settings.nats.effective_url}",
-        f"  PostgreSQL    {settings.database.effective_url}",
+        f"  PostgreSQL    {settings.database.shown_url} (password in {settings.data_dir / 'secrets' / 'postgres-password'})",
         f"  Data          {settings.data_dir}",
         f"  Sign in       {ADMIN_EMAIL} with the password in {settings.data_dir / 'secrets' / 'admin-password'}",
         "  CLI           on this machine it uses the admin token in the data directory; elsewhere set COGNITEST_TOKEN",
@@ -95,6 +95,7 @@ def banner(settings: Settings) -> str:
 
 
 async def _start(supervisor: Supervisor, settings: Settings, demo: bool | None) -> None:
+    (settings.data_dir / STATUS_FILE).unlink(missing_ok=True)  # restarts are counted per `up`
     for spec in infrastructure_specs(settings):
         await supervisor.start(spec)
     await upgrade(settings.database.effective_url)
@@ -102,12 +103,28 @@ async def _start(supervisor: Supervisor, settings: Settings, demo: bool | None) 
     for spec in platform_specs(settings):
         await supervisor.start(spec)
     marker = settings.data_dir / DEMO_MARKER
-    if demo or (demo is None and not marker.exists()):
-        client = Api(settings.http.effective_url, token=admin_token(settings))
-        project = await asyncio.to_thread(seed_demo, client)
+    client = Api(settings.http.effective_url, token=admin_token(settings))
+    # seeding resumes where it stopped (fixed Idempotency-Keys), so the marker is written last:
+    # a first start that crashed half-way finishes on the next `up`, and there is one Demo Shop
+    again = bool(demo) and marker.exists() and not await asyncio.to_thread(
+        lambda: client.get("/api/v1/projects", q=DEMO_PROJECT, limit=1)["items"])
+    if demo is not False and (not marker.exists() or again):
+        project = await asyncio.to_thread(lambda: seed_demo(client, again=again))
         marker.write_text(str(project["id"]))
         print(f"Demo project '{project['name']}' is ready: {settings.http.effective_url}/api/v1/projects/{project['id']}")
     print(banner(settings), flush=True)
+
+
+def _report(settings: Settings, event: dict) -> None:  # type: ignore[type-arg]
+    if event["event"] == "exited":
+        sys.stderr.write(f"warning: {event['service']} exited with code {event['code']}; restarting it in "
+                         f"{event['restart_in_s']:.0f}s (restart {event['restarts']})\n{event.get('last_lines', '')}\n")
+    elif event["event"] == "restarted":
+        sys.stderr.write(f"{event['service']} is running again\n")
+    else:
+        sys.stderr.write(f"warning: {event['service']} could not be restarted ({event.get('error', '')}); "
+                         f"trying again in {event['restart_in_s']:.0f}s\n")
+    record_event(settings.data_dir, event)
 
 
 async def run_up(settings: Settings, *, demo: bool | None) -> int:
@@ -125,13 +142,8 @@ async def run_up(settings: Settings, *, demo: bool | None) -> int:
             await asyncio.gather(starting, return_exceptions=True)
             return 130
         starting.result()
-        exited = asyncio.create_task(supervisor.wait_any_exit())
-        await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        if exited.done():
-            dead = exited.result()
-            sys.stderr.write(f"error: {dead.spec.name} exited with code {dead.process.returncode}; stopping.\n")
-            return 1
-        exited.cancel()
+        # a child that dies is restarted (with backoff), never the end of the platform
+        await supervisor.keep_alive(stop, on_event=lambda e: _report(settings, e))
         return 0
     except (StartFailed, ToolMissing, RuntimeError, OSError) as exc:
         sys.stderr.write(f"error: {exc}\n")
@@ -182,8 +194,8 @@ def register(app: typer.Typer) -> None:
         try:
             asyncio.run(upgrade(settings.database.effective_url))
         except OSError as exc:
-            raise CliError(f"cannot reach PostgreSQL at {settings.database.effective_url}: {exc}", UNREACHABLE) from None
-        print(f"migrated {settings.database.effective_url}")
+            raise CliError(f"cannot reach PostgreSQL at {settings.database.shown_url}: {exc}", UNREACHABLE) from None
+        print(f"migrated {settings.database.shown_url}")
 
     @app.command()
     def replay(
@@ -198,13 +210,16 @@ def register(app: typer.Typer) -> None:
         settings = Settings()
         target = database_url or settings.database.effective_url
         try:
-            report = asyncio.run(run_replay(settings.nats.effective_url, target, force=force))
+            from cognitest.infra.bus.auth import connect_options
+
+            report = asyncio.run(run_replay(settings.nats.effective_url, target, force=force,
+                                            auth=connect_options(settings, "admin")))
         except NotEmpty as exc:
             raise CliError(str(exc)) from None
         except (BusUnavailable, OSError) as exc:
             raise CliError(str(exc), UNREACHABLE) from None
         result = {"events": report.events, "applied": report.applied, "skipped": report.skipped,
-                  "last_seq": report.last_seq, "database": target}
+                  "last_seq": report.last_seq, "database": database_url or settings.database.shown_url}
         if as_json:
             from cognitest.producers.cli.output import emit_json
 

@@ -20,7 +20,7 @@ from tests.support.stack import PlatformStack
 
 ROLES = ("owner", "admin", "editor", "viewer")
 SKIP = {"POST /api/v1/auth/logout", "POST /ui/logout"}  # would end the session the matrix uses (tested elsewhere)
-UNDOCUMENTED = {"GET /", "GET /docs", "GET /docs/oauth2-redirect", "GET /redoc", "GET /openapi.json", "GET /ui"}
+UNDOCUMENTED = {"GET /", "GET /docs", "GET /redoc", "GET /openapi.json", "GET /ui"}
 FILL = {"seq": "999999", "action": "describe", "version": "1", "user_id": "nobody@example.com"}
 
 

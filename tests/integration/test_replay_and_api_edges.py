@@ -7,6 +7,7 @@ import uuid
 import httpx
 from sqlalchemy import text
 
+from cognitest.infra.bus.auth import connect_options
 from cognitest.infra.db import models as m
 from cognitest.infra.db.engine import make_engine
 from cognitest.infra.projection.replay import replay
@@ -48,7 +49,8 @@ async def test_replay_into_an_empty_database_equals_live(stack: PlatformStack, a
 
     live_url = stack.settings.database.effective_url
     replica_url = live_url.rsplit("/", 1)[0] + f"/replay_{uuid.uuid4().hex[:8]}"
-    report = await replay(stack.settings.nats.effective_url, replica_url)
+    report = await replay(stack.settings.nats.effective_url, replica_url,
+                          auth=connect_options(stack.settings, "admin"))
     info = await stack.publisher.js.stream_info(EVENTS_STREAM)
     assert report.last_seq == info.state.last_seq and report.applied > 0
     live, replica = await snapshot(live_url), await snapshot(replica_url)

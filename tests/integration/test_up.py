@@ -138,3 +138,67 @@ def test_up_refuses_a_taken_port_with_a_clear_message(tmp_path: Path) -> None:
     assert process.returncode != 0
     assert f"port {env['COGNITEST_NATS__PORT']} for nats is already in use" in out
     assert "Traceback" not in out
+
+
+def _child(process: subprocess.Popen, *words: str) -> "psutil.Process":  # type: ignore[name-defined]  # noqa: F821
+    import psutil
+
+    for child in psutil.Process(process.pid).children(recursive=True):
+        try:
+            line = " ".join(child.cmdline())
+        except psutil.Error:
+            continue
+        if all(w in line for w in words):
+            return child
+    raise AssertionError(f"no child process with {words}")
+
+
+def _drain(process: subprocess.Popen, into: list[str]) -> None:
+    import threading
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            into.append(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+
+
+@pytest.mark.slow
+def test_up_restarts_whatever_dies_and_status_says_so(tmp_path: Path) -> None:
+    """The death of a child (consumers, nats-server, PostgreSQL) no longer stops the platform:
+    `up` restarts it with backoff, the log and `status` say so, and writes work again."""
+    env = up_env(tmp_path / "data")
+    api = f"http://127.0.0.1:{env['COGNITEST_HTTP__PORT']}"
+    process = start_up(env, "--no-demo")
+    wait_for_banner(process)
+    out: list[str] = []
+    _drain(process, out)
+    token = (tmp_path / "data" / "secrets" / "admin-token").read_text()
+    http = httpx.Client(base_url=api, headers={"authorization": f"Bearer {token}"}, timeout=30)
+    try:
+        pid = http.post("/api/v1/projects", params={"wait": "true"}, json={"name": "survivor"}).json()["id"]
+        for words in (("cognitest.consumers", "--skip"), ("nats-server",), ("postgres", "-D")):
+            _child(process, *words).kill()  # SIGKILL: an unclean death
+            deadline = time.monotonic() + 120
+            while True:  # the platform comes back by itself: a write is applied again
+                try:
+                    r = http.post(f"/api/v1/projects/{pid}/cases", params={"wait": "true"},
+                                  json={"title": f"after {words[0]}"}, headers={"idempotency-key": f"k-{words[0]}"})
+                    if r.status_code == 201:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline, f"no recovery after killing {words}:\n" + "".join(out[-40:])
+                time.sleep(1)
+        status = http.get("/api/v1/status").json()
+        restarted = {name: s["restarts"] for name, s in status["services"].items()}
+        assert restarted.get("consumers", 0) >= 1 and restarted.get("nats", 0) >= 1 and restarted.get("postgres", 0) >= 1
+        assert "restarting it in" in "".join(out)
+        assert process.poll() is None, "up itself must keep running"
+        cases = http.get(f"/api/v1/projects/{pid}/cases").json()
+        assert sorted(c["title"] for c in cases["items"]) == ["after cognitest.consumers", "after nats-server",
+                                                              "after postgres"]
+    finally:
+        http.close()
+        assert stop(process) == 0

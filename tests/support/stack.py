@@ -10,6 +10,7 @@ import httpx
 from nats.js.api import ConsumerInfo
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from cognitest.infra.bus.auth import connect_options
 from cognitest.infra.bus.connection import connect
 from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.db.engine import make_engine, session_factory
@@ -52,7 +53,11 @@ class PlatformStack:
         if llm_url:  # the worker's LLM engine talks to a local fake provider; tests pick the engine
             os.environ.update({"COGNITEST_LLM__MODEL": "openai/gpt-4o-mini", "COGNITEST_LLM__API_BASE": llm_url,
                                "COGNITEST_LLM__API_KEY": "test", "COGNITEST_LLM__FALLBACKS": '["openai/gpt-4o"]'})
+        fixtures = data_dir / "fixtures"  # the only files upload steps may send
+        fixtures.mkdir(parents=True, exist_ok=True)
+        (fixtures / "sample.txt").write_text("hello from the fixtures\n")
         os.environ.update({
+            "COGNITEST_EXECUTION__FIXTURES_DIR": str(fixtures),
             "COGNITEST_DATA_DIR": str(data_dir),
             "COGNITEST_NATS__PORT": str(free_port()),
             "COGNITEST_NATS__MONITOR_PORT": str(free_port()),
@@ -116,7 +121,7 @@ class PlatformStack:
         await upgrade(self.settings.database.effective_url)
         await self.start("api", "consumers", "knowledge", "worker")
         self.engine = make_engine(self.settings.database.effective_url)
-        nc = await connect(self.settings.nats.effective_url, "tests")
+        nc = await connect(self.settings.nats.effective_url, "tests", auth=connect_options(self.settings, "admin"))
         self.publisher = EventPublisher(nc)
         await self.wait_ready()
 

@@ -111,3 +111,40 @@ def test_every_consumer_group_runs_somewhere() -> None:
     commands = [service.get("command") or [] for service in services.values()]
     run = {c[i + 1] for c in commands if "consumers" in c for i, word in enumerate(c) if word == "--only"}
     assert run == set(GROUPS), f"groups no compose service runs: {sorted(set(GROUPS) - run)}"
+
+
+def test_only_the_api_is_published_and_nothing_has_a_default_credential() -> None:
+    for name, service in services.items():
+        for port in service.get("ports", []):
+            if name != "api":
+                assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} beyond the host's loopback"
+    text = (ROOT / "compose.yaml").read_text()
+    for variable in ("POSTGRES_PASSWORD", "MINIO_ROOT_PASSWORD", "MINIO_ROOT_USER", "NATS_API_PASSWORD",
+                     "NATS_CONSUMERS_PASSWORD", "NATS_WORKER_PASSWORD", "NATS_ADMIN_PASSWORD", "ADMIN_TOKEN", "SECRET_KEY"):
+        assert f"${{{variable}:?" in text, f"{variable} must be required, not defaulted"
+    assert "cognitest-secret" not in text and "POSTGRES_PASSWORD: cognitest" not in text
+    assert services["postgres"]["environment"]["POSTGRES_INITDB_ARGS"] == "--auth-host=scram-sha-256"
+
+
+def test_every_process_signs_in_to_nats_as_its_own_user() -> None:
+    from cognitest.infra.bus.auth import ROLES
+
+    expected = {"api": "api", "worker": "worker", "projection": "consumers", "orchestration": "consumers",
+                "execution": "consumers", "reactions": "consumers", "knowledge": "consumers"}
+    for name, role in expected.items():
+        env = services[name]["environment"]
+        assert env["COGNITEST_NATS__USER"] == role, name
+        assert env["COGNITEST_NATS__PASSWORD"].startswith(f"${{NATS_{role.upper()}_PASSWORD:?"), name
+    assert set(expected.values()) | {"admin"} == set(ROLES)
+    nats = services["nats"]
+    assert "/etc/nats/nats-auth.conf" in nats["command"] and "ports" not in nats
+    assert any(v.startswith("./infra/bus/nats-auth.conf:") for v in nats["volumes"])
+    for node in ("nats", "nats-2", "nats-3"):
+        assert "/etc/nats/nats-auth.conf" in cluster["services"][node]["command"], node
+        assert "ports" not in cluster["services"][node]
+
+
+def test_the_committed_nats_users_match_the_code() -> None:
+    from cognitest.infra.bus.auth import compose_config
+
+    assert (ROOT / "infra" / "bus" / "nats-auth.conf").read_text() == compose_config()

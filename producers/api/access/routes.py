@@ -22,7 +22,7 @@ def _crud(kind: str, item: str = "item_id", delete: P = P.delete_tests, edit: P 
 ROUTE_ACCESS: dict[str, Access] = {
     # probes, documentation, sign-in
     "GET /": PUBLIC, "GET /healthz": PUBLIC, "GET /readyz": PUBLIC, "GET /metrics": PUBLIC,
-    "GET /docs": PUBLIC, "GET /docs/oauth2-redirect": PUBLIC, "GET /redoc": PUBLIC, "GET /openapi.json": PUBLIC,
+    "GET /docs": PUBLIC, "GET /redoc": PUBLIC, "GET /openapi.json": PUBLIC,
     "POST /api/v1/auth/login": PUBLIC, "POST /api/v1/auth/logout": SIGNED_IN, "GET /api/v1/auth/me": SIGNED_IN,
     # the instance
     "GET /api/v1/status": SIGNED_IN, "GET /api/v1/event-types": SIGNED_IN, "GET /api/v1/automation-templates": SIGNED_IN,

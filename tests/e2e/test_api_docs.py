@@ -1,0 +1,36 @@
+"""The API docs work offline under the strict content security policy: Swagger UI and ReDoc come
+from packaged assets, nothing is fetched from another origin, no script runs inline."""
+
+import httpx
+import pytest
+
+from cognitest.consumers.execution.web_runner import WebBrowsers
+from tests.support.stack import PlatformStack
+from tests.support.tools import ensure_chromium
+
+
+@pytest.fixture(scope="module")
+async def browser():  # type: ignore[no-untyped-def]
+    ensure_chromium()
+    browsers = WebBrowsers(None)
+    yield await browsers.browser("chromium")
+    await browsers.close()
+
+
+@pytest.mark.parametrize("path, shows", [("/docs", "Create a project"), ("/redoc", "Create a project")])
+async def test_the_api_docs_render_from_packaged_assets(stack: PlatformStack, browser, path: str, shows: str) -> None:  # type: ignore[no-untyped-def]
+    async with httpx.AsyncClient(base_url=stack.api_url) as http:
+        csp = (await http.get(path)).headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert "http" not in csp  # no other origin is allowed
+    page = await browser.new_page()
+    problems: list[str] = []
+    elsewhere: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("request", lambda r: elsewhere.append(r.url) if not r.url.startswith(stack.api_url) else None)
+    try:
+        await page.goto(stack.api_url + path)
+        await page.get_by_text(shows).first.wait_for(timeout=30_000)
+    finally:
+        await page.close()
+    assert elsewhere == [] and not [p for p in problems if "Content Security Policy" in p], (elsewhere, problems)

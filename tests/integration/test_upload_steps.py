@@ -1,0 +1,54 @@
+"""Upload steps send only files of the fixtures directory: a step naming a file of the host is
+refused when the case is saved (by a person, a model or an import) and again at run time (where
+variables and symlinks are known), and a fixture file really reaches the page."""
+
+import os
+
+import httpx
+
+from tests.integration.test_execution import make_case, run_and_wait, suite_of
+from tests.support.demo_app import DemoApp
+from tests.support.stack import PlatformStack
+
+UPLOAD = {"action": "upload", "target": {"label": "File"}}
+
+
+async def test_a_case_naming_a_host_file_is_refused_when_saved(stack: PlatformStack, api: httpx.AsyncClient,
+                                                               project: dict) -> None:
+    base = f"/api/v1/projects/{project['id']}/cases"
+    secret = str(stack.settings.data_dir / "secrets" / "admin-token")
+    for files in ([secret], ["../secrets/admin-token"], ["~/.ssh/id_rsa"], ["file:///etc/passwd"]):
+        r = await api.post(base, json={"title": "exfiltrate", "executable_steps": [
+            {"action": "goto", "url": "/upload"}, {**UPLOAD, "files": files}]})
+        assert r.status_code == 422 and "fixtures directory" in r.text, (files, r.text)
+    case = (await api.post(base, params={"wait": "true"}, json={"title": "fine"})).json()
+    r = await api.patch(f"{base}/{case['id']}", json={"executable_steps": [{**UPLOAD, "files": [secret]}]})
+    assert r.status_code == 422
+    r = await api.post(base, json={"title": "js", "executable_steps": [{"action": "goto", "url": "javascript:alert(1)"}]})
+    assert r.status_code == 422 and "http" in r.text
+
+
+async def test_fixture_files_upload_and_anything_else_is_refused_at_run_time(
+        stack: PlatformStack, api: httpx.AsyncClient, project: dict, demo: DemoApp) -> None:
+    pid = project["id"]
+    fixtures = stack.settings.execution.fixtures_dir
+    assert fixtures is not None
+    link = fixtures / "innocent.txt"
+    if not link.exists():
+        os.symlink(stack.settings.data_dir / "secrets" / "admin-token", link)  # points out of the fixtures
+    suite = await suite_of(api, pid, "Uploads")
+    good = await make_case(api, pid, suite, "upload a fixture", [
+        {"action": "goto", "url": "/upload"}, {**UPLOAD, "files": ["sample.txt"]},
+        {"action": "expect_text", "target": {"css": "#out"}, "text": "sample.txt: hello from the fixtures"}])
+    through_link = await make_case(api, pid, suite, "upload through a symlink", [
+        {"action": "goto", "url": "/upload"}, {**UPLOAD, "files": ["innocent.txt"]}])
+    through_variable = await make_case(api, pid, suite, "upload a path from a variable", [
+        {"action": "goto", "url": "/upload"}, {**UPLOAD, "files": ["{{where}}"]}])
+    run, results = await run_and_wait(api, pid, suite_id=suite, environment={
+        "base_url": demo.url, "variables": {"where": str(stack.settings.data_dir / "secrets" / "admin-token")}})
+    by_case = {r["case_id"]: r for r in results}
+    assert by_case[good["id"]]["outcome"] == "passed", by_case[good["id"]]
+    for case in (through_link, through_variable):
+        result = by_case[case["id"]]
+        assert result["outcome"] != "passed" and "refused" in (result.get("error") or ""), result
+    assert run["totals"]["passed"] == 1
