@@ -9,7 +9,7 @@ import httpx
 import jsonschema
 from jsonpath_ng.ext import parse as jsonpath
 
-from cognitest.consumers.execution.variables import render
+from cognitest.consumers.execution.variables import Unresolved, render, require_resolved
 from cognitest.infra.execution_guard import TargetPolicy, TargetRefused
 
 
@@ -56,12 +56,19 @@ class ApiSession:
             return
         if action == "request":
             url = self._url(step["url"])
+            headers = render(step.get("headers") or {}, self.variables)
+            json_body = render(step.get("json_body"), self.variables) if step.get("json_body") is not None else None
+            content = render(step.get("body"), self.variables) if step.get("body") is not None else None
+            try:  # never green by omission: a literal {{token}} or /:id is not what the test meant to send
+                require_resolved("the URL", url, url=True)
+                require_resolved("the headers", headers)
+                require_resolved("the body", json_body if json_body is not None else content)
+            except Unresolved as exc:
+                raise StepFailed(f"{step.get('method', 'GET')} {url}: {exc}") from None
             started = time.perf_counter()
             try:
                 self.response = await self.client.request(
-                    step.get("method", "GET"), url, headers=render(step.get("headers") or {}, self.variables),
-                    json=render(step.get("json_body"), self.variables) if step.get("json_body") is not None else None,
-                    content=render(step.get("body"), self.variables) if step.get("body") is not None else None,
+                    step.get("method", "GET"), url, headers=headers, json=json_body, content=content,
                 )
             except TargetRefused:
                 raise

@@ -12,7 +12,7 @@ from playwright.async_api import expect as pw_expect
 
 from cognitest.consumers.execution.api_runner import StepFailed
 from cognitest.consumers.execution.uploads import resolve_uploads
-from cognitest.consumers.execution.variables import render
+from cognitest.consumers.execution.variables import Unresolved, render, require_resolved
 from cognitest.infra.execution_guard import TargetPolicy, TargetRefused
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -127,6 +127,10 @@ class WebCase:
         target = (lambda: locate(page, step["target"], v)) if step.get("target") else None
         if a == "goto":
             url = self._url(step["url"])
+            try:
+                require_resolved("the URL", url, url=True)
+            except Unresolved as exc:
+                raise StepFailed(str(exc)) from None
             self.policy.check(url)
             try:
                 await page.goto(url)

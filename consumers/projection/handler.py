@@ -14,7 +14,7 @@ import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from cognitest.consumers.runtime.delivery import (
@@ -89,12 +89,21 @@ class ProjectionHandler:
         try:
             applied = await self._apply_with_db_retry([item], [msg])
         except (PermanentError, ValueError, TypeError, KeyError, DataError) as exc:
-            # DataError: values PostgreSQL can never store (a NUL in text, an out-of-range number):
-            # dead-lettered at once, never retried as if the database were away
             await to_dead_letter(self.js, CONSUMER, msg, _describe(exc))
             await self._notify([], {item.event.id: (item.event.subject, _describe(exc))})
             return
         except (NotYetApplicable, IntegrityError) as exc:
+            if await retry_or_dead_letter(self.js, CONSUMER, msg, self.bus, _describe(exc)):
+                await self._notify([], {item.event.id: (item.event.subject, _describe(exc))})
+            return
+        except DBAPIError as exc:
+            if _unstorable(exc):
+                # a value PostgreSQL can never store (a NUL in text, an out-of-range number):
+                # dead-lettered at once, never retried as if the database were away
+                await to_dead_letter(self.js, CONSUMER, msg, _describe(exc))
+                await self._notify([], {item.event.id: (item.event.subject, _describe(exc))})
+                return
+            log_.exception("projection.error", delivered=delivered_count(msg))
             if await retry_or_dead_letter(self.js, CONSUMER, msg, self.bus, _describe(exc)):
                 await self._notify([], {item.event.id: (item.event.subject, _describe(exc))})
             return
@@ -157,6 +166,15 @@ def _count(applied: list[Incoming]) -> None:
     for item in applied:
         if item.event.type == "feedback.recorded":
             FEEDBACK.labels(item.event.data.agent, item.event.data.verdict.value).inc()
+
+
+def _unstorable(exc: DBAPIError) -> bool:
+    """A data exception (SQLSTATE class 22): the value itself is wrong, whatever the retries."""
+    for candidate in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(state, str) and state.startswith("22"):
+            return True
+    return False
 
 
 def _describe(exc: BaseException) -> str:

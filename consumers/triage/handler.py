@@ -79,7 +79,7 @@ class Triage:
                 out.append(self._event(CaseUpdated(case_id=case_id, changes=CaseChanges(tags=[*info.tags, "flaky"])),
                                        event, "flaky", case_id))
         failures = [f for f in failures if f.case_id not in flaky_ids]
-        signed = [(f, signature_of(f.error, f.failing_step)) for f in failures]
+        signed = [(f, signature_of(f.error, f.failing_step, f.key)) for f in failures]
         known = await self.store.issues_by_signature(event.project_id, sorted({s.digest for _, s in signed}))
         candidates = await self.store.open_fingerprints(event.project_id) if any(s.digest not in known for _, s in signed) else []
         for failure, sig in signed:

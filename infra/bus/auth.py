@@ -43,9 +43,9 @@ ROLES: dict[str, Role] = {r.name: r for r in (
          "publishes the commands it authenticated; reads the log for the live event stream, dead letters and the "
          "read cache; hears the projection's applied notices"),
     Role("consumers", (f"{EVENTS_PREFIX}.>", f"{DLQ_PREFIX}.>", f"{APPLIED_PREFIX}.>", *_STREAMS, *_READING),
-         ("_INBOX_consumers.>", "$JS.EVENT.ADVISORY.>"),
+         ("_INBOX_consumers.>", "$JS.EVENT.ADVISORY.>", f"{EVENTS_PREFIX}.*.run.cancel_requested"),
          "reads the log through its durable consumers, publishes follow-up events, dead letters and applied notices, "
-         "hears max-deliveries advisories"),
+         "hears max-deliveries advisories and run cancellations (live)"),
     Role("worker", (f"{EVENTS_PREFIX}.>", *_STREAMS), ("_INBOX_worker.>",),
          "publishes the events of workflow steps; cannot read the log"),
     Role("admin", (">",), (">",),

@@ -74,22 +74,29 @@ class EventPublisher:
         return self._js
 
     async def publish(self, event: Envelope[Any]) -> Published:
+        """Publish and wait for the stream's acknowledgement, retrying transient failures (timeouts,
+        a stream electing its leader) with backoff until `retries * timeout` seconds have passed:
+        a leader election that answers at once is waited out, not given up after a few fast tries."""
         subject, body, headers = encode(event)
-        delay = 0.1
-        for attempt in range(1, self._retries + 1):
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._retries * self._timeout
+        delay, attempt = 0.1, 0
+        while True:
+            attempt += 1
+            remaining = deadline - loop.time()
             try:
-                ack = await self._js.publish(subject, body, timeout=self._timeout, stream=EVENTS_STREAM, headers=headers)
+                ack = await self._js.publish(subject, body, timeout=max(0.5, min(self._timeout, remaining)),
+                                             stream=EVENTS_STREAM, headers=headers)
                 EVENTS_PUBLISHED.labels(event.type).inc()
                 return Published(event.id, ack.seq, bool(ack.duplicate))
             except _TRANSIENT as exc:
-                if attempt == self._retries:
+                if loop.time() + delay >= deadline:
                     raise PublishFailed(f"NATS did not acknowledge event {event.id}: {type(exc).__name__}") from exc
                 log.warning("publish.retry", event_id=event.id, attempt=attempt, error=type(exc).__name__)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
             except APIError as exc:
                 raise PublishFailed(f"NATS refused event {event.id}: {exc.description or exc}") from exc
-        raise AssertionError("unreachable")
 
     async def publish_many(self, events: Sequence[Envelope[Any]]) -> list[Published]:
         """Pipeline many publishes and wait for every acknowledgement; re-sends the ones that

@@ -58,9 +58,11 @@ def init_cluster(pgdata: Path, password: str) -> str | None:
 
 
 def _password_file(pgdata: Path, password: str) -> Path:
+    """The password for initdb, beside the (still empty) cluster directory, readable only by
+    the user PostgreSQL runs as; removed as soon as initdb is done."""
     import os
 
-    path = pgdata / ".initdb-password"
+    path = pgdata.parent / f".{pgdata.name}-initdb-password"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(password + "\n")

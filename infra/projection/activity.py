@@ -4,7 +4,7 @@ feedback, runs and their results, alerts."""
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from sqlalchemy import Table, cast, update
+from sqlalchemy import Table, cast, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 
 from cognitest.infra.db import models as m
@@ -134,14 +134,44 @@ async def run_case_finished(tx: Tx, event: Envelope[Any], seq: int) -> None:
         "key": " · ".join(p for p in (d.title, d.browser) if p) or None, "outcome": d.outcome.value, "duration_ms": d.duration_ms, "attempts": d.attempts,
         "error": d.error, "log": d.log, "artifacts": d.artifacts, "created_at": event.time,
     })
+    await recount(tx, d.run_id)  # a manual result recorded after the automated part ended
+
+
+# A run's totals from the latest result of each case (a manual case recorded later replaces its
+# "manual" placeholder), and its status: still waiting while any case is left to do by hand.
+# Only runs whose automated part has ended are recounted; a cancelled run keeps its verdict.
+RECOUNT = text("""
+UPDATE runs SET totals = agg.totals,
+       status = CASE WHEN agg.manual > 0 THEN 'awaiting_manual' WHEN agg.bad > 0 THEN 'failed' ELSE 'completed' END
+FROM (SELECT jsonb_build_object(
+               'total', count(*), 'passed', count(*) FILTER (WHERE outcome = 'passed'),
+               'failed', count(*) FILTER (WHERE outcome = 'failed'), 'errors', count(*) FILTER (WHERE outcome = 'error'),
+               'skipped', count(*) FILTER (WHERE outcome = 'skipped'), 'flaky', count(*) FILTER (WHERE outcome = 'flaky'),
+               'manual', count(*) FILTER (WHERE outcome = 'manual')) AS totals,
+             count(*) FILTER (WHERE outcome = 'manual') AS manual,
+             count(*) FILTER (WHERE outcome IN ('failed', 'error')) AS bad
+      FROM (SELECT DISTINCT ON (test_case_id, key) outcome FROM run_results WHERE run_id = :run
+            ORDER BY test_case_id, key, created_at DESC, id) AS latest) AS agg
+WHERE runs.id = :run AND runs.status IN ('awaiting_manual', 'completed', 'failed') AND runs.source = 'requested'
+""")
+
+
+async def recount(tx: Tx, run_id: Any) -> None:
+    status = (await tx.execute(select(runs.c.status).where(runs.c.id == run_id))).scalar()
+    if status in ("awaiting_manual", "completed", "failed"):  # a running run is counted when it ends
+        await tx.execute(RECOUNT, {"run": run_id})
 
 
 async def _run_finished(tx: Tx, event: Envelope[Any], seq: int, status: str) -> None:
     d = event.data
+    if status != "cancelled" and d.totals.manual:
+        status = "awaiting_manual"  # not done until every manual case is recorded
     await tx.update_row(runs, d.run_id, event, seq, {
         "status": status, "finished_at": event.time, "totals": d.totals.model_dump(),
         "duration_ms": getattr(d, "duration_ms", None), "reason": getattr(d, "reason", None),
     })
+    if status != "cancelled":
+        await recount(tx, d.run_id)  # results recorded by hand before the run's end count too
 
 
 @handles("run.completed")

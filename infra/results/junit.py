@@ -41,15 +41,31 @@ def _suites(root: Any) -> list[TestSuite]:
     return out
 
 
+EXCERPT = 2_000  # characters of system-out / system-err kept with a failure
+
+
+def _detail(result: Any, case: Any) -> str | None:
+    """The message *and* the body of a failure (exporters put the diff, the panic or the
+    stack in the body and often only "Failed" in the message), and excerpts of its output."""
+    message = (result.message or "").strip()
+    body = (result.text or "").strip()
+    # the message first (when it is specific it is the best headline), then the whole body
+    text = f"{message}\n{body}" if message and body and body != message else (body or message)
+    for label, output in (("system-out", case.system_out), ("system-err", case.system_err)):
+        output = (output or "").strip()
+        if output and output not in text:
+            text += f"\n--- {label} ---\n{output[:EXCERPT]}" + (" [...]" if len(output) > EXCERPT else "")
+    return text or None
+
+
 def _outcome(case: Any) -> tuple[str, str | None]:
     for result in case.result:
-        text = (result.message or result.text or "").strip() or None
         if isinstance(result, Error):
-            return "error", text
+            return "error", _detail(result, case)
         if isinstance(result, Failure):
-            return "failed", text
+            return "failed", _detail(result, case)
         if isinstance(result, Skipped):
-            return "skipped", text
+            return "skipped", (result.message or result.text or "").strip() or None
     return "passed", None
 
 

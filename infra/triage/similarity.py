@@ -27,12 +27,24 @@ def best_match(text: str, candidates: list[tuple[str, str]], threshold: float = 
     return best
 
 
+def _identity(text: str) -> str | None:
+    """The test a signature is bound to (when its failure showed no evidence of a shared cause)."""
+    for part in text.split(" | "):
+        if part.startswith("test:"):
+            return part
+    return None
+
+
 def match_issue(digest: str, text: str, known: dict[str, Any], candidates: list[tuple[str, str]]
                 ) -> tuple[str | None, str, float | None]:
     """Which issue a failure belongs to: (issue id, how: signature | similar | new, score).
-    `known` maps signatures to issue ids; `candidates` are (issue id, normalised text) of open issues."""
+    `known` maps signatures to issue ids; `candidates` are (issue id, normalised text) of open issues.
+    A failure bound to its test is only ever similar to issues of the same test: lexically close
+    generic messages ("Not equal") of two tests are two issues."""
     if digest in known:
         return str(known[digest]), "signature", 1.0
+    identity = _identity(text)
+    candidates = [(i, t) for i, t in candidates if _identity(t) == identity]
     similar = best_match(text, candidates)
     if similar is not None:
         return similar[0], "similar", round(similar[1], 3)

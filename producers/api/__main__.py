@@ -17,6 +17,9 @@ def server_options(settings: Settings) -> dict[str, Any]:
     proxies = [p.strip() for p in settings.http.trusted_proxies.split(",") if p.strip()]
     return {"host": settings.http.host, "port": settings.http.port, "log_config": None, "access_log": False,
             "timeout_graceful_shutdown": 10, "proxy_headers": bool(proxies),
+            # longer than the publish retries of a slow request, so a client reusing its connection
+            # after waiting out a 503 does not meet a connection the server is closing
+            "timeout_keep_alive": 65,
             "forwarded_allow_ips": proxies or [], "server_header": False}
 
 

@@ -49,8 +49,8 @@ def _ids(value: Any) -> list[UUID]:
 async def require_owned(state: AppState, project_id: UUID, values: Mapping[str, Any],
                         fields: Iterable[str] | None = None) -> None:
     """Every id in `values` under a known reference field exists, is live and is this project's;
-    otherwise 422 naming the field (the same answer whether it is missing or another project's,
-    so nothing is learnt about other projects)."""
+    otherwise 404 naming the field, like an id in a path (the same answer whether it is missing or
+    another project's, so nothing is learnt about other projects)."""
     async with state.sessions() as session:
         for name in fields if fields is not None else values:
             table = REFERENCES.get(name)
@@ -67,7 +67,7 @@ async def require_owned(state: AppState, project_id: UUID, values: Mapping[str, 
             missing = sorted(str(i) for i in wanted - found)
             if missing:
                 shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
-                raise ApiError(422, f"{name}: {shown} not found in this project",
+                raise ApiError(404, f"{name}: {shown} not found in this project",
                                [{"loc": ["body", name], "msg": "not found in this project", "type": "reference"}])
 
 

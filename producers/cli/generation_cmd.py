@@ -120,17 +120,22 @@ def report(files: list[Path] = typer.Argument(..., help="JUnit XML files (one ru
            run_name: str = typer.Option(None, "--run-name"), commit: str = typer.Option(None, "--commit"),
            branch: str = typer.Option(None, "--branch"),
            fail_on_failure: bool = typer.Option(False, "--fail-on-failure", help="exit 1 when a test failed or errored"),
+           force: bool = typer.Option(False, "--force", help="import again as a new run even if this report was imported before"),
            api: str = API, as_json: bool = JSON) -> None:
-    """Import CI results (JUnit XML from pytest, Surefire, Gradle, jest-junit, go-junit-report ...) as one run."""
+    """Import CI results (JUnit XML from pytest, Surefire, Gradle, jest-junit, go-junit-report ...) as one run.
+    The same report imported again is recognised: the existing run is shown and nothing changes."""
     data = {k: v for k, v in {"run_name": run_name, "commit": commit, "branch": branch}.items() if v}
+    params: dict[str, str] = {"wait": "true", **({"force": "true"} if force else {})}
     result = Api(api, timeout=300).upload(f"/api/v1/projects/{project}/results", "files", files, data=data,
-                                          params={"wait": "true"})
+                                          params=params)
     totals = result["totals"]
     if as_json:
         emit_json({"run_id": result["run_id"], "tests": totals["total"], "passed": totals["passed"],
                    "failed": totals["failed"], "errors": totals["errors"], "skipped": totals["skipped"],
-                   "cases_created": result["cases_created"]})
+                   "cases_created": result["cases_created"], "duplicate": bool(result.get("duplicate"))})
     else:
+        if result.get("duplicate"):
+            console.print(f"already imported as run {result['run_id']}: nothing changed (--force imports it again)")
         console.print(f"run {result['run_id']}: {totals['total']} tests, {totals['passed']} passed, "
                       f"{totals['failed']} failed, {totals['errors']} errors, {totals['skipped']} skipped")
     if fail_on_failure and (totals["failed"] or totals["errors"]):
@@ -181,7 +186,7 @@ def run(project: str = PROJECT, suite: str = typer.Option(None, "--suite"), plan
                 console.print(f"{mark} {r['key'] or r['case_id']} ({r['duration_ms']} ms)" +
                               (f"\n      {r['error']}" if r.get("error") and r["outcome"] not in ("passed",) else ""))
         shown = max(shown, len(results))
-        if state["status"] in ("completed", "failed", "cancelled"):
+        if state["status"] in ("completed", "failed", "cancelled", "awaiting_manual"):
             break
         time.sleep(0.5)
     totals = state.get("totals") or {}
@@ -189,7 +194,13 @@ def run(project: str = PROJECT, suite: str = typer.Option(None, "--suite"), plan
         emit_json({"run_id": run_id, "status": state.get("status"), "totals": totals})
     else:
         console.print(f"run {run_id} {state.get('status')}: " + ", ".join(f"{v} {k}" for k, v in totals.items() if v))
-    if state.get("status") != "completed":
+        if state.get("status") == "awaiting_manual":
+            console.print(f"{totals.get('manual', 0)} manual case(s) left to record: cognitest runs record {run_id} "
+                          f"-p {project} --case CASE --outcome passed|failed")
+    # the automated part decides the exit code; manual cases left to record do not fail a pipeline
+    automated_ok = state.get("status") == "completed" or (
+        state.get("status") == "awaiting_manual" and not totals.get("failed") and not totals.get("errors"))
+    if not automated_ok:
         raise SystemExit(FAILED)
 
 

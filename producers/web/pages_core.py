@@ -1,6 +1,8 @@
 """Pages: sign in and out, the project switcher, a project's dashboard, members, settings, the
 event log."""
 
+import hmac
+import secrets
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -36,23 +38,44 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+LOGIN_CSRF = "ct_login_csrf"
+
+
+def _login_page(request: Request, state: AppState, status: int = 200, **context: Any) -> HTMLResponse:
+    """The sign-in form with a fresh login-CSRF token, also set as a SameSite=Strict cookie: a
+    form posted from another site (login CSRF: signing a victim in as the attacker) carries no
+    matching pair and is refused."""
+    token = secrets.token_urlsafe(24)
+    oidc = state.settings.auth.oidc
+    response = page(request, "login.html", status, login_csrf=token, oidc=bool(oidc.issuer and oidc.client_id),
+                    **context)
+    response.set_cookie(LOGIN_CSRF, token, max_age=3600, httponly=True, samesite="strict", path="/ui/login",
+                        secure=sessions.secure_cookie(state, request))
+    return response
+
+
 @router.get("/login", response_class=HTMLResponse)
 async def login_form(request: Request, state: State, next: str | None = Query(None, max_length=2000)) -> HTMLResponse:
-    oidc = state.settings.auth.oidc
-    return page(request, "login.html", next=safe_next(next), oidc=bool(oidc.issuer and oidc.client_id))
+    return _login_page(request, state, next=safe_next(next))
 
 
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request, state: State, email: Annotated[str, Form(max_length=255)],
-                password: Annotated[str, Form(max_length=1024)], next: Annotated[str, Form(max_length=2000)] = "") -> Any:
+                password: Annotated[str, Form(max_length=1024)], next: Annotated[str, Form(max_length=2000)] = "",
+                login_csrf: Annotated[str, Form(max_length=100)] = "") -> Any:
+    expected = request.cookies.get(LOGIN_CSRF, "")
+    if not expected or not hmac.compare_digest(expected.encode(), login_csrf.encode()):
+        return _login_page(request, state, 403, error="This sign-in form has expired or did not come from this "
+                                                      "site. Please sign in again.", email=email, next=safe_next(next))
     try:
         sessions.count_attempt(state, request, email)
     except RateLimited as exc:
-        return page(request, "login.html", 429, error=exc.detail, email=email, next=safe_next(next))
+        return _login_page(request, state, 429, error=exc.detail, email=email, next=safe_next(next))
     account = await state.auth.store.check_password(email, password)
     if account is None:
-        return page(request, "login.html", 401, error="Wrong email or password.", email=email, next=safe_next(next))
+        return _login_page(request, state, 401, error="Wrong email or password.", email=email, next=safe_next(next))
     response = RedirectResponse(safe_next(next), status_code=303)
+    response.delete_cookie(LOGIN_CSRF, path="/ui/login")
     await sessions.start(state, request, response, account.id)
     return response
 

@@ -71,15 +71,15 @@ async def test_ids_in_a_body_must_be_the_projects_own(api: httpx.AsyncClient) ->
     case = (await api.post(f"/api/v1/projects/{theirs}/cases", params={"wait": "true"}, json={"title": "theirs"})).json()
     mine = await _new_project(api, "mine-refs")
     run = await api.post(f"/api/v1/projects/{mine}/runs", json={"case_ids": [case["id"]]})
-    assert run.status_code == 422 and "not found in this project" in run.json()["message"]
+    assert run.status_code == 404 and "not found in this project" in run.json()["message"]
     gen = await api.post(f"/api/v1/projects/{mine}/generations", json={"case_id": case["id"]})
-    assert gen.status_code == 422
+    assert gen.status_code == 404
     upd = await api.post("/api/v1/events", json={"type": "case.updated", "subject": mine,
                                                  "data": {"case_id": case["id"], "changes": {"title": "stolen"}}})
-    assert upd.status_code == 422 and "another project" not in upd.text  # nothing learnt about other projects
+    assert upd.status_code == 404 and "another project" not in upd.text  # nothing learnt about other projects
     # the same refusal for an id that does not exist at all
     nowhere = await api.post(f"/api/v1/projects/{mine}/runs", json={"case_ids": [str(uuid.uuid4())]})
-    assert nowhere.status_code == 422 and nowhere.json()["message"].endswith("not found in this project")
+    assert nowhere.status_code == 404 and nowhere.json()["message"].endswith("not found in this project")
     assert (await api.get(f"/api/v1/projects/{theirs}/cases/{case['id']}")).json()["title"] == "theirs"
 
 
@@ -121,18 +121,41 @@ async def test_the_same_key_from_two_callers_makes_two_resources(stack: Platform
         await editor.client.aclose()
 
 
-async def test_members_are_people_who_can_sign_in(api: httpx.AsyncClient, project: dict) -> None:
+async def test_members_are_people_who_can_sign_in(stack: PlatformStack, api: httpx.AsyncClient, project: dict) -> None:
     base = f"/api/v1/projects/{project['id']}/members"
-    nobody = await api.post(base, json={"user_id": "nobody-here@example.com", "role": "viewer"})
-    assert nobody.status_code == 404 and "no account" in nobody.json()["message"]
     script = await api.post(base, json={"user_id": "<script>alert(1)</script>", "role": "viewer"})
     assert script.status_code == 422
     raw = await api.post("/api/v1/events", json={"type": "member.added", "subject": project["id"],
-                                                 "data": {"user_id": "ghost@example.com", "role": "owner"}})
-    assert raw.status_code == 404
+                                                 "data": {"user_id": "<img src=x onerror=alert(1)>", "role": "owner"}})
+    assert raw.status_code in (404, 422)
     email = await create_user(api, "joiner")
     added = await api.post(base, params={"wait": "true"}, json={"user_id": email.upper(), "role": "viewer"})
     assert added.status_code == 200 and (email, "viewer") in {(m["user_id"], m["role"]) for m in added.json()["items"]}
+    # this instance has an identity provider: naming someone provisions their account, which only
+    # the provider can sign in (no password works)
+    invited = f"invited-{uuid.uuid4().hex[:6]}@idp.test"
+    assert (await api.post(base, params={"wait": "true"}, json={"user_id": invited, "role": "viewer"})).status_code == 200
+    assert invited in {u["email"] for u in (await api.get("/api/v1/users")).json()["items"]}
+    async with httpx.AsyncClient(base_url=stack.api_url) as guess:
+        assert (await guess.post("/api/v1/auth/login", json={"email": invited, "password": ""})).status_code in (401, 422)
+
+
+async def test_without_an_identity_provider_an_unknown_email_is_not_a_member() -> None:
+    from types import SimpleNamespace
+
+    from cognitest.infra.settings import Settings
+    from cognitest.producers.api.errors import ApiError
+    from cognitest.producers.api.routes.projects import require_person
+
+    async def has_account(email: str) -> bool:
+        return email == "known@example.com"
+
+    state = SimpleNamespace(settings=Settings(auth={"oidc": {"issuer": None}}),
+                            auth=SimpleNamespace(store=SimpleNamespace(has_account=has_account)))
+    assert await require_person(state, " Known@Example.com ") == "known@example.com"  # type: ignore[arg-type]
+    with pytest.raises(ApiError) as refused:
+        await require_person(state, "nobody@example.com")  # type: ignore[arg-type]
+    assert refused.value.status_code == 404 and "no account" in str(refused.value.detail)
 
 
 async def test_text_that_embeds_to_nothing_is_refused_and_json_depth_is_bounded(api: httpx.AsyncClient,

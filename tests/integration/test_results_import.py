@@ -86,3 +86,27 @@ async def test_a_large_report_imports_in_bounded_batches(api: httpx.AsyncClient,
     assert r.json()["totals"]["total"] == n and r.json()["cases_created"] == n
     run = (await api.get(f"/api/v1/projects/{project['id']}/runs/{r.json()['run_id']}")).json()
     assert run["status"] == "completed" and run["totals"]["passed"] == n
+
+
+async def test_the_same_report_twice_is_one_run_unless_forced(stack: PlatformStack, api: httpx.AsyncClient,
+                                                              project: dict) -> None:
+    pid = project["id"]
+    content = (FIXTURES / "surefire.xml").read_bytes()
+    first = await api.post(f"/api/v1/projects/{pid}/results", params={"wait": "true"}, files=report(content, "a.xml"))
+    assert first.status_code == 201 and first.json()["duplicate"] is False
+    again = await api.post(f"/api/v1/projects/{pid}/results", params={"wait": "true"}, files=report(content, "a.xml"))
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    assert again.json()["run_id"] == first.json()["run_id"] and again.json()["totals"] == first.json()["totals"]
+    runs = (await api.get(f"/api/v1/projects/{pid}/runs")).json()["items"]
+    assert [r["id"] for r in runs] == [first.json()["run_id"]]
+    results = (await api.get(f"/api/v1/projects/{pid}/runs/{first.json()['run_id']}/results")).json()["items"]
+    assert len(results) == first.json()["totals"]["total"]  # nothing doubled
+    forced = await api.post(f"/api/v1/projects/{pid}/results", params={"wait": "true", "force": "true"},
+                            files=report(content, "a.xml"))
+    assert forced.status_code == 201 and forced.json()["run_id"] != first.json()["run_id"]
+    assert len((await api.get(f"/api/v1/projects/{pid}/runs")).json()["items"]) == 2
+    # the CLI says so
+    path = stack.settings.data_dir / "again.xml"
+    path.write_bytes(content)
+    out = cli_for(stack)("report", str(path), "-p", pid)
+    assert out.returncode == 0 and "already imported" in out.stdout, out.stdout + out.stderr

@@ -4,6 +4,8 @@ deliver to Slack, signed webhooks and email, retrying and dead-lettering failure
 
 import uuid
 
+from datetime import UTC, datetime
+
 import httpx
 from sqlalchemy import select
 
@@ -21,7 +23,9 @@ def junit(cases: dict[str, str | None]) -> bytes:
         + (f'<failure message="{msg}">{msg}\n  at pay (src/pay.js:{len(name)}:3)</failure>' if msg else "")
         + "</testcase>"
         for name, msg in cases.items())
-    return f'<?xml version="1.0"?><testsuite name="ci" tests="{len(cases)}">{body}</testsuite>'.encode()
+    # every CI run writes its own timestamp: the same content twice would be one import (deduplicated)
+    stamp = datetime.now(UTC).isoformat()
+    return f'<?xml version="1.0"?><testsuite name="ci" tests="{len(cases)}" timestamp="{stamp}">{body}</testsuite>'.encode()
 
 
 async def upload(api: httpx.AsyncClient, pid: str, cases: dict[str, str | None]) -> str:
@@ -187,3 +191,23 @@ async def test_a_delivery_that_cannot_succeed_is_recorded_and_dead_lettered(stac
     [letter] = await eventually(dead_lettered, timeout=30)
     assert "HTTP 410" in letter["reason"]
     assert len(outside.at(f"/hook/{token}")) == 1  # not retried: a 410 will not get better
+
+
+async def test_a_gotestsum_report_with_generic_messages_is_one_issue_per_failure(api: httpx.AsyncClient,
+                                                                                 project: dict) -> None:
+    """33 different Go failures whose message is "Failed": at least 30 issues (was: one issue with
+    66 occurrences after a second import); the next CI run failing the same way adds occurrences."""
+    from tests.support.generic_reports import gotestsum
+
+    pid = project["id"]
+    for seed in (1, 2):  # two CI runs: the same failures, other timings, lines and addresses
+        r = await api.post(f"/api/v1/projects/{pid}/results", params={"wait": "true"},
+                           files=[("files", ("gotestsum.xml", gotestsum(seed=seed), "application/xml"))])
+        assert r.status_code == 201 and r.json()["totals"]["failed"] == 33, r.text
+
+    async def settled():
+        found = (await api.get(f"/api/v1/projects/{pid}/issues", params={"limit": 100})).json()["items"]
+        return found if found and sum(i["occurrences"] for i in found) == 66 else None
+    found = await eventually(settled, timeout=60)
+    assert len(found) >= 30, [(i["title"], i["occurrences"]) for i in found]
+    assert not any(i["title"].endswith(": Failed") for i in found)  # titles say what failed

@@ -1,6 +1,7 @@
 """Routes for projects and their members."""
 
 import inspect
+import re
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
@@ -53,24 +54,30 @@ class ProjectCreate(Body):
     ai_context: Json = Field(default_factory=dict)
 
 
-EMAIL = r"^[^@\s<>\"'`]+@[^@\s<>\"'`]+\.[^@\s<>\"'`]+$"
+EMAIL = r"^[^@\s<>\"'`]+@[^@\s<>\"'`]+$"  # an account's e-mail (admin@localhost included)
 
 
 class MemberBody(Body):
     user_id: str = Field(min_length=3, max_length=255, pattern=EMAIL,
-                         description="the e-mail of an existing account (people signed in by the identity "
-                                     "provider have one from their first sign-in)")
+                         description="the e-mail of an account (with an identity provider, an e-mail it will "
+                                     "sign in: the account is provisioned)")
     role: Role
 
 
 async def require_person(state: AppState, user_id: str) -> str:
-    """Only people who can sign in become members or owners: an account of this instance (built
-    in, or made at a person's first sign-in through the identity provider)."""
+    """Only people who can sign in become members or owners: an account of this instance. With
+    an identity provider configured, naming an e-mail provisions that person's account (no
+    password: only the provider can sign them in, as that e-mail), so people can be added before
+    their first sign-in; without one, an unknown e-mail is 404."""
     email = user_id.strip().lower()
+    if not re.fullmatch(EMAIL, email):
+        raise ApiError(422, "user_id: a member is named by the e-mail of their account")
     if await state.auth.store.has_account(email):
         return email
-    raise ApiError(404, f"no account with the e-mail {email}: create it (cognitest users create --email ...) or, "
-                        "with an identity provider, ask the person to sign in once")
+    if state.settings.auth.oidc.issuer:
+        await state.auth.store.external_user(email, None, False)
+        return email
+    raise ApiError(404, f"no account with the e-mail {email}: create it first (cognitest users create --email ...)")
 
 
 class RoleBody(Body):

@@ -83,7 +83,7 @@ async def record_manual(request: Request, state: State, project_id: UUID, run_id
         title = await session.scalar(select(m.TestCase.title).where(m.TestCase.id == body.case_id,
                                                                      m.TestCase.project_id == project_id))
     if title is None:
-        raise ApiError(422, f"case_id: {body.case_id} not found in this project",
+        raise ApiError(404, f"case_id: {body.case_id} not found in this project",
                        [{"loc": ["body", "case_id"], "msg": "not found in this project", "type": "reference"}])
     event = envelope_for(request, state, RunCaseFinished(run_id=run_id, case_id=body.case_id, outcome=body.outcome,
                                                          title=title[:500], error=body.comment,

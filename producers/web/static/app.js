@@ -106,7 +106,16 @@ if (project && (regions.length || feed)) {
     const fresh = new DOMParser().parseFromString(html, "text/html");
     for (const region of regions) {
       const replacement = fresh.getElementById(region.id);
-      if (replacement) region.innerHTML = replacement.innerHTML;
+      if (!replacement) continue;
+      // what the person has open, and is typing into, survives the refresh
+      const open = new Set([...region.querySelectorAll("details[open][id]")].map(d => d.id));
+      const focused = document.activeElement && region.contains(document.activeElement) ? document.activeElement.id : null;
+      const typed = new Map([...region.querySelectorAll("input[id], textarea[id], select[id]")]
+        .filter(f => f.value !== f.defaultValue).map(f => [f.id, f.value]));
+      region.innerHTML = replacement.innerHTML;
+      for (const id of open) { const d = document.getElementById(id); if (d) d.open = true; }
+      for (const [id, value] of typed) { const f = document.getElementById(id); if (f) f.value = value; }
+      if (focused) document.getElementById(focused)?.focus();
     }
   };
   source.onmessage = (message) => {
