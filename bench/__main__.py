@@ -11,10 +11,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from bench import api_reads, automations, execution, generation, learning, pipeline, retrieval, triage, ui_pages
+from bench import api_reads, automations, durability, execution, generation, learning, pipeline, retrieval, triage, ui_pages
 from bench.results import RESULTS, save
 
-RUNS = ("pipeline", "api_reads", "ui_pages", "generation", "execution", "automations", "triage", "retrieval", "learning")
+RUNS = ("pipeline", "api_reads", "ui_pages", "generation", "execution", "automations", "triage", "retrieval", "learning",
+        "durability")
 
 
 def headlines(r: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -34,6 +35,9 @@ def headlines(r: dict[str, Any]) -> list[tuple[str, str, str]]:
         if s := p.get("scaling"):
             rows.append(("projection with 2 consumers processes", f"{s['two_consumers_processes_per_s']:,.0f} events/s",
                          f"1 process {s['one_consumers_process_per_s']:,.0f} events/s (ratio {s['ratio']:.2f})"))
+    if d := r.get("durability"):
+        rows.append(("JetStream with sync_interval always", f"{d['always_per_s']:,} acked publishes/s",
+                     f"default sync {d['default_per_s']:,}/s (ratio {d['always_vs_default']:.2f})"))
     if a := r.get("api_reads"):
         rows.append((f"API list reads, {a['cases']:,} cases", f"cached {a['cached']['per_second']} req/s, "
                      f"p99 {a['cached']['p99_ms']} ms", f"uncached {a['uncached']['per_second']} req/s, "
@@ -103,6 +107,7 @@ def main() -> dict[str, Any]:
         "triage": triage.main,
         "retrieval": lambda: asyncio.run(retrieval.main()),
         "learning": learning.main,
+        "durability": lambda: asyncio.run(durability.main(5_000 if quick else 20_000)),
     }
     results: dict[str, Any] = {}
     for name, run in runs.items():

@@ -55,13 +55,16 @@ class Target(BaseModel):
     test_id: str | None = None
     css: str | None = None
     xpath: str | None = None
+    placeholder: str | None = Field(default=None, description="an input's placeholder text")
+    title: str | None = Field(default=None, description="an element's title attribute")
     accessibility_id: str | None = Field(default=None, description="mobile accessibility id")
 
     @model_validator(mode="after")
     def one_strategy(self) -> "Target":
-        chosen = [k for k in ("role", "label", "text", "test_id", "css", "xpath", "accessibility_id") if getattr(self, k)]
+        strategies = ("role", "label", "text", "test_id", "css", "xpath", "placeholder", "title", "accessibility_id")
+        chosen = [k for k in strategies if getattr(self, k)]
         if len(chosen) != 1:
-            raise ValueError("a target needs exactly one of role, label, text, test_id, css, xpath, accessibility_id")
+            raise ValueError(f"a target needs exactly one of {', '.join(strategies)}")
         if self.name and not self.role:
             raise ValueError("name goes with role")
         return self
@@ -150,7 +153,7 @@ class ExpectValue(_Step):
 
 class ExpectUrl(_Step):
     action: Literal["expect_url"] = "expect_url"
-    pattern: str = Field(description="substring or regular expression of the URL")
+    pattern: str = Field(description="a substring of the URL, or a regular expression searched in it")
 
 
 class ExpectTitle(_Step):
@@ -183,6 +186,10 @@ class Request(_Step):
     headers: dict[str, str] = Field(default_factory=dict)
     json_body: Any = None
     body: str | None = None
+    multipart: dict[str, Any] | None = Field(default=None, description="{fields: {name: value}, files: {name: "
+                                             "{filename, content, content_type}}}: a form with generated files")
+    file_body: dict[str, Any] | None = Field(default=None, description="{filename, content, content_type}: a raw "
+                                             "(octet-stream) body")
     save: dict[str, str] = Field(default_factory=dict, description="variable name -> JSON path into the response")
 
 
@@ -235,9 +242,17 @@ class Back(_Step):
     action: Literal["back"] = "back"
 
 
+class Reload(_Step):
+    action: Literal["reload"] = "reload"
+
+
+class GoBack(_Step):
+    action: Literal["go_back"] = "go_back"
+
+
 Step = Annotated[
     Union[Goto, Click, Fill, Select, Check, Press, Hover, Upload, WaitFor, ExpectText, ExpectVisible,  # noqa: UP007
           ExpectHidden, ExpectValue, ExpectUrl, ExpectTitle, ExpectCount, ExpectAttribute, Screenshot, Request,
-          ExpectStatus, ExpectHeader, ExpectJson, ExpectJsonSchema, SetVar, Tap, TypeText, Swipe, Back],
+          ExpectStatus, ExpectHeader, ExpectJson, ExpectJsonSchema, SetVar, Tap, TypeText, Swipe, Back, Reload, GoBack],
     Field(discriminator="action"),
 ]

@@ -65,18 +65,32 @@ class ApiSession:
                 require_resolved("the body", json_body if json_body is not None else content)
             except Unresolved as exc:
                 raise StepFailed(f"{step.get('method', 'GET')} {url}: {exc}") from None
+            files = data = None
+            if step.get("multipart"):  # a form with generated files (their content is in the step, not on disk)
+                form = render(step["multipart"], self.variables)
+                data = {k: str(v) for k, v in (form.get("fields") or {}).items()}
+                files = {k: (f.get("filename", k), str(f.get("content", "")).encode(), f.get("content_type", "text/plain"))
+                         for k, f in (form.get("files") or {}).items()}
+            elif step.get("file_body"):
+                raw = step["file_body"]
+                content = str(raw.get("content", "")).encode()
+                headers = {"Content-Type": raw.get("content_type", "application/octet-stream"), **headers}
             started = time.perf_counter()
             try:
                 self.response = await self.client.request(
-                    step.get("method", "GET"), url, headers=headers, json=json_body, content=content,
+                    step.get("method", "GET"), url, headers=headers, json=json_body, content=content, data=data,
+                    files=files,
                 )
             except TargetRefused:
                 raise
             except httpx.HTTPError as exc:
                 raise StepFailed(f"{step.get('method', 'GET')} {url} failed: {type(exc).__name__}: {exc}") from None
             self._json = None
-            log.append({"request": f"{step.get('method', 'GET')} {url}", "status": self.response.status_code,
-                        "ms": round((time.perf_counter() - started) * 1000, 1)})
+            # what a person needs to see why it failed (or passed): method, final URL (after redirects),
+            # status, time and the first KB of the body
+            log.append({"request": f"{step.get('method', 'GET')} {url}", "final_url": str(self.response.url),
+                        "status": self.response.status_code, "ms": round((time.perf_counter() - started) * 1000, 1),
+                        "body": self.response.text[:1024]})
             for name, path in (step.get("save") or {}).items():
                 found = [m.value for m in jsonpath(path).find(self._body())]
                 if not found:

@@ -27,6 +27,7 @@ class CaseSpec:
     steps: list[dict[str, Any]]
     browser: str | None = None
     shared: dict[str, Any] | None = None  # variables shared with the cases after it (collection chaining)
+    unchecked: str | None = None  # checks the case carries that nothing can run (a Postman test script)
 
 
 @dataclass
@@ -37,6 +38,20 @@ class CaseOutcome:
     error: str | None = None
     log: list[dict[str, Any]] = field(default_factory=list)
     artifacts: list[dict[str, Any]] = field(default_factory=list)
+
+
+_SAID = ("Expected", "Received", "Actual value", "Unexpected value")
+
+
+def failure_text(exc: BaseException) -> str:
+    """The first line of an engine's error and what it expected and actually found (Playwright
+    puts "Expected: 1" and "Received: 0" on lines of their own: without them a failure only says
+    "expected count 1")."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    said = [line for line in lines[1:12] if line.startswith(_SAID)]
+    return "; ".join([lines[0], *said])[:2000]
 
 
 def engine_of(steps: list[dict[str, Any]], device: str | None) -> str:
@@ -72,6 +87,9 @@ class CaseRunner:
             error, attempt_log, attempt_artifacts = await self._attempt(engine, case, environment)
             log += [{"attempt": attempt, **entry} for entry in attempt_log]
             artifacts += attempt_artifacts
+            if error is None and case.unchecked:
+                # never green by omission: what its own checks would have said is unknown
+                return CaseOutcome("error", attempt, _ms(started), f"blocked: {case.unchecked}", log, artifacts)
             if error is None:
                 outcome = "flaky" if failures else "passed"
                 return CaseOutcome(outcome, attempt, _ms(started), "; ".join(failures) or None, log, artifacts)
@@ -83,12 +101,17 @@ class CaseRunner:
 
     async def _attempt(self, engine: str, case: CaseSpec, env: dict[str, Any]) -> tuple[str | None, list, list]:
         log: list[dict[str, Any]] = []
+        # a collection keeps its variables flat in its environment (token, currency, ...), a run
+        # under `variables`: both fill `{{name}}` (the run's win)
+        seed = {k: v for k, v in env.items()
+                if k not in ("variables", "capabilities", "appium_url") and isinstance(v, str | int | float | bool)}
+        seed.update(env.get("variables") or {})
         if case.shared is not None:
-            for name, value in (env.get("variables") or {}).items():
+            for name, value in seed.items():
                 case.shared.setdefault(name, value)
             variables = case.shared
         else:
-            variables = dict(env.get("variables") or {})
+            variables = seed
         with tempfile.TemporaryDirectory(prefix="cognitest-case-") as tmp:
             session: Any = None
             try:
@@ -122,13 +145,12 @@ class CaseRunner:
                     await session.run(step)
             except (StepFailed, AssertionError, TimeoutError) as exc:
                 log.append({"step": index, "action": step["action"], "ms": _ms(started), "ok": False})
-                return f"step {index} ({step['action']}): {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+                return f"step {index} ({step['action']}): {failure_text(exc)}"
             except TargetRefused:
                 raise
             except Exception as exc:  # Playwright errors (timeouts, detached elements) are step failures
                 log.append({"step": index, "action": step["action"], "ms": _ms(started), "ok": False})
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                return f"step {index} ({step['action']}): {first}"
+                return f"step {index} ({step['action']}): {failure_text(exc)}"
             log.append({"step": index, "action": step["action"], "ms": _ms(started), "ok": True})
         return None
 

@@ -1,6 +1,7 @@
 """Which cases a run executes, read from the read models: a list of cases, a suite, a plan, or
 the requests of an API collection (each request with its assertions becomes one case)."""
 
+import re
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -18,6 +19,8 @@ def collection_steps(request: dict[str, Any]) -> list[dict[str, Any]]:
         "headers": request.get("headers") or {}, "save": request.get("save") or {},
         **({"json_body": request["body"]} if isinstance(request.get("body"), (dict, list)) else {}),
         **({"body": request["body"]} if isinstance(request.get("body"), str) else {}),
+        **({"multipart": request["multipart"]} if isinstance(request.get("multipart"), dict) else {}),
+        **({"file_body": request["file_body"]} if isinstance(request.get("file_body"), dict) else {}),
     }]
     checks = request.get("assert") or {}
     if "status" in checks:
@@ -31,6 +34,18 @@ def collection_steps(request: dict[str, Any]) -> list[dict[str, Any]]:
     return steps
 
 
+def unchecked(request: dict[str, Any]) -> str | None:
+    """What an imported request's own checks were that this runner cannot make (its Postman test
+    script): the request is sent and its Cognitest assertions checked, but it is never reported
+    as passed on their account."""
+    script = (request.get("scripts") or {}).get("test")
+    if not script:
+        return None
+    tests = len(re.findall(r"\bpm\.test\s*\(|\btests\s*\[", script))
+    return (f"its Postman test script ({tests} check(s)) was not run, so whether it passes is unknown; "
+            "express the checks as assertions (assert.status, assert.json) to run them")
+
+
 async def resolve(sessions: async_sessionmaker, project_id: UUID, data: Any) -> tuple[list[CaseSpec], dict[str, Any]]:
     """The cases to run, and environment defaults from the collection (if any)."""
     async with sessions() as session:
@@ -41,7 +56,7 @@ async def resolve(sessions: async_sessionmaker, project_id: UUID, data: Any) -> 
             shared: dict[str, Any] = {}  # one set of variables: a value saved by a request is used by the next
             cases = [CaseSpec(uuid5(NAMESPACE_URL, f"cognitest:collection:{collection.id}:{i}"),
                               str(r.get("name") or f"{r.get('method', 'GET')} {r.get('url')}"), collection_steps(r),
-                              shared=shared)
+                              shared=shared, unchecked=unchecked(r))
                      for i, r in enumerate(collection.requests)]
             return cases, dict(collection.environment or {})
         q = select(m.TestCase).where(m.TestCase.project_id == project_id, m.TestCase.deleted_at.is_(None))

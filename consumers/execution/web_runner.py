@@ -3,6 +3,8 @@ tracing on, a screenshot and the trace kept when a case fails, console errors an
 network requests in the case log, every request checked by the execution guard."""
 
 
+import asyncio
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -72,6 +74,10 @@ def locate(page: Page, target: dict[str, Any], variables: dict[str, Any]) -> Loc
         return page.locator(t["css"])
     if t.get("xpath"):
         return page.locator(f"xpath={t['xpath']}")
+    if t.get("placeholder"):
+        return page.get_by_placeholder(t["placeholder"])
+    if t.get("title"):
+        return page.get_by_title(t["title"])
     raise StepFailed(f"a web step cannot use target {t}")
 
 
@@ -171,9 +177,11 @@ class WebCase:
         elif a == "expect_value":
             await expect(target()).to_have_value(str(render(step["value"], v)))
         elif a == "expect_url":
-            import re
-
-            await expect(page).to_have_url(re.compile(re.escape(str(render(step["pattern"], v)))))
+            await self._expect_url(str(render(step["pattern"], v)))
+        elif a == "reload":
+            await page.reload()
+        elif a == "go_back":
+            await page.go_back()
         elif a == "expect_title":
             import re
 
@@ -190,6 +198,23 @@ class WebCase:
             v[step["name"]] = render(step["value"], v)
         else:
             raise StepFailed(f"{a} is not a web step")
+
+    async def _expect_url(self, pattern: str) -> None:
+        """As documented: the URL contains `pattern`, or the regular expression `pattern` is found
+        in it (waiting up to the step timeout for a navigation to land)."""
+        try:
+            regex: re.Pattern[str] | None = re.compile(pattern)
+        except re.error:
+            regex = None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout_ms / 1000
+        while True:
+            url = self.page.url
+            if pattern in url or (regex is not None and regex.search(url)):
+                return
+            if loop.time() >= deadline:
+                raise StepFailed(f"expected the URL to contain or match {pattern!r}, got {url!r}")
+            await asyncio.sleep(0.1)
 
     async def finish(self, failed: bool) -> list[tuple[str, Path]]:
         """Close the case; on failure keep a screenshot and the trace."""

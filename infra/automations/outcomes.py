@@ -58,13 +58,20 @@ def generation_outcome(finished: Finished) -> dict[str, Any]:
             "cases": d.get("cases", 0), "suites": d.get("suites", 0), "uncovered": d.get("uncovered", [])}
 
 
-async def issue_case(sessions: async_sessionmaker, project_id: UUID, issue_id: str) -> str | None:
-    """The test case an issue is about (for a verifying re-run), or None."""
+async def issue_cases(sessions: async_sessionmaker, project_id: UUID, issue_id: str) -> list[str]:
+    """Every test case an issue was seen failing in (its own case first), for a verifying re-run:
+    a fix is verified only when all of them pass."""
     try:
         wanted = UUID(issue_id)
     except ValueError:
-        return None
+        return []
     async with sessions() as session:
-        row = (await session.execute(select(Issue.related_test_case_id).where(
+        row = (await session.execute(select(Issue.related_test_case_id, Issue.metadata_).where(
             Issue.id == wanted, Issue.project_id == project_id))).first()
-    return str(row[0]) if row and row[0] else None
+    if row is None:
+        return []
+    found = [str(row[0])] if row[0] else []
+    for case_id in (row[1] or {}).get("case_ids") or []:
+        if str(case_id) not in found:
+            found.append(str(case_id))
+    return found

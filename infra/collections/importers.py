@@ -104,6 +104,16 @@ def _pm_static_vars(item: dict[str, Any]) -> dict[str, str]:
     return found
 
 
+def _scripts(item: dict[str, Any]) -> dict[str, str]:
+    """An item's (or folder's, or the collection's) scripts by event: prerequest, test."""
+    found: dict[str, str] = {}
+    for event in item.get("event", []) or []:
+        source = "\n".join((event.get("script") or {}).get("exec") or []).strip()
+        if source and event.get("listen") in ("prerequest", "test"):
+            found[event["listen"]] = source
+    return found
+
+
 def from_postman(document: dict[str, Any]) -> Imported:
     info = document.get("info") or {}
     environment = {v.get("key"): v.get("value") for v in document.get("variable", []) or [] if v.get("key")}
@@ -112,12 +122,12 @@ def from_postman(document: dict[str, Any]) -> Imported:
     root_auth = document.get("auth")
     environment.update(_pm_static_vars(document))
 
-    def walk(items: list[dict[str, Any]], folder: list[str], auth: Any) -> None:
+    def walk(items: list[dict[str, Any]], folder: list[str], auth: Any, folder_scripts: dict[str, str]) -> None:
         for item in items:
             name = item.get("name") or "request"
             if "item" in item:
                 environment.update(_pm_static_vars(item))
-                walk(item["item"], [*folder, name], item.get("auth") or auth)
+                walk(item["item"], [*folder, name], item.get("auth") or auth, {**folder_scripts, **_scripts(item)})
                 continue
             request = item.get("request")
             where = " / ".join([*folder, name])
@@ -146,16 +156,19 @@ def from_postman(document: dict[str, Any]) -> Imported:
             elif mode == "urlencoded":
                 body = "&".join(f"{p['key']}={p.get('value', '')}" for p in raw_body.get("urlencoded", []))
                 headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
-            has_tests = any(e.get("listen") == "test" for e in item.get("event", []) or [])
             entry: dict[str, Any] = {"name": where, "method": str(request.get("method", "GET")).upper(),
                                      "url": _pm_url(request.get("url")), "headers": headers}
             if body is not None:
                 entry["body"] = body
-            if has_tests:
-                entry["note"] = "Postman test scripts are not run; add assertions in Cognitest"
+            scripts = {**folder_scripts, **_scripts(item)}  # a folder's or the collection's test script applies too
+            if scripts.get("test"):
+                entry["scripts"] = {"test": scripts["test"][:20_000]}
+                entry["note"] = "its Postman test script is not run: the request reports an error, never a pass"
+                skipped.append({"name": where, "reason": "Postman test script not run (its checks are unknown: "
+                                                         "the request is reported as an error, not passed)"})
             requests.append(entry)
 
-    walk(document.get("item", []), [], root_auth)
+    walk(document.get("item", []), [], root_auth, _scripts(document))
     return Imported(name=str(info.get("name") or "Postman collection"), description=info.get("description"),
                     requests=requests, environment=environment, imported_from="postman", skipped=skipped)
 
@@ -193,6 +206,27 @@ def _example(schema: dict[str, Any], depth: int = 0) -> Any:
     return {"integer": 1, "number": 1.0, "boolean": True, "string": schema.get("format", "text")}.get(kind, None)
 
 
+# the small file a generated upload sends (never a file of the machine running the tests)
+SAMPLE_FILE = "cognitest sample upload\n"
+
+
+def _multipart(schema: dict[str, Any]) -> dict[str, Any]:
+    """Form fields from the schema's examples, and a small generated file for each binary field
+    (a schema that names none still gets one `file`, as most upload endpoints expect)."""
+    fields: dict[str, Any] = {}
+    files: dict[str, Any] = {}
+    for key, prop in (schema.get("properties") or {}).items():
+        prop = prop or {}
+        if prop.get("format") in ("binary", "base64") or prop.get("contentMediaType") or prop.get("type") == "file":
+            files[key] = {"filename": f"sample-{key}.txt", "content": SAMPLE_FILE, "content_type": "text/plain"}
+        else:
+            value = _example(prop)
+            fields[key] = value if isinstance(value, str) else json.dumps(value)
+    if not files:
+        files["file"] = {"filename": "sample.txt", "content": SAMPLE_FILE, "content_type": "text/plain"}
+    return {"fields": fields, "files": files}
+
+
 def from_openapi(document: dict[str, Any]) -> Imported:
     info = document.get("info") or {}
     servers = document.get("servers") or []
@@ -220,11 +254,22 @@ def from_openapi(document: dict[str, Any]) -> Imported:
             body = operation.get("requestBody") or {}
             content = body.get("content") or {}
             if content:
-                if "application/json" not in content:
+                json_type = next((t for t in content if t == "application/json" or t.endswith("+json")), None)
+                if json_type:
+                    media = content[json_type]
+                    entry["body"] = media.get("example") or _example(media.get("schema") or {})
+                elif "multipart/form-data" in content:
+                    entry["multipart"] = _multipart(content["multipart/form-data"].get("schema") or {})
+                elif "application/octet-stream" in content:
+                    entry["file_body"] = {"filename": "sample.bin", "content": SAMPLE_FILE,
+                                          "content_type": "application/octet-stream"}
+                elif "application/x-www-form-urlencoded" in content:
+                    form = _example(content["application/x-www-form-urlencoded"].get("schema") or {}) or {}
+                    entry["body"] = "&".join(f"{k}={v}" for k, v in (form.items() if isinstance(form, dict) else []))
+                    entry["headers"] = {"Content-Type": "application/x-www-form-urlencoded"}
+                else:
                     skipped.append({"name": name, "reason": f"request body type {', '.join(content)} is not supported"})
                     continue
-                media = content["application/json"]
-                entry["body"] = media.get("example") or _example(media.get("schema") or {})
             responses = operation.get("responses") or {}
             ok = next((code for code in responses if str(code).startswith("2")), None)
             checks: dict[str, Any] = {}

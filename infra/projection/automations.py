@@ -4,7 +4,7 @@ to issues (occurrences, reopening, tracker links)."""
 from typing import Any
 
 from sqlalchemy import Table, case, cast, func, select, update
-from sqlalchemy.dialects.postgresql import JSONB, insert as pg_insert
+from sqlalchemy.dialects.postgresql import JSONB, array as pg_array, insert as pg_insert
 
 from cognitest.infra.db import models as m
 from cognitest.infra.projection.registry import handles
@@ -91,8 +91,14 @@ async def issue_occurred(tx: Tx, event: Envelope[Any], seq: int) -> None:
     await tx.require(issues, d.issue_id, event)
     run = [str(d.run_id)] if d.run_id else []
     c = issues.c
+    # every case that failed this way is kept with the issue, so verifying a fix re-runs all of them
+    cases = cast([str(d.case_id)] if d.case_id else [], JSONB)
+    metadata = c["metadata"]
+    known = func.coalesce(metadata["case_ids"], cast([], JSONB))
+    case_ids = case((known.contains(cases), known), else_=known.op("||")(cases))
     await tx.execute(
         update(issues).where(c.id == d.issue_id, c.deleted_at.is_(None)).values(
+            metadata=func.jsonb_set(metadata, pg_array(["case_ids"]), case_ids),
             occurrences=c.occurrences + 1,
             last_seen_at=func.greatest(c.last_seen_at, event.time),
             run_ids=case((c.run_ids.contains(cast(run, JSONB)), c.run_ids), else_=c.run_ids.op("||")(cast(run, JSONB))),

@@ -65,7 +65,9 @@ def headline(error: str) -> str:
     return " ".join((chosen[0] if chosen else "").split())[:500]  # tabs and runs of spaces as one space
 
 
-_ENDPOINT = re.compile(r"https?://|\b[\w.-]+:\d{2,5}\b|\b(GET|POST|PUT|PATCH|DELETE) /|locator\(|ENOTFOUND|"
+# host:port (not file.go:42, a source line), URLs, HTTP methods with paths, locators, DNS and socket errors
+_ENDPOINT = re.compile(r"https?://|(?<![\w.-])(?![\w.-]+\.(?:go|py|js|jsx|ts|tsx|java|kt|php|rb|cs|rs|c|cc|cpp|h|swift|scala)\b)"
+                       r"[\w.-]+:\d{2,5}\b|\b(GET|POST|PUT|PATCH|DELETE) /|locator\(|ENOTFOUND|"
                        r"\bid=[\w.:/]+|\[Errno \d+\]")
 
 

@@ -83,6 +83,15 @@ def _clean(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"loc": list(e.get("loc", [])), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors]
 
 
+def _allowed(request: Request) -> set[str]:
+    """The methods some route takes on this path (asked of the router itself, included routers too)."""
+    from starlette.routing import Match
+
+    return {method for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+                   for route in request.app.router.routes)}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> Response:
@@ -95,7 +104,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = exc.detail if isinstance(exc.detail, str) else CODES.get(exc.status_code, "error")
-        return _json(request, exc.status_code, message)
+        response = _json(request, exc.status_code, message)
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:  # every method of the path (Starlette names only the first route's)
+            response.headers["allow"] = ", ".join(sorted(_allowed(request)))
+        return response
 
     # a body that passed its own model but not the event it becomes (pydantic's ValidationError)
     # is still the caller's input: 422 like any validation error

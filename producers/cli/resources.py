@@ -31,7 +31,8 @@ FIELDS: dict[str, dict[str, tuple[str, str]]] = {
     "cases": {"suite": ("suite_id", "the suite this case belongs to"), "priority": ("priority", "critical|high|medium|low"),
               "status": ("status", "draft|ready|passed|failed|blocked|skipped|deprecated"),
               "step": ("steps", "a step as 'action => expected result' (repeat)"),
-              "expected": ("expected_result", "the expected result"), "requirement": ("requirement_ids", "a requirement key it covers (repeat)")},
+              "expected": ("expected_result", "the expected result"), "requirement": ("requirement_ids", "a requirement key it covers (repeat)"),
+              "steps": ("executable_steps", "a YAML or JSON file of executable steps in the step language ('-' = stdin)")},
     "issues": {"severity": ("severity", "critical|high|medium|low|info"), "status": ("status", "open|in_progress|resolved|closed"),
                "case": ("related_test_case_id", "the test case it relates to")},
     "collections": {"source-url": ("source_url", "where it came from")},
@@ -81,6 +82,8 @@ def _body_from(kwargs: dict[str, Any], res: Resource, *, creating: bool) -> dict
             continue
         if field == "steps":
             value = [_step(s) for s in value]
+        if field == "executable_steps":
+            value = _executable_steps(str(value))
         body[field] = list(value) if field in REPEATED else value
     for item in kwargs.get("set") or []:
         key, sep, value = item.partition("=")
@@ -90,6 +93,35 @@ def _body_from(kwargs: dict[str, Any], res: Resource, *, creating: bool) -> dict
     if creating and main not in body:
         fail(f"--{main} is required")
     return body
+
+
+def _executable_steps(source: str) -> list[dict[str, Any]]:
+    """A file of steps in the step language (a YAML or JSON list), checked here so a mistake is
+    reported with its step number before anything is sent."""
+    import yaml
+    from pydantic import TypeAdapter, ValidationError
+
+    from cognitest.schemas.steps import Step
+
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text()
+    except OSError as exc:
+        fail(f"cannot read {source}: {exc.strerror}")
+    try:
+        steps = yaml.safe_load(text)  # JSON is YAML too
+    except yaml.YAMLError as exc:
+        fail(f"--steps: {source} is neither JSON nor YAML: {str(exc).splitlines()[0]}")
+    if isinstance(steps, dict) and "steps" in steps:
+        steps = steps["steps"]
+    if not isinstance(steps, list):
+        fail("--steps: the file must hold a list of steps (or an object with a `steps` list)")
+    try:
+        checked = TypeAdapter(list[Step]).validate_python(steps)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        fail(f"--steps: step {where}: {first['msg']}")
+    return [s.model_dump(exclude_none=True) for s in checked]
 
 
 def _step(text: str) -> dict[str, str]:

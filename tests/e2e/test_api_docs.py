@@ -4,17 +4,7 @@ from packaged assets, nothing is fetched from another origin, no script runs inl
 import httpx
 import pytest
 
-from cognitest.consumers.execution.web_runner import WebBrowsers
 from tests.support.stack import PlatformStack
-from tests.support.tools import ensure_chromium
-
-
-@pytest.fixture(scope="module")
-async def browser():  # type: ignore[no-untyped-def]
-    ensure_chromium()
-    browsers = WebBrowsers(None)
-    yield await browsers.browser("chromium")
-    await browsers.close()
 
 
 @pytest.mark.parametrize("path", ["/docs", "/redoc"])

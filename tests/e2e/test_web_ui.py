@@ -7,23 +7,13 @@ import uuid
 from pathlib import Path
 
 import httpx
-import pytest
 from playwright.async_api import Page, expect
 
-from cognitest.consumers.execution.web_runner import WebBrowsers
 from tests.support.people import PASSWORD, create_user
 from tests.support.stack import PlatformStack
-from tests.support.tools import ensure_axe, ensure_chromium
+from tests.support.tools import ensure_axe
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "ui"
-
-
-@pytest.fixture(scope="module")
-async def browser():  # type: ignore[no-untyped-def]
-    ensure_chromium()
-    browsers = WebBrowsers(None)
-    yield await browsers.browser("chromium")
-    await browsers.close()
 
 
 async def sign_in(page: Page, base: str, email: str, start: str) -> None:

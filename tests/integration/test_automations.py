@@ -297,12 +297,21 @@ async def test_every_action_reaches_its_service(api: httpx.AsyncClient, project:
 
 
 async def test_verify_fix_template_reopens_an_issue_whose_case_still_fails(
-        api: httpx.AsyncClient, project: dict, demo: DemoApp, outside: FakeServices) -> None:
+        stack: PlatformStack, api: httpx.AsyncClient, project: dict, demo: DemoApp, outside: FakeServices) -> None:
+    from cognitest.schemas import new_event
+    from cognitest.schemas.events.issues import IssueOccurred
+
     pid = project["id"]
     suite = await failing_suite(api, pid)
     cases = (await api.get(f"/api/v1/projects/{pid}/cases", params={"suite_id": suite, "q": "broken"})).json()["items"]
+    other = (await api.get(f"/api/v1/projects/{pid}/cases", params={"suite_id": suite, "q": "title"})).json()["items"]
     issue = (await api.post(f"/api/v1/projects/{pid}/issues", params={"wait": "true"}, json={
         "title": "total missing", "related_test_case_id": cases[0]["id"]})).json()
+    # the same failure was also seen in another case: verifying the fix must re-run both
+    assert stack.publisher is not None
+    await stack.publisher.publish(new_event(IssueOccurred(issue_id=issue["id"], signature="s", case_id=other[0]["id"]),
+                                            project_id=pid))
+    await stack.wait_caught_up()
     r = await api.post(f"/api/v1/projects/{pid}/automations", params={"wait": "true"},
                        json={"template": "verify-fix", "params": {"base_url": demo.url}})
     assert r.status_code == 201, r.text
@@ -317,6 +326,9 @@ async def test_verify_fix_template_reopens_an_issue_whose_case_still_fails(
     done = await execution(api, pid, execution_row["id"])
     assert [s["node"] for s in done["steps"]] == ["resolved", "rerun", "fixed", "reopen", "tell"]
     assert any(issue["id"] in m.body["text"] for m in outside.at("/slack/default"))
+    rerun = next(r for r in (await api.get(f"/api/v1/projects/{pid}/runs")).json()["items"] if "rerun" in (r["name"] or ""))
+    rerun_cases = {r["case_id"] for r in (await api.get(f"/api/v1/projects/{pid}/runs/{rerun['id']}/results")).json()["items"]}
+    assert rerun_cases == {cases[0]["id"], other[0]["id"]}
 
 
 async def test_a_request_for_a_missing_automation_ends_failed(stack: PlatformStack, api: httpx.AsyncClient,

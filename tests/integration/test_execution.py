@@ -145,7 +145,11 @@ async def test_a_request_with_an_unresolved_variable_fails_instead_of_passing(ap
     for name, missing in (("read a booking", ":id"), ("with a token", "{{token}}"), ("create", "{{sku_env}}")):
         result = next(r for key, r in by_name.items() if name in (key or ""))
         assert result["outcome"] == "failed" and f"unresolved variable(s) {missing}" in result["error"], result
-    assert next(r for key, r in by_name.items() if "dynamic" in (key or ""))["outcome"] == "passed"
+    dynamic = next(r for key, r in by_name.items() if "dynamic" in (key or ""))
+    assert dynamic["outcome"] == "passed"
+    sent = next(entry for entry in dynamic["log"] if "request" in entry)  # what was sent and answered
+    assert sent["status"] == 201 and sent["final_url"].endswith("/api/orders") and '"sku"' in sent["body"]
+    assert sent["ms"] >= 0 and sent["request"].startswith("POST ")
 
 
 async def test_retries_mark_flaky_and_the_guard_blocks_metadata(api: httpx.AsyncClient, project: dict, demo: DemoApp) -> None:
@@ -235,12 +239,16 @@ def test_cli_imports_openapi_and_postman_then_runs_the_collection(stack: Platfor
     imported = cli("collections", "import", str(fixtures / "orders.openapi.yaml"), "-p", pid, "--json")
     assert imported.returncode == 0, imported.stderr
     result = json.loads(imported.stdout)
-    assert result["requests"] == 3 and result["skipped"][0]["name"] == "uploadInvoice"
+    assert result["requests"] == 5 and result["skipped"] == [
+        {"name": "legacyXml", "reason": "request body type application/xml is not supported"}]  # listed, with why
     postman = json.loads(cli("collections", "import", str(fixtures / "shop.postman_collection.json"), "-p", pid, "--json").stdout)
-    assert postman["requests"] == 2 and len(postman["skipped"]) == 2
+    assert postman["requests"] == 2 and len(postman["skipped"]) == 3  # a test script it cannot run is listed too
     run = cli("run", "-p", pid, "--collection", result["collection_id"], "--base-url", demo.url, "--wait", "--json")
     assert run.returncode == 0, run.stdout + run.stderr
-    assert json.loads(run.stdout)["totals"]["passed"] == 3
+    assert json.loads(run.stdout)["totals"]["passed"] == 5  # the multipart upload and the raw bytes included
+    # the Postman request whose test script cannot run is never green: an error saying why
+    scripted = cli("run", "-p", pid, "--collection", postman["collection_id"], "--base-url", demo.url, "--wait", "--json")
+    assert scripted.returncode == 1 and json.loads(scripted.stdout)["totals"]["errors"] == 1, scripted.stdout
     refused = cli("collections", "import", str(fixtures.parent / "login_spec.md"), "-p", pid)
     assert refused.returncode == 2 and "neither JSON nor YAML" in refused.stderr
 

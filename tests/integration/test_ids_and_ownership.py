@@ -171,3 +171,9 @@ async def test_text_that_embeds_to_nothing_is_refused_and_json_depth_is_bounded(
         cursor = cursor["a"]
     r = await api.post(base, json={"title": "deep", "metadata": deep})
     assert r.status_code == 422 and "nested deeper" in r.text
+
+
+async def test_a_method_not_allowed_says_which_are(api: httpx.AsyncClient, project: dict) -> None:
+    r = await api.put(f"/api/v1/projects/{project['id']}")
+    assert r.status_code == 405 and set(r.headers["allow"].replace(" ", "").split(",")) >= {"GET", "PATCH", "DELETE"}
+    assert r.json()["error"] == "method_not_allowed"

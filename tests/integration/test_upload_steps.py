@@ -52,3 +52,50 @@ async def test_fixture_files_upload_and_anything_else_is_refused_at_run_time(
         result = by_case[case["id"]]
         assert result["outcome"] != "passed" and "refused" in (result.get("error") or ""), result
     assert run["totals"]["passed"] == 1
+
+
+async def test_the_step_language_for_people_writing_steps_by_hand(api: httpx.AsyncClient, project: dict,
+                                                                  demo: DemoApp) -> None:
+    """reload, go_back, targets by placeholder and by title, expect_url as substring or regular
+    expression, and failures that say what was expected *and* what was found."""
+    pid = project["id"]
+    suite = await suite_of(api, pid, "By hand")
+    fine = await make_case(api, pid, suite, "written by hand", [
+        {"action": "goto", "url": "/steps"},
+        {"action": "fill", "target": {"placeholder": "Search products"}, "value": "lamp"},
+        {"action": "expect_value", "target": {"placeholder": "Search products"}, "value": "lamp"},
+        {"action": "expect_text", "target": {"title": "Cart total"}, "text": "42 EUR"},
+        {"action": "click", "target": {"role": "link", "name": "Next page"}},
+        {"action": "expect_url", "pattern": r"list\?page=\d"},  # a regular expression
+        {"action": "go_back"},
+        {"action": "expect_url", "pattern": "/steps"},  # a substring
+        {"action": "reload"},
+        {"action": "expect_title", "text": "Steps"}])
+    counted = await make_case(api, pid, suite, "says what it found", [
+        {"action": "goto", "url": "/list"}, {"action": "expect_count", "target": {"test_id": "product"}, "count": 1}])
+    _, results = await run_and_wait(api, pid, suite_id=suite, environment={"base_url": demo.url})
+    by_case = {r["case_id"]: r for r in results}
+    assert by_case[fine["id"]]["outcome"] == "passed", by_case[fine["id"]]
+    error = by_case[counted["id"]]["error"]
+    assert "count '1'" in error and "Actual value: 3" in error, error  # what it expected and what it found
+
+
+def test_cases_create_takes_a_steps_file(stack: PlatformStack) -> None:
+    import json
+
+    from tests.support.cli import cli_for
+
+    cli = cli_for(stack)
+    pid = json.loads(cli("projects", "create", "--name", "steps file", "--json").stdout)["id"]
+    steps = stack.settings.data_dir / "login.yaml"
+    steps.write_text("- action: goto\n  url: /login\n- action: fill\n  target: {label: Email}\n  value: a@b.c\n"
+                     "- action: expect_text\n  text: Welcome back\n")
+    made = cli("cases", "create", "-p", pid, "--title", "login from a file", "--steps", str(steps), "--json")
+    assert made.returncode == 0, made.stderr
+    assert [s["action"] for s in json.loads(made.stdout)["executable_steps"]] == ["goto", "fill", "expect_text"]
+    steps.write_text("- action: teleport\n")
+    refused = cli("cases", "create", "-p", pid, "--title", "bad", "--steps", str(steps))
+    assert refused.returncode == 2 and "--steps: step 0" in refused.stderr, refused.stderr
+    steps.write_text("- action: upload\n  target: {label: File}\n  files: [/etc/passwd]\n")
+    refused = cli("cases", "create", "-p", pid, "--title", "bad", "--steps", str(steps))
+    assert refused.returncode == 2 and "fixtures directory" in refused.stderr, refused.stderr

@@ -51,8 +51,21 @@ class DemoApp:
                     else:
                         self._send(404, b"<h1>Not found</h1>")
 
+            def do_PUT(self) -> None:  # noqa: N802
+                raw = self.rfile.read(int(self.headers.get("content-length", 0)))
+                if self.path == "/api/invoices/raw" and self.headers.get("content-type") == "application/octet-stream" and raw:
+                    self._send(201, json.dumps({"bytes": len(raw)}).encode(), "application/json")
+                else:
+                    self._send(400, b"{}", "application/json")
+
             def do_POST(self) -> None:  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
+                raw = self.rfile.read(int(self.headers.get("content-length", 0)))
+                if self.path == "/api/invoices":  # a multipart upload: a form field and a file
+                    kind = self.headers.get("content-type", "")
+                    ok = kind.startswith("multipart/form-data") and b'name="order"' in raw and b"filename=" in raw
+                    self._send(201 if ok else 400, json.dumps({"received": len(raw)}).encode(), "application/json")
+                    return
+                body = json.loads(raw or b"{}")
                 if self.path == "/api/orders":
                     if "sku" not in body:
                         self._send(422, json.dumps({"error": "sku is required"}).encode(), "application/json")

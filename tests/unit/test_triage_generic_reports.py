@@ -27,6 +27,25 @@ def test_thirty_three_distinct_failures_are_thirty_three_issues_and_the_same_aga
     assert first == again
 
 
+def test_similarity_does_not_merge_what_the_signatures_keep_apart() -> None:
+    """Triage's second chance (a lexically close open issue) must not undo the signatures: 33
+    failures of 33 tests stay 33 issues when matched one after another as the consumer does."""
+    from cognitest.infra.triage.similarity import match_issue
+
+    known: dict[str, str] = {}
+    candidates: list[tuple[str, str]] = []
+    for r in parse_junit(gotestsum()):
+        if r.outcome != "failed":
+            continue
+        sig = signature_of(r.message or "", None, r.key)
+        issue, _how, _score = match_issue(sig.digest, sig.text, known, candidates)
+        if issue is None:
+            issue = f"issue-{len(candidates)}"
+            candidates.append((issue, sig.text))
+            known[sig.digest] = issue
+    assert len(candidates) == 33
+
+
 def test_phpunit_and_jest_with_generic_messages() -> None:
     for report in (phpunit(), jest()):
         digests = _digests(report)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from temporalio.exceptions import ApplicationError
 
 from cognitest.infra.automations.definitions import load_definition
-from cognitest.infra.automations.outcomes import generation_outcome, issue_case, run_outcome
+from cognitest.infra.automations.outcomes import generation_outcome, issue_cases, run_outcome
 from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.db.models import Project
 from cognitest.infra.integrations.ledger import Ledger
@@ -114,10 +114,10 @@ class AutomationActivities:
         run_id = derived_uuid("run", job.key)
         case_ids = list(c.get("case_ids") or [])
         if c.get("issue_id"):
-            case_id = await issue_case(self.sessions, job.project_id, str(c["issue_id"]))
-            if case_id is None:
+            found = await issue_cases(self.sessions, job.project_id, str(c["issue_id"]))
+            if not found:
                 raise not_retryable(f"{job.node_id}: issue {c['issue_id']} has no related test case to re-run")
-            case_ids.append(case_id)
+            case_ids += [case_id for case_id in found if case_id not in case_ids]
         try:
             payload = RunRequested(run_id=run_id, name=f"automation {job.execution_id[-12:]} · {job.node_id}",
                                    suite_id=c.get("suite_id") or None, plan_id=c.get("plan_id") or None,

@@ -128,8 +128,8 @@ async def run_results(state: State, project_id: UUID, run_id: UUID,
     async with state.sessions() as session:
         rows = list(await session.scalars(q.order_by(r.outcome, r.key).limit(limit).offset(offset)))
     return {"items": jsonable_encoder([{"case_id": r.test_case_id, "key": r.key, "outcome": r.outcome,
-                                        "duration_ms": r.duration_ms, "attempts": r.attempts, "error": r.error}
-                                       for r in rows])}
+                                        "duration_ms": r.duration_ms, "attempts": r.attempts, "error": r.error,
+                                        "log": r.log} for r in rows])}
 
 
 @router.get("/cases/{case_id}/history", tags=["cases"], summary="A case's results across runs",

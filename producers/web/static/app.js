@@ -41,7 +41,12 @@ async function send(form) {
   const method = (form.dataset.method || "POST").toUpperCase();
   const url = new URL(form.dataset.api, location.origin);
   if (form.dataset.wait !== "false") url.searchParams.set("wait", "true");
-  const init = { method, headers: { "X-CSRF-Token": csrf() }, credentials: "same-origin" };
+  // one key per change: a retry after an unknown outcome (503, a lost connection) reuses it and is
+  // deduplicated; after an answer (success or a refusal to correct) the next submission gets a new one
+  // (crypto.randomUUID needs a secure context; getRandomValues works on plain http too)
+  form.dataset.idempotencyKey ||= "ui-" + [...crypto.getRandomValues(new Uint8Array(16))].map(b => b.toString(16).padStart(2, "0")).join("");
+  const init = { method, headers: { "X-CSRF-Token": csrf(), "Idempotency-Key": form.dataset.idempotencyKey },
+                 credentials: "same-origin" };
   if (form.dataset.upload !== undefined) {
     init.body = new FormData(form);
   } else if (method !== "DELETE" || form.dataset.body) {
@@ -49,6 +54,7 @@ async function send(form) {
     init.body = JSON.stringify(bodyOf(form));
   }
   const response = await fetch(url, init);
+  if (response.status !== 503) delete form.dataset.idempotencyKey;
   const text = await response.text();
   let answer = {};
   try { answer = text ? JSON.parse(text) : {}; } catch { answer = { message: text }; }
