@@ -157,7 +157,9 @@ WHERE runs.id = :run AND runs.status IN ('awaiting_manual', 'completed', 'failed
 
 
 async def recount(tx: Tx, run_id: Any) -> None:
-    status = (await tx.execute(select(runs.c.status).where(runs.c.id == run_id))).scalar()
+    # the row lock orders this with a concurrent projection process ending the run: whichever
+    # commits second counts the other's results (without it, each could miss the other's)
+    status = (await tx.execute(select(runs.c.status).where(runs.c.id == run_id).with_for_update())).scalar()
     if status in ("awaiting_manual", "completed", "failed"):  # a running run is counted when it ends
         await tx.execute(RECOUNT, {"run": run_id})
 

@@ -1,5 +1,6 @@
 """A real three-node JetStream cluster, proven here: three nats-server processes on 127.0.0.1
-from the same binary, streams with three replicas, an API, two projection processes. Clients
+from the same binary, streams with three replicas, an API, two projection processes and two
+execution processes (running two API-collection runs during the burst). Clients
 create cases through the API (each with its own Idempotency-Key, retrying 503s as the answer
 says) while the stream leader is killed and restarted and a projection process is killed:
 no 500, no connection reset, every acknowledged case present exactly once."""
@@ -21,6 +22,7 @@ from cognitest.infra.embedded.services import ServiceSpec, _tool, platform_spec
 from cognitest.infra.embedded.supervisor import free_port
 from cognitest.infra.settings import Settings
 from cognitest.schemas.subjects import EVENTS_STREAM
+from tests.support.demo_app import DemoApp
 from tests.support.fault_report import FaultReport
 from tests.support.stack import ADMIN_TOKEN, PlatformStack
 
@@ -48,7 +50,7 @@ def process_spec(name: str, module: str, settings: Settings, role: str, *args: s
 
 @pytest.mark.slow
 async def test_leader_kills_on_a_three_node_cluster_lose_nothing_and_answer_no_500(
-        stack: PlatformStack, fault_report: FaultReport, tmp_path: Path) -> None:
+        stack: PlatformStack, fault_report: FaultReport, tmp_path: Path, demo: DemoApp) -> None:
     base = stack.settings
     clients = {f"n{i}": free_port() for i in (1, 2, 3)}
     routes = {name: free_port() for name in clients}
@@ -80,7 +82,9 @@ async def test_leader_kills_on_a_three_node_cluster_lose_nothing_and_answer_no_5
                 await asyncio.sleep(0.2)
         processes = [process_spec("cluster-api", "cognitest.producers.api", settings, "api", port=settings.http.port),
                      process_spec("cluster-projection-1", "cognitest.consumers", settings, "consumers", "run", "--only", "projection"),
-                     process_spec("cluster-projection-2", "cognitest.consumers", settings, "consumers", "run", "--only", "projection")]
+                     process_spec("cluster-projection-2", "cognitest.consumers", settings, "consumers", "run", "--only", "projection"),
+                     process_spec("cluster-execution-1", "cognitest.consumers", settings, "consumers", "run", "--only", "execution"),
+                     process_spec("cluster-execution-2", "cognitest.consumers", settings, "consumers", "run", "--only", "execution")]
         for spec in processes:
             await supervisor.start(spec)
             started.append(spec.name)
@@ -96,6 +100,10 @@ async def test_leader_kills_on_a_three_node_cluster_lose_nothing_and_answer_no_5
                 await asyncio.sleep(0.2)
             project = (await api.post("/api/v1/projects", params={"wait": "true"}, json={"name": "cluster"})).json()
             pid = project["id"]
+            collection = (await api.post(f"/api/v1/projects/{pid}/collections", params={"wait": "true"}, json={
+                "name": "smoke", "environment": {"base_url": demo.url},
+                "requests": [{"name": f"products {i}", "method": "GET", "url": "/api/products", "assert": {"status": 200}}
+                             for i in range(3)]})).json()
             statuses: dict[int, int] = {}
             resets: list[str] = []
             acked: set[str] = set()
@@ -130,7 +138,14 @@ async def test_leader_kills_on_a_three_node_cluster_lose_nothing_and_answer_no_5
                     await asyncio.sleep(0.5)
 
             tasks = [asyncio.create_task(writer(i)) for i in range(8)] + [asyncio.create_task(watch_status())]
-            await asyncio.sleep(3)
+            await asyncio.sleep(2)
+            runs = []  # two runs for the two execution processes, requested during the burst
+            for n in range(2):
+                r = await api.post(f"/api/v1/projects/{pid}/runs", json={"collection_id": collection["id"]},
+                                   headers={"idempotency-key": f"run-{n}"})
+                assert r.status_code == 202, r.text
+                runs.append(r.json()["resource_id"])
+            await asyncio.sleep(1)
             leader = (await js.stream_info(EVENTS_STREAM)).cluster.leader
             killed_at = time.monotonic()
             supervisor.kill(leader)  # the stream leader dies mid-burst: an election follows
@@ -159,6 +174,16 @@ async def test_leader_kills_on_a_three_node_cluster_lose_nothing_and_answer_no_5
                     await asyncio.sleep(1)
             finally:
                 await engine.dispose()
+            for run_id in runs:  # each run ends, each of its cases once
+                async def ended():  # noqa: B023
+                    got = await api.get(f"/api/v1/projects/{pid}/runs/{run_id}")  # noqa: B023
+                    return got.json() if got.status_code == 200 and got.json()["status"] == "completed" else None
+                deadline = time.monotonic() + 120
+                while (run := await ended()) is None:
+                    assert time.monotonic() < deadline, f"run {run_id} did not complete"
+                    await asyncio.sleep(1)
+                results = (await api.get(f"/api/v1/projects/{pid}/runs/{run_id}/results", params={"history": "true"})).json()
+                assert run["totals"]["passed"] == 3 and len(results["items"]) == 3, results
             lost = len(acked - present.keys())
             duplicated = sum(1 for count in present.values() if count > 1)
             fault_report.add("3-node cluster: kill stream leader + projection", len(acked), len(acked) - lost,

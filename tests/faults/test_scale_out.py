@@ -4,8 +4,8 @@ whatever order its neighbours' updates to *other* fields were committed in."""
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -80,51 +80,73 @@ async def test_an_older_partial_update_committed_last_still_applies(stack: Platf
     assert row.last_event_seq == base + 3
 
 
-async def _partial_updates_at(stack: PlatformStack, project: dict, processes: int, cases: int) -> dict[str, int]:
-    """`cases` cases, then for each a description update and a priority update published as two
-    waves (so that the processes hold the two fields of one case in different batches), and a
-    third wave of tags; all published at once and acknowledged by the stream."""
+# For each resource that takes partial updates: how to create one, and three fields three clients
+# change at once (each a (changes, value read back) pair built from the item's number).
+KINDS: dict[str, Any] = {
+    "project": (m.Project, lambda i, n: prj.ProjectCreated(project_id=i, name=f"p{n}", owner_id="admin"),
+                lambda i, c: prj.ProjectUpdated(project_id=i, changes=prj.ProjectChanges(**c)),
+                [("description", lambda n: f"d{n}"), ("status", lambda n: ["active", "archived"][n % 2]),
+                 ("team_ids", lambda n: [f"t{n}"])]),
+    "plan": (m.TestPlan, lambda i, n: tst.PlanCreated(plan_id=i, name=f"p{n}"),
+             lambda i, c: tst.PlanUpdated(plan_id=i, changes=tst.PlanChanges(**c)),
+             [("description", lambda n: f"d{n}"), ("name", lambda n: f"renamed {n}"), ("tags", lambda n: [f"t{n}"])]),
+    "suite": (m.TestSuite, lambda i, n: tst.SuiteCreated(suite_id=i, name=f"s{n}"),
+              lambda i, c: tst.SuiteUpdated(suite_id=i, changes=tst.SuiteChanges(**c)),
+              [("description", lambda n: f"d{n}"), ("name", lambda n: f"renamed {n}"), ("tags", lambda n: [f"t{n}"])]),
+    "case": (m.TestCase, lambda i, n: tst.CaseCreated(case_id=i, title=f"scale {n}"),
+             lambda i, c: tst.CaseUpdated(case_id=i, changes=tst.CaseChanges(**c)),
+             [("description", lambda n: f"d{n}"), ("priority", lambda n: PRIORITIES[n % 4]), ("tags", lambda n: [f"t{n}"])]),
+    "issue": (m.Issue, lambda i, n: iss.IssueCreated(issue_id=i, title=f"i{n}"),
+              lambda i, c: iss.IssueUpdated(issue_id=i, changes=iss.IssueChanges(**c)),
+              [("description", lambda n: f"d{n}"), ("severity", lambda n: ["low", "high"][n % 2]), ("tags", lambda n: [f"t{n}"])]),
+    "collection": (m.ApiCollection, lambda i, n: col.CollectionCreated(collection_id=i, name=f"c{n}"),
+                   lambda i, c: col.CollectionUpdated(collection_id=i, changes=col.CollectionChanges(**c)),
+                   [("description", lambda n: f"d{n}"), ("name", lambda n: f"renamed {n}"), ("tags", lambda n: [f"t{n}"])]),
+}
+
+
+async def _partial_updates_at(stack: PlatformStack, project: dict, processes: int, count: int) -> dict[str, int]:
+    """`count` items of every kind, then three clients change three fields of each item at the same
+    moment, each publish on its own (small batches, taken by different processes at once: where the
+    race lives). Returns the updates lost, per kind."""
     pid = project["id"]
     extra = [f"projection-{i}" for i in range(2, processes + 1)]
     for name in extra:  # the stack's consumers process is the first projection process
         spec = platform_spec(name, "cognitest.consumers", stack.settings, "run", "--only", "projection")
         await stack.supervisor.start(spec)
+    # fewer projects: each new project also starts its bootstrap workflow
+    items = {kind: [uuid.uuid4() for _ in range(20 if kind == "project" else count)] for kind in KINDS}
     try:
-        ids = [uuid.uuid4() for _ in range(cases)]
-        await stack.publisher.publish_many([new_event(tst.CaseCreated(case_id=i, title=f"scale {n}"), project_id=pid)
-                                            for n, i in enumerate(ids)])
+        creates = [new_event(KINDS[kind][1](i, n), project_id=i if kind == "project" else pid)
+                   for kind, ids in items.items() for n, i in enumerate(ids)]
+        await stack.publisher.publish_many(creates)
         await stack.wait_caught_up(timeout=120)
-        stamp = datetime.now(UTC).strftime("%H%M%S%f")
         gate = asyncio.Semaphore(32)
 
-        async def three_writers(n: int, case_id: uuid.UUID) -> int:
-            """Three clients change three fields of one case at the same moment, each publish on its
-            own (small batches, taken by different processes at once: where the race lives)."""
-            changes = [tst.CaseChanges(description=f"d-{stamp}-{n}"), tst.CaseChanges(priority=PRIORITIES[n % 4]),
-                       tst.CaseChanges(tags=[f"t{n}"])]
-            async def one(index: int, change: tst.CaseChanges) -> object:
+        async def three_writers(kind: str, n: int, item: uuid.UUID) -> int:
+            _table, _create, update, fields = KINDS[kind]
+
+            async def one(index: int, field: str, value: Any) -> object:
                 await asyncio.sleep(0.002 * index)  # as requests of three clients land: a few ms apart
-                return await stack.publisher.publish(new_event(tst.CaseUpdated(case_id=case_id, changes=change),
-                                                               project_id=pid))
+                return await stack.publisher.publish(new_event(update(item, {field: value}),
+                                                               project_id=item if kind == "project" else pid))
 
             async with gate:
-                acks = await asyncio.gather(*(one(k, c) for k, c in enumerate(changes)))
+                acks = await asyncio.gather(*(one(k, f, make(n)) for k, (f, make) in enumerate(fields)))
             return len(acks)
 
-        acked = await asyncio.gather(*(three_writers(n, i) for n, i in enumerate(ids)))
-        assert sum(acked) == 3 * cases
+        acked = await asyncio.gather(*(three_writers(kind, n, i) for kind, ids in items.items() for n, i in enumerate(ids)))
+        assert sum(acked) == 3 * sum(len(ids) for ids in items.values())
         await stack.wait_caught_up(timeout=180)
     finally:
         for name in extra:
             await stack.supervisor.stop(name)
+    lost: dict[str, int] = {}
     async with stack.sessions()() as session:
-        rows = {r.id: r for r in await session.scalars(select(m.TestCase).where(m.TestCase.id.in_(ids)))}
-    lost = {"description": 0, "priority": 0, "tags": 0}
-    for n, i in enumerate(ids):
-        row = rows[i]
-        lost["description"] += row.description != f"d-{stamp}-{n}"
-        lost["priority"] += row.priority != PRIORITIES[n % 4]
-        lost["tags"] += row.tags != [f"t{n}"]
+        for kind, ids in items.items():
+            table, _create, _update, fields = KINDS[kind]
+            rows = {r.id: r for r in await session.scalars(select(table).where(table.id.in_(ids)))}
+            lost[kind] = sum(getattr(rows[i], field) != make(n) for n, i in enumerate(ids) for field, make in fields)
     return lost
 
 
@@ -132,8 +154,9 @@ async def _partial_updates_at(stack: PlatformStack, project: dict, processes: in
 @pytest.mark.parametrize("processes", [2, 4])
 async def test_no_acknowledged_partial_update_is_lost_with_several_projection_processes(
         stack: PlatformStack, project: dict, processes: int, fault_report) -> None:  # type: ignore[no-untyped-def]
-    cases = 400
-    lost = await _partial_updates_at(stack, project, processes, cases)
-    fault_report.add(f"partial updates, {processes} projection processes", 3 * cases, 3 * cases - sum(lost.values()),
-                     0, sum(lost.values()), 0.0, "three fields of each case, three waves at once")
-    assert lost == {"description": 0, "priority": 0, "tags": 0}
+    count = 100
+    lost = await _partial_updates_at(stack, project, processes, count)
+    total = 3 * (count * (len(KINDS) - 1) + 20)
+    fault_report.add(f"partial updates, {processes} projection processes", total, total - sum(lost.values()),
+                     0, sum(lost.values()), 0.0, "3 fields of 100 plans, suites, cases, issues, collections and 20 projects, 3 writers at once")
+    assert lost == {kind: 0 for kind in KINDS}
