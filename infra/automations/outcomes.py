@@ -11,7 +11,8 @@ from cognitest.infra.db.models import Issue, Run, RunResult
 from cognitest.infra.settings import Settings
 from cognitest.schemas.automation.execution import Finished
 
-TERMINAL = {"completed", "failed", "cancelled"}
+# the automated part of a run has ended (a run awaiting manual results has nothing left to execute)
+TERMINAL = {"completed", "failed", "cancelled", "awaiting_manual"}
 FAILED = ("failed", "error")
 
 
@@ -46,7 +47,7 @@ async def run_outcome(sessions: async_sessionmaker, run_id: str, settings: Setti
     totals = dict(run.totals or {})
     url = f"{public_url(settings)}/api/v1/projects/{run.project_id}/runs/{run.id}"
     return {
-        "run_id": str(run.id), "name": run.name, "status": run.status, "passed": run.status == "completed" and not failed,
+        "run_id": str(run.id), "name": run.name, "status": run.status, "passed": run.status in ("completed", "awaiting_manual") and not failed,
         "totals": totals, "failed_cases": cases[:100], "new_failures": new[:100], "url": url,
         "failure_lines": "\n".join(f"• {c['title']}: {c['error']}" for c in cases[:20]),
     }

@@ -94,6 +94,25 @@ async def test_failed_run_posts_once_to_slack_and_jira_with_a_full_step_log(
     assert steps["each_new[0].ticket"]["output"]["key"].startswith("COG-")
 
 
+async def test_a_run_step_over_a_suite_with_manual_cases_ends_when_its_automated_part_does(
+        api: httpx.AsyncClient, project: dict, demo: DemoApp) -> None:
+    """The run waits for people (awaiting_manual); the automation does not wait for them."""
+    pid = project["id"]
+    suite = (await api.post(f"/api/v1/projects/{pid}/suites", params={"wait": "true"}, json={"name": "Mixed"})).json()["id"]
+    for title, steps in (("list has a title", [{"action": "goto", "url": "/list"}, {"action": "expect_title", "text": "Products"}]),
+                         ("the invoice reads well", None)):
+        body = {"title": title, "suite_id": suite, **({"executable_steps": steps} if steps else {})}
+        assert (await api.post(f"/api/v1/projects/{pid}/cases", params={"wait": "true"}, json=body)).status_code == 201
+    automation = await create(api, pid, {
+        "nodes": [{"id": "start", "type": "trigger.manual"},
+                  {"id": "run", "type": "run_suite", "config": {"suite_id": suite, "environment": {"base_url": demo.url}}}],
+        "edges": [{"source": "start", "target": "run"}]}, "mixed")
+    done = await execution(api, pid, await run(api, pid, automation["id"]), timeout=180)
+    assert done["status"] == "completed", done
+    output = {s["node"]: s for s in done["steps"]}["run"]["output"]
+    assert output["status"] == "awaiting_manual" and output["passed"] is True and output["totals"]["manual"] == 1
+
+
 async def test_approval_waits_for_a_person(api: httpx.AsyncClient, project: dict, outside: FakeServices) -> None:
     pid, token = project["id"], uuid.uuid4().hex[:8]
     hook = f"{outside.url}/slack/{token}"

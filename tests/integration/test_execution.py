@@ -64,6 +64,8 @@ async def test_web_run_in_chromium_with_failure_artifacts(api: httpx.AsyncClient
     # a case is left to do by hand: the run waits for it (its automated failure already shows in the totals)
     assert run["status"] == "awaiting_manual" and run["totals"]["passed"] == 3 and run["totals"]["failed"] == 1
     assert run["totals"]["manual"] == 1 and by_case[manual["id"]]["outcome"] == "manual"
+    held = await api.post(f"/api/v1/projects/{pid}/runs/{run['id']}/cancel")  # nothing left to execute
+    assert held.status_code == 409 and "record its manual cases" in held.json()["message"]
     assert by_case[ok["id"]]["outcome"] == "passed" and by_case[listing["id"]]["outcome"] == "passed"
     failed = by_case[wrong["id"]]
     assert failed["outcome"] == "failed" and "step 5 (expect_text)" in failed["error"]

@@ -68,6 +68,9 @@ async def cancel_run(request: Request, state: State, project_id: UUID, run_id: U
         raise ApiError(404, f"run {run_id} not found")
     if run.status in ("completed", "failed", "cancelled"):
         raise ApiError(409, f"run {run_id} has already ended ({run.status})")
+    if run.status == "awaiting_manual":
+        raise ApiError(409, f"run {run_id} has nothing left to execute: record its manual cases "
+                            f"(POST .../runs/{run_id}/results) to finish it")
     event = envelope_for(request, state, RunCancelRequested(run_id=run_id), project_id)
     published, _ = await publish(state, event, wait=wants_wait(request))
     return accepted(event, published, run_id)
