@@ -88,27 +88,16 @@ class ProjectionHandler:
                         correlation_id=item.event.correlationid)
         try:
             applied = await self._apply_with_db_retry([item], [msg])
-        except (PermanentError, ValueError, TypeError, KeyError, DataError) as exc:
-            await to_dead_letter(self.js, CONSUMER, msg, _describe(exc))
-            await self._notify([], {item.event.id: (item.event.subject, _describe(exc))})
-            return
         except (NotYetApplicable, IntegrityError) as exc:
             if await retry_or_dead_letter(self.js, CONSUMER, msg, self.bus, _describe(exc)):
                 await self._notify([], {item.event.id: (item.event.subject, _describe(exc))})
             return
-        except DBAPIError as exc:
-            if _unstorable(exc):
-                # a value PostgreSQL can never store (a NUL in text, an out-of-range number):
-                # dead-lettered at once, never retried as if the database were away
+        except Exception as exc:
+            if _never_applicable(exc):  # dead-lettered at once, never retried as if the database were away
                 await to_dead_letter(self.js, CONSUMER, msg, _describe(exc))
                 await self._notify([], {item.event.id: (item.event.subject, _describe(exc))})
                 return
-            log_.exception("projection.error", delivered=delivered_count(msg))
-            if await retry_or_dead_letter(self.js, CONSUMER, msg, self.bus, _describe(exc)):
-                await self._notify([], {item.event.id: (item.event.subject, _describe(exc))})
-            return
-        except Exception as exc:  # an unexpected bug: retry, then dead-letter with the reason
-            log_.exception("projection.error", delivered=delivered_count(msg))
+            log_.exception("projection.error", delivered=delivered_count(msg))  # a bug: retry, then dead-letter
             if await retry_or_dead_letter(self.js, CONSUMER, msg, self.bus, _describe(exc)):
                 await self._notify([], {item.event.id: (item.event.subject, _describe(exc))})
             return
@@ -168,8 +157,13 @@ def _count(applied: list[Incoming]) -> None:
             FEEDBACK.labels(item.event.data.agent, item.event.data.verdict.value).inc()
 
 
-def _unstorable(exc: DBAPIError) -> bool:
-    """A data exception (SQLSTATE class 22): the value itself is wrong, whatever the retries."""
+def _never_applicable(exc: BaseException) -> bool:
+    """The event itself is wrong, whatever the retries: refused by a handler, or a value PostgreSQL
+    can never store (a data exception, SQLSTATE class 22: a NUL in text, an out-of-range number)."""
+    if isinstance(exc, (PermanentError, ValueError, TypeError, KeyError, DataError)):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
     for candidate in (exc.orig, getattr(exc.orig, "__cause__", None)):
         state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
         if isinstance(state, str) and state.startswith("22"):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cognitest.infra.identity.keys import stored_secret
+from cognitest.infra.secret_files import read_secret
 from cognitest.infra.settings import Settings
 from cognitest.schemas.subjects import APPLIED_PREFIX, DLQ_PREFIX, EVENTS_PREFIX
 
@@ -55,13 +56,6 @@ ROLES: dict[str, Role] = {r.name: r for r in (
 
 def password_for(settings: Settings, role: str) -> str:
     return stored_secret(settings, f"nats-{role}", lambda: secrets.token_urlsafe(24))
-
-
-def _stored(settings: Settings, user: str) -> str:
-    try:
-        return (settings.data_dir / "secrets" / f"nats-{user}").read_text().strip()
-    except OSError:
-        return ""
 
 
 def _quoted(subjects: tuple[str, ...]) -> str:
@@ -113,7 +107,7 @@ def connect_options(settings: Settings, role: str) -> dict[str, Any]:
     elif nats.user:
         options["user"] = nats.user
         # no password given: the embedded stack's generated one for that user, if this machine has it
-        options["password"] = nats.password if nats.password is not None else _stored(settings, nats.user)
+        options["password"] = nats.password if nats.password is not None else (read_secret(settings.data_dir, f"nats-{nats.user}") or "")
     elif not nats.url:  # the embedded nats-server: this machine's generated password for the role
         options["user"] = role
         options["password"] = password_for(settings, role)

@@ -57,8 +57,7 @@ async def test_an_older_partial_update_committed_last_still_applies(stack: Platf
     }[kind]
     subject = item if kind == "project" else pid
     events = [new_event(p, project_id=subject) for p in (create, older, newer, stale)]
-    table = {"project": m.Project, "plan": m.TestPlan, "suite": m.TestSuite, "case": m.TestCase, "issue": m.Issue,
-             "collection": m.ApiCollection}[kind]
+    table = KINDS[kind][0]
     # batches applied one after another, as two processes commit them; rolled back at the end, so
     # these made-up stream sequences never reach the read models other tests replay
     async with stack.sessions()() as session:
