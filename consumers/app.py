@@ -190,7 +190,8 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
         if "automations" in groups:
             temporal = temporal or await connect_temporal(settings.temporal)
             triggers = AutomationTriggers(session_factory(engine), temporal, js, bus, settings.temporal.task_queue)
-            await run_durable(AUTOMATIONS, per_event(js, AUTOMATIONS, triggers.handle, watcher=True, wants=triggers.wants), 64, linger=0.0)
+            await run_durable(AUTOMATIONS, per_event(js, AUTOMATIONS, triggers.handle, watcher=True, wants=triggers.wants,
+                                                                received=triggers.definitions.received), 64, linger=0.0)
         outbound = Outbound(settings.integrations, box=SecretBox.from_settings(settings))
         ledger = Ledger(session_factory(engine))
         if "triage" in groups:
@@ -201,7 +202,8 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
             await run_durable(ISSUE_SYNC, per_event(js, ISSUE_SYNC, sync.handle), 4, **slow)
         if "alerting" in groups:
             alerting = Alerting(settings, session_factory(engine), ledger, outbound, publisher, js)
-            await run_durable(ALERTING, per_event(js, ALERTING, alerting.handle, watcher=True, wants=alerting.wants), 16, **slow)
+            await run_durable(ALERTING, per_event(js, ALERTING, alerting.handle, watcher=True, wants=alerting.wants,
+                                                             received=alerting.projects.received), 16, **slow)
         if "knowledge" in groups:
             temporal = temporal or await connect_temporal(settings.temporal)
             stoppers.extend(await start_knowledge(settings, js, temporal, run_durable))

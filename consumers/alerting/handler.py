@@ -16,6 +16,7 @@ import structlog
 from nats.aio.msg import Msg
 from sqlalchemy import select
 
+from cognitest.consumers.runtime.fresh import FreshPerEvent
 from cognitest.consumers.runtime.outlets import Outlets
 from cognitest.consumers.runtime.delivery import delivered_count, retry_or_dead_letter, to_dead_letter, until_available
 from cognitest.infra.alerting.messages import compose
@@ -31,7 +32,6 @@ from cognitest.schemas.notifications import NotificationRule
 
 log = structlog.get_logger(__name__)
 CONSUMER = "alerting"
-PROJECT_CACHE_SECONDS = 2.0
 RUN_WAIT_SECONDS = 10.0
 QUIET = "suppressed: quiet hours"
 
@@ -42,43 +42,34 @@ def derived(*parts: object) -> UUID:
 
 @dataclass
 class Alerting(Outlets):
-    _projects: dict[UUID, tuple[float, str, dict[str, Any]]] = field(default_factory=dict, init=False)
+    projects: FreshPerEvent[UUID, tuple[str, dict[str, Any]]] = field(init=False)
 
+    def __post_init__(self) -> None:
+        self.projects = FreshPerEvent(self._load_project)  # rules saved before an event apply to it
 
-    async def _project(self, project_id: UUID) -> tuple[str, dict[str, Any]]:
-        cached = self._projects.get(project_id)
-        if cached is None or time.monotonic() - cached[0] > PROJECT_CACHE_SECONDS:
-            async with self.sessions() as session:
-                row = (await session.execute(select(Project.name, Project.settings).where(Project.id == project_id))).first()
-            cached = (time.monotonic(), row[0] if row else str(project_id), dict(row[1] or {}) if row else {})
-            self._projects[project_id] = cached
-        return cached[1], cached[2]
+    async def _load_project(self, project_id: UUID, _previous: object) -> tuple[str, dict[str, Any]]:
+        async with self.sessions() as session:
+            row = (await session.execute(select(Project.name, Project.settings).where(Project.id == project_id))).first()
+        return (row[0], dict(row[1] or {})) if row else (str(project_id), {})
 
-    async def wants(self, project: str, event_type: str) -> bool:
+    async def wants(self, project: str, event_type: str, msg: Msg) -> bool:
         """Whether any enabled rule of the project may fire on this type (from the subject alone)."""
-        if event_type in ("project.updated", "alert.sent"):
-            return event_type == "project.updated"  # its rules may change
+        if event_type == "alert.sent":
+            return False
         try:
-            _, settings = await self._project(UUID(project))
+            _, settings = await self.projects.get(UUID(project), msg)
         except ValueError:
             return False
         rules, _ = project_rules(settings)
         return any(fnmatchcase(event_type, pattern) for rule in rules for pattern in rule.events)
 
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
-        try:
-            await self._handle(event, msg)
-        finally:
-            if event.type == "project.updated":  # its rules may change: read them again for the next event
-                self._projects.pop(event.project_id, None)
-
-    async def _handle(self, event: Envelope[Any], msg: Msg) -> None:
         if event.project_id is None or event.type == "alert.sent":
             await msg.ack()
             return
         bound = log.bind(event_id=event.id, project=event.subject, event_type=event.type)
         try:  # an outage (PostgreSQL, NATS) is waited out without burning deliveries
-            failures = await until_available([msg], self.settings.bus, lambda: self._evaluate(event, bound), bound)
+            failures = await until_available([msg], self.settings.bus, lambda: self._evaluate(event, msg, bound), bound)
         except Exception as exc:  # a bug or bad data: retry later, then dead-letter
             bound.warning("event.handler_failed", consumer=CONSUMER, error=f"{type(exc).__name__}: {exc}")
             await retry_or_dead_letter(self.js, CONSUMER, msg, self.settings.bus, f"{type(exc).__name__}: {exc}")
@@ -96,10 +87,10 @@ class Alerting(Outlets):
         else:
             await retry_or_dead_letter(self.js, CONSUMER, msg, self.settings.bus, reason)
 
-    async def _evaluate(self, event: Envelope[Any], bound: Any) -> list[tuple[int, NotificationRule, DeliveryFailed]]:
+    async def _evaluate(self, event: Envelope[Any], msg: Msg, bound: Any) -> list[tuple[int, NotificationRule, DeliveryFailed]]:
         """Deliver the rules the event fires; the failed deliveries (deliveries already made are
         in the ledger, so trying again skips them)."""
-        name, settings = await self._project(event.project_id)
+        name, settings = await self.projects.get(event.project_id, msg)
         rules, quiet = project_rules(settings)
         data = event.data.model_dump(mode="json")
         firing = [(i, r) for i, r in enumerate(rules) if fires(r, event.type, data)]

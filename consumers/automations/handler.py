@@ -9,7 +9,6 @@
 It starts at the stream's end (new events only): an automation added today does not fire on last
 month's events."""
 
-import time
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
@@ -25,6 +24,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from cognitest.consumers.automations.bridge import ENDINGS, signal_for
 from cognitest.consumers.runtime.delivery import ack_or_retry
+from cognitest.consumers.runtime.fresh import FreshPerEvent
 from cognitest.infra.automations.definitions import project_definitions
 from cognitest.infra.automations.matching import matching_triggers
 from cognitest.infra.automations.schedules import sync_schedule
@@ -35,7 +35,6 @@ from cognitest.schemas.automation.execution import AUTOMATION_WORKFLOW, Definiti
 log = structlog.get_logger(__name__)
 CONSUMER = "automations"
 ALWAYS = {"workflow.run_requested", "workflow.defined", *ENDINGS}
-CACHE_SECONDS = 300.0
 MAX_LIST = 50
 
 
@@ -54,10 +53,12 @@ class AutomationTriggers:
     js: JetStreamContext
     bus: BusSettings
     task_queue: str
-    _definitions: dict[UUID, tuple[float, dict[UUID, Definition]]] = field(default_factory=dict, init=False)
+    definitions: FreshPerEvent[UUID, dict[UUID, Definition]] = field(init=False)
 
+    def __post_init__(self) -> None:
+        self.definitions = FreshPerEvent(self._load)  # an automation saved before an event applies to it
 
-    async def wants(self, project: str, event_type: str) -> bool:
+    async def wants(self, project: str, event_type: str, msg: Msg) -> bool:
         """Whether an event can matter (from its subject alone): requests, definitions and run or
         generation endings always; any other event only if an enabled trigger of its project
         matches its type."""
@@ -66,7 +67,7 @@ class AutomationTriggers:
         if event_type.startswith("workflow."):  # an automation's own bookkeeping never triggers one
             return False
         try:
-            definitions = await self._project(UUID(project))
+            definitions = await self.definitions.get(UUID(project), msg)
         except ValueError:
             return True  # not a project: let the parse decide
         return any(fnmatchcase(event_type, str((node.get("config") or {}).get("event_type", "")))
@@ -75,9 +76,9 @@ class AutomationTriggers:
 
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
         bound = log.bind(event_id=event.id, project=event.subject, event_type=event.type)
-        await ack_or_retry(self.js, CONSUMER, msg, self.bus, lambda: self._handle(event, bound), bound)
+        await ack_or_retry(self.js, CONSUMER, msg, self.bus, lambda: self._handle(event, msg, bound), bound)
 
-    async def _handle(self, event: Envelope[Any], bound: Any) -> None:
+    async def _handle(self, event: Envelope[Any], msg: Msg, bound: Any) -> None:
         if event.type == "workflow.run_requested":
             d = event.data
             await self._start(execution_id_for(event.id), ExecutionInput(
@@ -85,7 +86,7 @@ class AutomationTriggers:
                 input=d.input, actor=event.actor, version=d.version), bound)
             return
         if event.type == "workflow.defined":
-            definition = await self._remember(event)
+            definition = await self._remember(event, msg)
             outcome = await sync_schedule(self.temporal, event.project_id, definition, self.task_queue)
             bound.info("automations.schedule", automation=str(definition.workflow_id), outcome=outcome)
             return
@@ -95,7 +96,7 @@ class AutomationTriggers:
             return
         if event.project_id is None:
             return
-        definitions = await self._project(event.project_id)
+        definitions = await self.definitions.get(event.project_id, msg)
         for definition, node_id in matching_triggers(list(definitions.values()), event.type, event.data.model_dump(mode="json")):
             await self._start(execution_id_for(f"{definition.workflow_id}-{event.id}"), ExecutionInput(
                 project_id=event.project_id, workflow_id=definition.workflow_id, trigger="event", trigger_node=node_id,
@@ -117,22 +118,18 @@ class AutomationTriggers:
                 raise
             bound.info("automations.signal_target_gone", execution_id=execution_id)
 
-    async def _project(self, project_id: UUID) -> dict[UUID, Definition]:
-        cached = self._definitions.get(project_id)
-        if cached is None or time.monotonic() - cached[0] > CACHE_SECONDS:
-            loaded = {d.workflow_id: d for d in await project_definitions(self.sessions, project_id)}
-            for workflow_id, seen in (cached[1] if cached else {}).items():
-                # keep definitions seen on the bus that the projection has not applied yet
-                if workflow_id not in loaded or seen.version > loaded[workflow_id].version:
-                    loaded[workflow_id] = seen
-            cached = (time.monotonic(), loaded)
-            self._definitions[project_id] = cached
-        return cached[1]
+    async def _load(self, project_id: UUID, previous: dict[UUID, Definition] | None) -> dict[UUID, Definition]:
+        loaded = {d.workflow_id: d for d in await project_definitions(self.sessions, project_id)}
+        for workflow_id, seen in (previous or {}).items():
+            # keep definitions seen on the bus that the projection has not applied yet
+            if workflow_id not in loaded or seen.version > loaded[workflow_id].version:
+                loaded[workflow_id] = seen
+        return loaded
 
-    async def _remember(self, event: Envelope[Any]) -> Definition:
+    async def _remember(self, event: Envelope[Any], msg: Msg) -> Definition:
         d = event.data
         definition = Definition(workflow_id=d.workflow_id, name=d.name, version=d.version, enabled=d.enabled, graph=d.graph)
-        definitions = await self._project(event.project_id)
+        definitions = await self.definitions.get(event.project_id, msg)
         current = definitions.get(d.workflow_id)
         if current is None or current.version <= d.version:
             definitions[d.workflow_id] = definition

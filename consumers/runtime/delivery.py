@@ -129,29 +129,33 @@ async def parse_or_dead_letter(js: JetStreamContext, consumer: str, msg: Msg) ->
         return None
 
 
-Wants = Callable[[str, str], Awaitable[bool]]  # (project, event type) -> is the event worth parsing?
+Wants = Callable[[str, str, Msg], Awaitable[bool]]  # (project, event type, message) -> worth parsing?
 
 
-async def _wanted(wants: Wants, project: str, event_type: str) -> bool:
+async def _wanted(wants: Wants, project: str, event_type: str, msg: Msg) -> bool:
     try:
-        return await wants(project, event_type)
+        return await wants(project, event_type, msg)
     except Exception:  # noqa: BLE001  cannot tell (the database is away): let the handler decide, and wait
         return True
 
 
 def per_event(js: JetStreamContext, consumer: str, handle: Callable[[Envelope, Msg], Awaitable[None]],
-              *, watcher: bool = False, wants: Wants | None = None) -> Callable[[list[Msg]], Awaitable[None]]:  # type: ignore[type-arg]
+              *, watcher: bool = False, wants: Wants | None = None,
+              received: Callable[[list[Msg]], None] | None = None) -> Callable[[list[Msg]], Awaitable[None]]:  # type: ignore[type-arg]
     """A batch handler for consumers whose work is one event at a time: each message is parsed
     (or dead-lettered when it can never be an event) and handed over with its message, which the
     handler acks, retries or dead-letters. A `watcher` sees every event only to react to some: a
     message that is not an event is left to the projection's dead letter (one entry, not one per
     consumer) and acknowledged here, and `wants` (from the subject alone) lets it acknowledge the
-    events nothing reacts to without parsing them."""
+    events nothing reacts to without parsing them. `received` sees each batch before it is handled
+    (see runtime/fresh.py)."""
 
     async def handle_batch(msgs: list[Msg]) -> None:
+        if received is not None:
+            received(msgs)
         for msg in msgs:
             parts = msg.subject.split(".", 3)
-            if wants is not None and len(parts) == 4 and not await _wanted(wants, parts[2], parts[3]):
+            if wants is not None and len(parts) == 4 and not await _wanted(wants, parts[2], parts[3], msg):
                 await msg.ack()
                 continue
             if watcher:
