@@ -181,6 +181,11 @@ class ExecutionSettings(BaseModel):
     appium_url: str | None = Field(default=None, description="default Appium server for mobile runs")
     fixtures_dir: Path | None = Field(default=None, description="the only directory upload steps read files from "
                                       "(paths relative to it); unset = upload steps fail with a clear message")
+    postman_sandbox_dir: Path | None = Field(default=None, description="an npm prefix holding postman-sandbox (Postman's "
+                                             "script runtime); installed there with npm at first need; unset = "
+                                             "<data dir>/tools/postman")
+    node_path: str | None = Field(default=None, description="the Node.js that runs Postman scripts; unset = `node` on PATH")
+    script_timeout_ms: int = Field(default=10_000, ge=100, description="time one Postman script may take")
 
 
 class IntegrationsSettings(BaseModel):
@@ -301,6 +306,8 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _locate_secrets(self) -> "Settings":
         self.database._data_dir = self.data_dir
+        if self.execution.postman_sandbox_dir is None:
+            self.execution.postman_sandbox_dir = self.data_dir / "tools" / "postman"
         return self
 
     def service_env(self) -> dict[str, str]:

@@ -62,6 +62,7 @@ class CaseOutcome(StrEnum):
     skipped = "skipped"
     flaky = "flaky"
     manual = "manual"
+    unverified = "unverified"  # ran, but nothing checked the outcome (a request without assertions)
 
 
 class RequirementKind(StrEnum):

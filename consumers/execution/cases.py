@@ -10,6 +10,8 @@ from uuid import UUID
 
 from cognitest.consumers.execution.api_runner import ApiSession, StepFailed
 from cognitest.consumers.execution.mobile_runner import MobileCase
+from cognitest.consumers.execution.postman.sandbox import PostmanSandbox
+from cognitest.consumers.execution.postman.scripts import PostmanScopes, RequestSkipped, ScriptBlocked
 from cognitest.consumers.execution.web_runner import WebBrowsers, WebCase
 from cognitest.infra.blob import BlobStore
 from cognitest.infra.execution_guard import TargetPolicy, TargetRefused
@@ -27,7 +29,8 @@ class CaseSpec:
     steps: list[dict[str, Any]]
     browser: str | None = None
     shared: dict[str, Any] | None = None  # variables shared with the cases after it (collection chaining)
-    unchecked: str | None = None  # checks the case carries that nothing can run (a Postman test script)
+    scopes: PostmanScopes | None = None  # a Postman collection run's variable scopes, shared the same way
+    collection_variables: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -66,9 +69,11 @@ def engine_of(steps: list[dict[str, Any]], device: str | None) -> str:
 
 
 class CaseRunner:
-    def __init__(self, settings: ExecutionSettings, blobs: BlobStore, policy: TargetPolicy | None = None) -> None:
+    def __init__(self, settings: ExecutionSettings, blobs: BlobStore, policy: TargetPolicy | None = None,
+                 sandbox: PostmanSandbox | None = None) -> None:
         self.settings = settings
         self.blobs = blobs
+        self.sandbox = sandbox
         self.policy = policy or TargetPolicy(tuple(settings.allowed_hosts), settings.allow_private_targets)
         self.browsers = WebBrowsers(settings.chromium_path)
 
@@ -84,12 +89,16 @@ class CaseRunner:
         log: list[dict[str, Any]] = []
         artifacts: list[dict[str, Any]] = []
         for attempt in range(1, retries + 2):
-            error, attempt_log, attempt_artifacts = await self._attempt(engine, case, environment)
+            error, attempt_log, attempt_artifacts, checks = await self._attempt(engine, case, environment)
             log += [{"attempt": attempt, **entry} for entry in attempt_log]
             artifacts += attempt_artifacts
-            if error is None and case.unchecked:
-                # never green by omission: what its own checks would have said is unknown
-                return CaseOutcome("error", attempt, _ms(started), f"blocked: {case.unchecked}", log, artifacts)
+            if error is not None and error.startswith(("blocked:", "skipped:")):
+                kind = "error" if error.startswith("blocked:") else "skipped"
+                return CaseOutcome(kind, attempt, _ms(started), error, log, artifacts)
+            if error is None and engine == "api" and checks == 0:
+                # never green by omission: a request nothing checked is not a pass
+                return CaseOutcome("unverified", attempt, _ms(started), "no assertion: the request was sent but nothing "
+                                   "checked its answer (add assert.status or a pm.test)", log, artifacts)
             if error is None:
                 outcome = "flaky" if failures else "passed"
                 return CaseOutcome(outcome, attempt, _ms(started), "; ".join(failures) or None, log, artifacts)
@@ -99,7 +108,7 @@ class CaseRunner:
         kind = "error" if failures[-1].startswith(("refused:", "error:")) else "failed"
         return CaseOutcome(kind, len(failures), _ms(started), failures[-1], log, artifacts)
 
-    async def _attempt(self, engine: str, case: CaseSpec, env: dict[str, Any]) -> tuple[str | None, list, list]:
+    async def _attempt(self, engine: str, case: CaseSpec, env: dict[str, Any]) -> tuple[str | None, list, list, int]:
         log: list[dict[str, Any]] = []
         # a collection keeps its variables flat in its environment (token, currency, ...), a run
         # under `variables`: both fill `{{name}}` (the run's win)
@@ -112,12 +121,15 @@ class CaseRunner:
             variables = case.shared
         else:
             variables = seed
+        if case.scopes is not None:
+            case.scopes.start(case.collection_variables, seed)
         with tempfile.TemporaryDirectory(prefix="cognitest-case-") as tmp:
             session: Any = None
             try:
                 if engine == "api":
                     session = ApiSession(env.get("base_url"), variables, self.policy,
-                                         self.settings.request_timeout, share=case.shared is not None)
+                                         self.settings.request_timeout, share=case.shared is not None,
+                                         sandbox=self.sandbox, scopes=case.scopes)
                 elif engine == "web":
                     browser = await self.browsers.browser(case.browser or "chromium")
                     session = await WebCase.open(browser, env.get("base_url"), variables, self.settings.step_timeout_ms,
@@ -128,12 +140,17 @@ class CaseRunner:
                 error = await self._steps(session, case.steps, log, engine)
             except TargetRefused as exc:
                 error = f"refused: {exc}"
+            except ScriptBlocked as exc:
+                error = f"blocked: {exc}"
+            except RequestSkipped as exc:
+                error = f"skipped: {exc}"
             except StepFailed as exc:
                 error = str(exc)
             except Exception as exc:  # noqa: BLE001  the engine itself broke: report, don't crash the run
                 error = f"error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            checks = getattr(session, "checks", 1)  # web and mobile steps are checks in themselves
             artifacts = await self._close(session, engine, failed=error is not None)
-        return error, log, artifacts
+        return error, log, artifacts, checks
 
     async def _steps(self, session: Any, steps: list[dict[str, Any]], log: list[dict[str, Any]], engine: str) -> str | None:
         for index, step in enumerate(steps, start=1):
@@ -146,7 +163,7 @@ class CaseRunner:
             except (StepFailed, AssertionError, TimeoutError) as exc:
                 log.append({"step": index, "action": step["action"], "ms": _ms(started), "ok": False})
                 return f"step {index} ({step['action']}): {failure_text(exc)}"
-            except TargetRefused:
+            except (TargetRefused, ScriptBlocked, RequestSkipped):
                 raise
             except Exception as exc:  # Playwright errors (timeouts, detached elements) are step failures
                 log.append({"step": index, "action": step["action"], "ms": _ms(started), "ok": False})

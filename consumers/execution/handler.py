@@ -20,6 +20,7 @@ from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from cognitest.consumers.execution.cases import CaseRunner, CaseSpec, engine_of
+from cognitest.consumers.execution.postman.sandbox import PostmanSandbox
 from cognitest.consumers.execution.targets import cancel_requested, finished_cases, resolve
 from cognitest.consumers.runtime.delivery import heartbeat
 from cognitest.infra.metrics import CASES, RUNS, RUNS_ACTIVE, RUNS_QUEUED
@@ -37,7 +38,7 @@ CONSUMER = "execution"
 FILTER = f"{EVENTS_PREFIX}.*.run.requested"
 log = structlog.get_logger(__name__)
 TOTAL_FIELDS = {"passed": "passed", "failed": "failed", "error": "errors", "skipped": "skipped", "flaky": "flaky",
-                "manual": "manual"}
+                "manual": "manual", "unverified": "unverified"}
 
 
 def _id(run_id: UUID, *parts: object) -> str:
@@ -64,6 +65,7 @@ class Executor:
         self.carried: dict[str, asyncio.Task[None]] = {}
         self.leased: set[UUID] = set()
         self._renewer: asyncio.Task[None] | None = None
+        self.scripts = PostmanSandbox(settings)  # Postman scripts, for every run of this process
 
     async def start(self) -> None:
         async def on_cancel(msg: Msg) -> None:
@@ -80,6 +82,7 @@ class Executor:
         for task in [*self.carried.values(), *([self._renewer] if self._renewer else [])]:
             task.cancel()
         await asyncio.gather(*self.carried.values(), return_exceptions=True)
+        await self.scripts.close()
 
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
         """Accept the run and return, so the next message can be fetched while it waits or runs."""
@@ -169,7 +172,8 @@ class Executor:
         todo = [c for c in plan if (str(c.case_id), c.browser) not in outcomes]
         bound.info("run.started", cases=len(plan), resumed=len(plan) - len(todo))
         done_before = len(plan) - len(todo)
-        runner = CaseRunner(self.settings, self.blobs, await project_policy(self.sessions, event.project_id, self.settings))
+        runner = CaseRunner(self.settings, self.blobs, await project_policy(self.sessions, event.project_id, self.settings),
+                            self.scripts)
         # a collection's requests chain through shared variables: one after another, in order
         width = 1 if d.collection_id else max(1, min(d.parallelism, self.settings.max_parallel))
         gate = asyncio.Semaphore(width)

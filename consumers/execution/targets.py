@@ -1,7 +1,6 @@
 """Which cases a run executes, read from the read models: a list of cases, a suite, a plan, or
 the requests of an API collection (each request with its assertions becomes one case)."""
 
-import re
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -9,7 +8,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from cognitest.consumers.execution.cases import CaseSpec
+from cognitest.consumers.execution.postman.scripts import PostmanScopes
 from cognitest.infra.db import models as m
+
+
+def _scripts(scripts: dict[str, Any]) -> dict[str, list[str]]:
+    """Postman scripts by event, outermost first (collection, folder, request); a single script
+    (as collections imported before scripts ran were stored) is a list of one."""
+    return {listen: [source] if isinstance(source, str) else list(source)
+            for listen, source in scripts.items() if listen in ("prerequest", "test") and source}
 
 
 def collection_steps(request: dict[str, Any]) -> list[dict[str, Any]]:
@@ -21,6 +28,7 @@ def collection_steps(request: dict[str, Any]) -> list[dict[str, Any]]:
         **({"body": request["body"]} if isinstance(request.get("body"), str) else {}),
         **({"multipart": request["multipart"]} if isinstance(request.get("multipart"), dict) else {}),
         **({"file_body": request["file_body"]} if isinstance(request.get("file_body"), dict) else {}),
+        **({"scripts": _scripts(request["scripts"])} if request.get("scripts") else {}),
     }]
     checks = request.get("assert") or {}
     if "status" in checks:
@@ -34,18 +42,6 @@ def collection_steps(request: dict[str, Any]) -> list[dict[str, Any]]:
     return steps
 
 
-def unchecked(request: dict[str, Any]) -> str | None:
-    """What an imported request's own checks were that this runner cannot make (its Postman test
-    script): the request is sent and its Cognitest assertions checked, but it is never reported
-    as passed on their account."""
-    script = (request.get("scripts") or {}).get("test")
-    if not script:
-        return None
-    tests = len(re.findall(r"\bpm\.test\s*\(|\btests\s*\[", script))
-    return (f"its Postman test script ({tests} check(s)) was not run, so whether it passes is unknown; "
-            "express the checks as assertions (assert.status, assert.json) to run them")
-
-
 async def resolve(sessions: async_sessionmaker, project_id: UUID, data: Any) -> tuple[list[CaseSpec], dict[str, Any]]:
     """The cases to run, and environment defaults from the collection (if any)."""
     async with sessions() as session:
@@ -54,9 +50,11 @@ async def resolve(sessions: async_sessionmaker, project_id: UUID, data: Any) -> 
             if collection is None or collection.project_id != project_id or collection.deleted_at is not None:
                 raise LookupError(f"collection {data.collection_id} not found")
             shared: dict[str, Any] = {}  # one set of variables: a value saved by a request is used by the next
+            scopes = PostmanScopes()  # and Postman's scopes, which its scripts read and set
+            variables = dict(collection.environment or {})
             cases = [CaseSpec(uuid5(NAMESPACE_URL, f"cognitest:collection:{collection.id}:{i}"),
                               str(r.get("name") or f"{r.get('method', 'GET')} {r.get('url')}"), collection_steps(r),
-                              shared=shared, unchecked=unchecked(r))
+                              shared=shared, scopes=scopes, collection_variables=variables)
                      for i, r in enumerate(collection.requests)]
             return cases, dict(collection.environment or {})
         q = select(m.TestCase).where(m.TestCase.project_id == project_id, m.TestCase.deleted_at.is_(None))

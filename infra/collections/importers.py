@@ -62,15 +62,25 @@ _PM_VAR = re.compile(r"\{\{\s*([^}]+?)\s*\}\}")
 
 
 def _pm_url(url: Any) -> str:
+    """The request URL, with its path variables (`/:id` and `url.variable`) filled where the
+    collection gives them a value (which may itself be a `{{variable}}`); an empty one stays `:id`
+    so the run reports it unresolved instead of sending it."""
     if isinstance(url, str):
         return url
-    if isinstance(url, dict):
-        if url.get("raw"):
-            return str(url["raw"])
-        host = ".".join(url.get("host") or [])
-        path = "/".join(url.get("path") or [])
-        return f"{host}/{path}"
-    return ""
+    if not isinstance(url, dict):
+        return ""
+    if url.get("raw"):
+        text = str(url["raw"])
+    else:
+        host = url.get("host") or []
+        path = url.get("path") or []
+        text = (".".join(host) if isinstance(host, list) else str(host)) + "/" + (
+            "/".join(str(p) for p in path) if isinstance(path, list) else str(path))
+    for variable in url.get("variable") or []:
+        key, value = variable.get("key"), variable.get("value")
+        if key and value not in (None, ""):
+            text = re.sub(rf"/:{re.escape(str(key))}(?=[/?#]|$)", lambda _: f"/{value}", text)
+    return text
 
 
 def _pm_auth(auth: dict[str, Any] | None) -> dict[str, str]:
@@ -92,25 +102,15 @@ def _pm_auth(auth: dict[str, Any] | None) -> dict[str, str]:
     raise CollectionFormatError(f"auth type {kind!r}")
 
 
-def _pm_static_vars(item: dict[str, Any]) -> dict[str, str]:
-    """`pm.environment.set("k", "v")` / `pm.variables.set(...)` with literal values in pre-request scripts."""
-    found: dict[str, str] = {}
+def _scripts(item: dict[str, Any], outer: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The scripts that run around an item's requests by event (prerequest, test): the outer
+    levels' (collection, then folders) first, then its own, as Postman runs them."""
+    found = {listen: list(sources) for listen, sources in outer.items()}
     for event in item.get("event", []) or []:
-        if event.get("listen") != "prerequest":
-            continue
-        source = "\n".join((event.get("script") or {}).get("exec") or [])
-        for key, value in re.findall(r"pm\.(?:environment|variables|collectionVariables|globals)\.set\(\s*['\"]([^'\"]+)['\"]\s*,\s*['\"]([^'\"]*)['\"]\s*\)", source):
-            found[key] = value
-    return found
-
-
-def _scripts(item: dict[str, Any]) -> dict[str, str]:
-    """An item's (or folder's, or the collection's) scripts by event: prerequest, test."""
-    found: dict[str, str] = {}
-    for event in item.get("event", []) or []:
-        source = "\n".join((event.get("script") or {}).get("exec") or []).strip()
+        exec_ = (event.get("script") or {}).get("exec") or []
+        source = ("\n".join(exec_) if isinstance(exec_, list) else str(exec_)).strip()
         if source and event.get("listen") in ("prerequest", "test"):
-            found[event["listen"]] = source
+            found.setdefault(event["listen"], []).append(source[:50_000])
     return found
 
 
@@ -120,14 +120,12 @@ def from_postman(document: dict[str, Any]) -> Imported:
     requests: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     root_auth = document.get("auth")
-    environment.update(_pm_static_vars(document))
 
-    def walk(items: list[dict[str, Any]], folder: list[str], auth: Any, folder_scripts: dict[str, str]) -> None:
+    def walk(items: list[dict[str, Any]], folder: list[str], auth: Any, folder_scripts: dict[str, list[str]]) -> None:
         for item in items:
             name = item.get("name") or "request"
             if "item" in item:
-                environment.update(_pm_static_vars(item))
-                walk(item["item"], [*folder, name], item.get("auth") or auth, {**folder_scripts, **_scripts(item)})
+                walk(item["item"], [*folder, name], item.get("auth") or auth, _scripts(item, folder_scripts))
                 continue
             request = item.get("request")
             where = " / ".join([*folder, name])
@@ -140,7 +138,6 @@ def from_postman(document: dict[str, Any]) -> Imported:
             except CollectionFormatError as exc:
                 skipped.append({"name": where, "reason": f"unsupported {exc}"})
                 continue
-            environment.update(_pm_static_vars(item))
             body: Any = None
             raw_body = request.get("body") or {}
             mode = raw_body.get("mode")
@@ -160,15 +157,12 @@ def from_postman(document: dict[str, Any]) -> Imported:
                                      "url": _pm_url(request.get("url")), "headers": headers}
             if body is not None:
                 entry["body"] = body
-            scripts = {**folder_scripts, **_scripts(item)}  # a folder's or the collection's test script applies too
-            if scripts.get("test"):
-                entry["scripts"] = {"test": scripts["test"][:20_000]}
-                entry["note"] = "its Postman test script is not run: the request reports an error, never a pass"
-                skipped.append({"name": where, "reason": "Postman test script not run (its checks are unknown: "
-                                                         "the request is reported as an error, not passed)"})
+            scripts = _scripts(item, folder_scripts)  # the collection's and folders' scripts run too
+            if scripts:
+                entry["scripts"] = scripts
             requests.append(entry)
 
-    walk(document.get("item", []), [], root_auth, _scripts(document))
+    walk(document.get("item", []), [], root_auth, _scripts(document, {}))
     return Imported(name=str(info.get("name") or "Postman collection"), description=info.get("description"),
                     requests=requests, environment=environment, imported_from="postman", skipped=skipped)
 

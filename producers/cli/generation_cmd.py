@@ -142,11 +142,30 @@ def report(files: list[Path] = typer.Argument(..., help="JUnit XML files (one ru
         raise SystemExit(FAILED)
 
 
+def read_environment(path: Path) -> dict:
+    """A run's environment from a file: Cognitest's shape as it is, a Postman environment export
+    (`{"values": [{"key", "value", "enabled"}]}`) as its enabled variables."""
+    import json
+
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError) as exc:
+        fail(f"--env {path}: {exc}")
+    if not isinstance(loaded, dict):
+        fail(f"--env {path}: not a JSON object")
+    values = loaded.get("values")
+    if isinstance(values, list) and ("_postman_variable_scope" in loaded or all(isinstance(v, dict) and "key" in v for v in values)):
+        return {"variables": {str(v["key"]): v.get("value") for v in values
+                              if isinstance(v, dict) and v.get("key") and v.get("enabled", True)}}
+    return loaded
+
+
 def run(project: str = PROJECT, suite: str = typer.Option(None, "--suite"), plan: str = typer.Option(None, "--plan"),
         case: list[str] = typer.Option(None, "--case", help="a case id (repeat)"),
         collection: str = typer.Option(None, "--collection", help="run an API collection"),
         base_url: str = typer.Option(None, "--base-url", help="environment base URL"),
-        env: Path = typer.Option(None, "--env", help="a JSON file with the environment (base_url, variables, ...)"),
+        env: Path = typer.Option(None, "--env", help="a JSON file with the environment: a Postman environment export, "
+                                 "or Cognitest's own ({\"base_url\": ..., \"variables\": {...}})"),
         browser: list[str] = typer.Option(None, "--browser", help="chromium, firefox, webkit (repeat)"),
         parallel: int = typer.Option(1, "--parallel", min=1, max=64), retries: int = typer.Option(0, "--retries", min=0, max=10),
         name: str = typer.Option(None, "--name"), wait: bool = typer.Option(False, "--wait", help="follow and exit 1 if it fails"),
@@ -154,12 +173,7 @@ def run(project: str = PROJECT, suite: str = typer.Option(None, "--suite"), plan
     """Start a run; with --wait, print each case as it finishes and exit 1 when the run fails (a CI gate)."""
     environment: dict = {}
     if env is not None:
-        try:
-            import json
-
-            environment = json.loads(env.read_text())
-        except (OSError, ValueError) as exc:
-            fail(f"--env: {exc}")
+        environment = read_environment(env)
     if base_url:
         environment["base_url"] = base_url
     body = {"name": name, "suite_id": suite, "plan_id": plan, "case_ids": case or [], "collection_id": collection,
@@ -182,7 +196,7 @@ def run(project: str = PROJECT, suite: str = typer.Option(None, "--suite"), plan
         if not as_json:
             for r in results[shown:]:
                 mark = {"passed": "[green]PASS[/]", "flaky": "[yellow]FLAKY[/]", "manual": "[blue]MANUAL[/]",
-                        "skipped": "[dim]SKIP[/]"}.get(r["outcome"], "[red]FAIL[/]")
+                        "skipped": "[dim]SKIP[/]", "unverified": "[yellow]NO CHECK[/]"}.get(r["outcome"], "[red]FAIL[/]")
                 console.print(f"{mark} {r['key'] or r['case_id']} ({r['duration_ms']} ms)" +
                               (f"\n      {r['error']}" if r.get("error") and r["outcome"] not in ("passed",) else ""))
         shown = max(shown, len(results))

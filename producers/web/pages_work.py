@@ -82,7 +82,7 @@ async def run_page(request: Request, state: State, project_id: UUID, run_id: UUI
     for row in rows:
         latest[(row.test_case_id, row.key) if row.test_case_id else row.id] = row
     results = sorted(latest.values(), key=lambda r: (r.outcome, r.key or ""))
-    failed = [r for r in results if r.outcome in ("failed", "error")]
+    failed = [r for r in results if r.outcome in ("failed", "error", "unverified")]
     return page(request, "run.html", project=project, active="runs", run=run, results=results, failed=failed)
 
 

@@ -65,6 +65,7 @@ class RunTotals(Payload):
     skipped: int = Field(default=0, ge=0)
     flaky: int = Field(default=0, ge=0)
     manual: int = Field(default=0, ge=0)
+    unverified: int = Field(default=0, ge=0, description="cases that ran with no assertion: neither passed nor failed")
 
 
 @event("run.completed")

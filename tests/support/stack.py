@@ -19,6 +19,7 @@ from cognitest.infra.embedded.services import ServiceSpec, consumer_specs, nats_
 from cognitest.infra.embedded.supervisor import Supervisor, free_port
 from cognitest.infra.settings import Settings
 from cognitest.schemas.subjects import EVENTS_STREAM
+from tests.support.tools import TOOLS
 
 # Short delays so redelivery and dead-lettering happen within a test's patience.
 BUS_ENV = {
@@ -58,6 +59,8 @@ class PlatformStack:
         (fixtures / "sample.txt").write_text("hello from the fixtures\n")
         os.environ.update({
             "COGNITEST_EXECUTION__FIXTURES_DIR": str(fixtures),
+            # Postman's runtime: the platform installs it there at first need (kept between local runs)
+            "COGNITEST_EXECUTION__POSTMAN_SANDBOX_DIR": str(TOOLS / "postman"),
             "COGNITEST_DATA_DIR": str(data_dir),
             "COGNITEST_NATS__PORT": str(free_port()),
             "COGNITEST_NATS__MONITOR_PORT": str(free_port()),

@@ -1,0 +1,1 @@
+"""Postman collections run with their scripts, in Postman's own runtime."""
