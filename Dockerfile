@@ -10,7 +10,10 @@ COPY consumers consumers
 COPY workflows workflows
 RUN pip install . && playwright install --with-deps chromium && useradd --system --uid 10001 cognitest \
     && cp -r /root/.cache/ms-playwright /home/ms-playwright && chmod -R a+rX /home/ms-playwright
-ENV PLAYWRIGHT_BROWSERS_PATH=/home/ms-playwright
+# Postman scripts run in Postman's own runtime (Node.js + postman-sandbox), installed at build time
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/* \
+    && npm install --no-audit --no-fund --prefix /opt/postman postman-sandbox@6 && chmod -R a+rX /opt/postman
+ENV PLAYWRIGHT_BROWSERS_PATH=/home/ms-playwright COGNITEST_EXECUTION__POSTMAN_SANDBOX_DIR=/opt/postman
 USER cognitest
 EXPOSE 8000
 CMD ["cognitest", "api"]
