@@ -63,6 +63,7 @@ class CaseOutcome(StrEnum):
     flaky = "flaky"
     manual = "manual"
     unverified = "unverified"  # ran, but nothing checked the outcome (a request without assertions)
+    untested = "untested"  # a manual case left undone when a person closed the run
 
 
 class RequirementKind(StrEnum):

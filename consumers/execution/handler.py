@@ -38,7 +38,8 @@ CONSUMER = "execution"
 FILTER = f"{EVENTS_PREFIX}.*.run.requested"
 log = structlog.get_logger(__name__)
 TOTAL_FIELDS = {"passed": "passed", "failed": "failed", "error": "errors", "skipped": "skipped", "flaky": "flaky",
-                "manual": "manual", "unverified": "unverified"}
+                "manual": "manual", "unverified": "unverified",
+                "untested": "untested"}
 
 
 def _id(run_id: UUID, *parts: object) -> str:

@@ -148,7 +148,8 @@ FROM (SELECT jsonb_build_object(
                'failed', count(*) FILTER (WHERE outcome = 'failed'), 'errors', count(*) FILTER (WHERE outcome = 'error'),
                'skipped', count(*) FILTER (WHERE outcome = 'skipped'), 'flaky', count(*) FILTER (WHERE outcome = 'flaky'),
                'manual', count(*) FILTER (WHERE outcome = 'manual'),
-               'unverified', count(*) FILTER (WHERE outcome = 'unverified')) AS totals,
+               'unverified', count(*) FILTER (WHERE outcome = 'unverified'),
+               'untested', count(*) FILTER (WHERE outcome = 'untested')) AS totals,
              count(*) FILTER (WHERE outcome = 'manual') AS manual,
              count(*) FILTER (WHERE outcome IN ('failed', 'error')) AS bad
       FROM (SELECT DISTINCT ON (test_case_id, key) outcome FROM run_results WHERE run_id = :run

@@ -196,7 +196,8 @@ def run(project: str = PROJECT, suite: str = typer.Option(None, "--suite"), plan
         if not as_json:
             for r in results[shown:]:
                 mark = {"passed": "[green]PASS[/]", "flaky": "[yellow]FLAKY[/]", "manual": "[blue]MANUAL[/]",
-                        "skipped": "[dim]SKIP[/]", "unverified": "[yellow]NO CHECK[/]"}.get(r["outcome"], "[red]FAIL[/]")
+                        "skipped": "[dim]SKIP[/]", "unverified": "[yellow]NO CHECK[/]",
+                        "untested": "[dim]UNTESTED[/]"}.get(r["outcome"], "[red]FAIL[/]")
                 console.print(f"{mark} {r['key'] or r['case_id']} ({r['duration_ms']} ms)" +
                               (f"\n      {r['error']}" if r.get("error") and r["outcome"] not in ("passed",) else ""))
         shown = max(shown, len(results))
@@ -265,3 +266,12 @@ def runs_record(run_id: str = typer.Argument(..., metavar="RUN_ID"), project: st
     """Record the result of a case done by hand."""
     body = {"case_id": case, "outcome": outcome, "comment": comment}
     show(Api(api).post(f"/api/v1/projects/{project}/runs/{run_id}/results", body, wait="true"), as_json=as_json)
+
+
+@runs_app.command("close")
+def runs_close(run_id: str = typer.Argument(..., metavar="RUN_ID"), project: str = PROJECT,
+               reason: str = typer.Option(None, "--reason", help="why the rest was not tested"), api: str = API,
+               as_json: bool = JSON) -> None:
+    """Close a run awaiting manual results: the manual cases not recorded yet become 'untested'."""
+    body = {"reason": reason} if reason else {}
+    show(Api(api).post(f"/api/v1/projects/{project}/runs/{run_id}/close", body, wait="true"), as_json=as_json)

@@ -66,6 +66,7 @@ class RunTotals(Payload):
     flaky: int = Field(default=0, ge=0)
     manual: int = Field(default=0, ge=0)
     unverified: int = Field(default=0, ge=0, description="cases that ran with no assertion: neither passed nor failed")
+    untested: int = Field(default=0, ge=0, description="manual cases left undone when a person closed the run")
 
 
 @event("run.completed")

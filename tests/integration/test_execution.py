@@ -280,6 +280,27 @@ def test_manual_case_recorded_from_the_cli(stack: PlatformStack, demo: DemoApp) 
     assert [r["id"] for r in listed] == [ran["run_id"]]
 
 
+def test_a_person_closes_a_run_and_the_manual_cases_left_are_untested(stack: PlatformStack) -> None:
+    cli = cli_for(stack, timeout=180)
+    pid = json.loads(cli("projects", "create", "--name", "closing", "--json").stdout)["id"]
+    suite = json.loads(cli("suites", "create", "-p", pid, "--name", "Regression", "--json").stdout)["id"]
+    cases = [json.loads(cli("cases", "create", "-p", pid, "--suite", suite, "--title", title, "--json").stdout)["id"]
+             for title in ("refund by card", "refund by voucher", "refund to wallet")]
+    ran = json.loads(cli("run", "-p", pid, "--suite", suite, "--wait", "--json").stdout)
+    assert ran["status"] == "awaiting_manual" and ran["totals"]["manual"] == 3
+    assert cli("runs", "record", ran["run_id"], "-p", pid, "--case", cases[0], "--outcome", "passed").returncode == 0
+    closed = cli("runs", "close", ran["run_id"], "-p", pid, "--reason", "release cut-off", "--json")
+    assert closed.returncode == 0 and json.loads(closed.stdout)["untested"] == 2, closed.stdout + closed.stderr
+    shown = json.loads(cli("runs", "show", ran["run_id"], "-p", pid, "--json").stdout)
+    # the two left are untested (counted apart, with the reason), the run decided by what was recorded
+    assert shown["status"] == "completed"
+    assert (shown["totals"]["passed"], shown["totals"]["untested"], shown["totals"]["manual"]) == (1, 2, 0)
+    assert sorted((r["outcome"], r["error"]) for r in shown["results"]) == [
+        ("passed", None), ("untested", "release cut-off"), ("untested", "release cut-off")]
+    again = cli("runs", "close", ran["run_id"], "-p", pid)  # no longer waiting: nothing to close
+    assert again.returncode != 0 and "only a run awaiting manual results can be closed" in again.stderr
+
+
 async def test_api_runner_against_a_fastapi_service(api: httpx.AsyncClient, project: dict) -> None:
     """Chaining a token into a header, then an id into a path, against a real FastAPI app."""
     from tests.support.api_app import ApiApp

@@ -114,7 +114,7 @@ async def show_run(state: State, project_id: UUID, run_id: UUID) -> dict[str, An
             description="One row per case (and browser): its latest result. A manual case recorded by a person "
                         "replaces its `manual` placeholder; `history=true` lists every result instead.")
 async def run_results(state: State, project_id: UUID, run_id: UUID,
-                      outcome: str | None = Query(None, pattern="^(passed|failed|error|skipped|flaky|manual)$"),
+                      outcome: str | None = Query(None, pattern="^(passed|failed|error|skipped|flaky|manual|unverified|untested)$"),
                       history: bool = Query(False, description="every result, not only each case's latest"),
                       limit: int = Query(500, ge=1, le=5000), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict[str, Any]:
     r = m.RunResult

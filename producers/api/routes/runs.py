@@ -1,7 +1,7 @@
 """Starting and cancelling runs, recording manual results, downloading artifacts."""
 
 from typing import Annotated, Any
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -15,7 +15,8 @@ from cognitest.producers.api.commands import accepted, envelope_for, new_resourc
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.references import require_owned
 from cognitest.producers.api.routes.nested import require_project
-from cognitest.producers.api.state import AppState, get_state
+from cognitest.producers.api.state import AppState, actor_of, get_state
+from cognitest.schemas import new_event
 from cognitest.schemas.enums import CaseOutcome
 from cognitest.schemas.events.runs import RunCancelRequested, RunCaseFinished, RunRequested
 
@@ -34,6 +35,10 @@ class RunBody(Body):
     device: str | None = None
     parallelism: int = Field(default=1, ge=1, le=64)
     retries: int = Field(default=0, ge=0, le=10)
+
+
+class CloseRun(Body):
+    reason: str | None = Field(default=None, max_length=2000, description="why the rest was not tested")
 
 
 class ManualResult(Body):
@@ -93,6 +98,37 @@ async def record_manual(request: Request, state: State, project_id: UUID, run_id
                                                          log=[{"manual": True}]), project_id)
     published, _ = await publish(state, event, wait=wants_wait(request))
     return accepted(event, published, run_id)
+
+
+@router.post("/runs/{run_id}/close", status_code=202, summary="Close a run that waits for manual results",
+             description="For a run `awaiting_manual`: every manual case not recorded yet is recorded as `untested` "
+                         "(counted apart, neither passed nor failed) and the run ends, `completed` or `failed` by "
+                         "what was recorded. Closing again changes nothing. 409 for a run in any other state.")
+async def close_run(request: Request, state: State, project_id: UUID, run_id: UUID,
+                    body: CloseRun | None = None) -> JSONResponse:
+    async with state.sessions() as session:
+        run = await session.get(m.Run, run_id)
+        if run is None or run.project_id != project_id:
+            raise ApiError(404, f"run {run_id} not found")
+        if run.status != "awaiting_manual":
+            raise ApiError(409, f"run {run_id} is {run.status}: only a run awaiting manual results can be closed")
+        rows = (await session.execute(select(m.RunResult.test_case_id, m.RunResult.key, m.RunResult.outcome)
+                                      .where(m.RunResult.run_id == run_id)
+                                      .order_by(m.RunResult.created_at, m.RunResult.id))).all()
+    latest: dict[Any, tuple[Any, str | None, str]] = {}
+    for case_id, key, outcome in rows:
+        latest[(case_id, key)] = (case_id, key, outcome)
+    left = [(case_id, key) for case_id, key, outcome in latest.values() if outcome == "manual" and case_id]
+    reason = (body.reason if body and body.reason else None) or "closed before it was tested"
+    last: Any = None
+    for case_id, key in left:  # one result per case left, with an id of its own: closing twice records nothing new
+        event = new_event(RunCaseFinished(run_id=run_id, case_id=case_id, outcome=CaseOutcome.untested,
+                                          title=(key or str(case_id))[:500], error=reason, log=[{"manual": True, "closed": True}]),
+                          project_id=project_id, actor=actor_of(request), source=state.settings.source,
+                          event_id=str(uuid5(NAMESPACE_URL, f"cognitest:run:{run_id}:close:{case_id}")))
+        last, _ = await publish(state, event, wait=wants_wait(request))
+    return JSONResponse({"run_id": str(run_id), "untested": len(left), "status": "accepted" if last else "unchanged"},
+                        status_code=202)
 
 
 @router.get("/artifacts", summary="Download an artifact (screenshot, trace) of one of the project's runs")
