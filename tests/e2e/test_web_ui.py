@@ -67,6 +67,19 @@ async def test_a_lead_works_through_the_main_pages(stack: PlatformStack, api: ht
         case = (await api.get(f"/api/v1/projects/{pid}/cases", params={"q": "saved card"})).json()["items"][0]
         assert case["priority"] == "critical" and case["tags"] == ["checkout", "smoke"] and case["created_by"] == owner
 
+        # executable steps written in the editor: a refused step is named by the API next to the form,
+        # a valid list is saved and shown
+        editor = page.locator("form[data-method='PATCH']")
+        await page.locator("#e-steps").fill('[{"action": "goto", "url": "file:///etc/passwd"}]')
+        await editor.get_by_role("button", name="Save").click()
+        await expect(editor.get_by_role("alert")).to_contain_text("only http and https URLs are allowed")
+        await page.locator("#e-steps").fill('[{"action": "goto", "url": "/login"}, '
+                                            '{"action": "expect_title", "text": "Sign in"}]')
+        await editor.get_by_role("button", name="Save").click()
+        await expect(page.get_by_role("list", name="Executable steps")).to_contain_text("expect_title")
+        saved = (await api.get(f"/api/v1/projects/{pid}/cases/{case['id']}")).json()["executable_steps"]
+        assert [s["action"] for s in saved] == ["goto", "expect_title"]
+
         await page.goto(f"{base}/ui/projects/{pid}/cases?q=saved&priority=critical")
         await expect(page.get_by_role("link", name="Pay with a saved card")).to_be_visible()
         await accessible(page, "cases")
