@@ -199,6 +199,10 @@ class IntegrationsSettings(BaseModel):
     jira_token: str | None = None
     jira_project_key: str | None = None
     jira_issue_type: str = "Bug"
+    jira_done_statuses: list[str] = Field(default_factory=lambda: ["Done", "Resolved", "Closed"],
+                                          description="a resolved issue moves its ticket to the first of these its workflow offers")
+    jira_reopen_statuses: list[str] = Field(default_factory=lambda: ["Reopen", "Reopened", "To Do", "Open"],
+                                            description="a reopened issue moves its ticket back to the first of these")
     github_api_url: str = "https://api.github.com"
     github_token: str | None = None
     github_repo: str | None = Field(default=None, description="owner/name")

@@ -93,6 +93,8 @@ class Alerting(Outlets):
         name, settings = await self.projects.get(event.project_id, msg)
         rules, quiet = project_rules(settings)
         data = event.data.model_dump(mode="json")
+        if event.type == "issue.occurred" and data.get("match") == "new":
+            return []  # the issue's first occurrence: issue.detected already tells it, once
         firing = [(i, r) for i, r in enumerate(rules) if fires(r, event.type, data)]
         if not firing:
             return []
@@ -116,7 +118,8 @@ class Alerting(Outlets):
                 await self._record(event, index, rule, ok=False, error=QUIET)
                 continue
             try:
-                response = await self.ledger.once(key, rule.channel, lambda r=rule: self._send(outbound, r, event, subject, text))
+                response = await self.ledger.once(key, rule.channel,
+                                                  lambda r=rule, k=key: self._send(outbound, r, event, subject, text, k))
             except DeliveryFailed as exc:
                 bound.warning("alerting.delivery_failed", rule=rule.name, channel=rule.channel, error=str(exc))
                 failures.append((index, rule, exc))
@@ -138,18 +141,19 @@ class Alerting(Outlets):
 
     @staticmethod
     async def _send(outbound: Outbound, rule: NotificationRule, event: Envelope[Any], subject: str,
-                    text: str) -> dict[str, Any]:
+                    text: str, key: str) -> dict[str, Any]:
         if rule.channel == "slack":
             return await outbound.slack(text, rule.target)
         if rule.channel == "webhook":
             if not rule.target:
                 raise DeliveryFailed(f"rule {rule.name!r}: a webhook needs a target URL", retryable=False)
             return await outbound.webhook(rule.target, {"text": text, "subject": subject,
-                                                        "event": event.model_dump(mode="json")}, rule.secret)
+                                                        "event": event.model_dump(mode="json")}, rule.secret,
+                                          idempotency_key=key)
         recipients = [a.strip() for a in (rule.target or "").split(",") if a.strip()]
         if not recipients:
             raise DeliveryFailed(f"rule {rule.name!r}: email needs recipients", retryable=False)
-        return await outbound.email(recipients, subject, text)
+        return await outbound.email(recipients, subject, text, idempotency_key=key)
 
     async def _record(self, event: Envelope[Any], index: int, rule: NotificationRule, *, ok: bool,
                       status_code: int | None = None, error: str | None = None) -> None:

@@ -1,6 +1,8 @@
-"""Issue sync: file every detected issue in the project's trackers (JIRA, GitHub) once, and add
-a comment there each time it occurs again. The delivery ledger remembers what was created, by
-issue, so a redelivered event or a second copy of this consumer never files twice."""
+"""Issue sync: each detected issue is filed in the project's trackers (JIRA, GitHub) exactly once,
+and its ticket follows it: another occurrence is a comment, a resolve is a comment with the
+resolution and a move to the tracker's "done" status, a reopen (the failure came back) says so and
+moves it back. Every side effect is keyed in the delivery ledger; a ticket carries a marker (a JIRA
+label, a hidden line in a GitHub issue) so a create interrupted mid-call is found, not repeated."""
 
 from typing import Any
 
@@ -19,13 +21,26 @@ from cognitest.consumers.triage.handler import derived
 
 log = structlog.get_logger(__name__)
 CONSUMER = "issue-sync"
-SUBJECTS = ("issue.detected", "issue.occurred")
+SUBJECTS = ("issue.detected", "issue.occurred", "issue.resolved", "issue.updated")
+DONE, ACTIVE = ("resolved", "closed"), ("open", "in_progress")
 
 
-def _body(event: Envelope[Any], link: str) -> str:
+def marker(issue_id: Any) -> str:
+    """What a ticket carries to be found again: a JIRA label, a line in a GitHub issue body."""
+    return f"cognitest-{issue_id}"
+
+
+def issue_link(settings: Any, project_id: Any, issue_id: Any) -> str:
+    """The issue's page in the web UI (a person follows it from the ticket), not the JSON API."""
+    return f"{public_url(settings)}/ui/projects/{project_id}/issues/{issue_id}"
+
+
+def _body(event: Envelope[Any], link: str, tracker: str) -> str:
     d = event.data
     lines = [d.description or "", "", "Steps to reproduce:", *[f"# {s}" for s in d.steps_to_reproduce],
              "", "Suggested remediation:", *[f"- {r}" for r in d.remediation_suggestions], "", f"Cognitest: {link}"]
+    if tracker == "github":
+        lines.append(f"<!-- {marker(d.issue_id)} -->")
     return "\n".join(lines)
 
 
@@ -65,29 +80,71 @@ class IssueSync(Outlets):
     async def _sync(self, tracker: str, event: Envelope[Any], bound: Any, outbound: Outbound) -> None:
         d = event.data
         created_key = f"{tracker}:create:{d.issue_id}"
-        link = f"{public_url(self.settings)}/api/v1/projects/{event.project_id}/issues/{d.issue_id}"
+        link = issue_link(self.settings, event.project_id, d.issue_id)
         if event.type == "issue.detected":
-            labels = ["cognitest", *d.tags]
-            if tracker == "jira":
-                action = lambda: outbound.jira_create(d.title, _body(event, link), labels=labels)  # noqa: E731
-            else:
-                action = lambda: outbound.github_create(d.title, _body(event, link), labels=labels)  # noqa: E731
-            created = await self.ledger.once(created_key, tracker, action)
-            await self.publisher.publish(new_event(
-                IssueLinked(issue_id=d.issue_id, tracker=tracker, key=str(created["key"]), url=created.get("url")),
-                project_id=event.project_id, actor="issue-sync", source=self.settings.source, causationid=event.id,
-                correlationid=event.correlationid, event_id=str(derived("linked", tracker, d.issue_id))))
-            bound.info("issue_sync.created", tracker=tracker, key=created["key"])
+            await self._file(tracker, event, created_key, link, bound, outbound)
             return
-        if d.match == "new":  # the first occurrence is the issue itself
+        if event.type == "issue.occurred" and d.match == "new":  # the first occurrence is the issue itself
             return
+        status = str(d.changes.status or "") if event.type == "issue.updated" else None
+        if event.type == "issue.updated" and status not in (*DONE, *ACTIVE):
+            return  # an edit of other fields: nothing for the ticket
         created = await self.ledger.done(created_key)
         if created is None:
             return  # filed before sync was configured, or by a person: nothing to update
+        ticket, state_key = str(created["key"]), f"{tracker}:state:{d.issue_id}"
+        closed = ((await self.ledger.state(state_key)) or {}).get("state") == "closed"
+        if event.type == "issue.resolved" or status in DONE:
+            if closed:
+                return  # resolved again (or a redelivery after it was done): the ticket already says so
+            resolution = getattr(d, "resolution", None)
+            text = f"Resolved in Cognitest by {event.actor}{': ' + resolution if resolution else ''}.\n{link}"
+            await self._comment(tracker, outbound, ticket, text, f"{tracker}:comment:{event.id}")
+            await self._move(tracker, outbound, ticket, "closed", f"{tracker}:close:{event.id}")
+            await self.ledger.set_state(state_key, tracker, {"state": "closed", "event": event.id})
+            bound.info("issue_sync.resolved", tracker=tracker, key=ticket)
+            return
+        if status in ACTIVE and not closed:
+            return  # already open there
+        if closed:  # the failure came back after a resolve (or a person reopened it): the ticket says so
+            text = (f"Reopened by {event.actor}.\n{link}" if status else
+                    f"Reopened: the failure came back in run {d.run_id} ({d.case_key}): {d.error}\n{link}")
+            await self._comment(tracker, outbound, ticket, text, f"{tracker}:comment:{event.id}")
+            await self._move(tracker, outbound, ticket, "open", f"{tracker}:reopen:{event.id}")
+            await self.ledger.set_state(state_key, tracker, {"state": "open", "event": event.id})
+            bound.info("issue_sync.reopened", tracker=tracker, key=ticket)
+            return
         text = f"Seen again in run {d.run_id} ({d.case_key}): {d.error}\n{link}"
+        await self._comment(tracker, outbound, ticket, text, f"{tracker}:comment:{event.id}")
+        bound.info("issue_sync.commented", tracker=tracker, key=ticket)
+
+    async def _file(self, tracker: str, event: Envelope[Any], key: str, link: str, bound: Any, outbound: Outbound) -> None:
+        d = event.data
+        labels = ["cognitest", *d.tags]
         if tracker == "jira":
-            comment = lambda: outbound.jira_comment(created["key"], text)  # noqa: E731
+            action = lambda: outbound.jira_create(d.title, _body(event, link, tracker), labels=[*labels, marker(d.issue_id)])  # noqa: E731
+            find = lambda: outbound.jira_find(marker(d.issue_id))  # noqa: E731
         else:
-            comment = lambda: outbound.github_comment(created["key"], text)  # noqa: E731
-        await self.ledger.once(f"{tracker}:comment:{event.id}", tracker, comment)
-        bound.info("issue_sync.commented", tracker=tracker, key=created["key"])
+            action = lambda: outbound.github_create(d.title, _body(event, link, tracker), labels=labels)  # noqa: E731
+            find = lambda: outbound.github_find(marker(d.issue_id))  # noqa: E731
+        created = await self.ledger.once(key, tracker, action, find=find)
+        await self.publisher.publish(new_event(
+            IssueLinked(issue_id=d.issue_id, tracker=tracker, key=str(created["key"]), url=created.get("url")),
+            project_id=event.project_id, actor="issue-sync", source=self.settings.source, causationid=event.id,
+            correlationid=event.correlationid, event_id=str(derived("linked", tracker, d.issue_id))))
+        bound.info("issue_sync.created", tracker=tracker, key=created["key"], deduplicated=bool(created.get("deduplicated")))
+
+    async def _comment(self, tracker: str, outbound: Outbound, ticket: str, text: str, key: str) -> None:
+        if tracker == "jira":
+            await self.ledger.once(key, tracker, lambda: outbound.jira_comment(ticket, text))
+        else:
+            await self.ledger.once(key, tracker, lambda: outbound.github_comment(ticket, text))
+
+    async def _move(self, tracker: str, outbound: Outbound, ticket: str, state: str, key: str) -> None:
+        """Close or reopen the ticket (a transition is idempotent at the target: no lookup needed)."""
+        integrations = outbound.settings
+        if tracker == "jira":
+            names = integrations.jira_done_statuses if state == "closed" else integrations.jira_reopen_statuses
+            await self.ledger.once(key, tracker, lambda: outbound.jira_transition(ticket, names))
+        else:
+            await self.ledger.once(key, tracker, lambda: outbound.github_state(ticket, state))

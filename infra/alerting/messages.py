@@ -13,7 +13,7 @@ def compose(event_type: str, data: dict[str, Any], project: str, base_url: str, 
             failed_cases: list[dict[str, Any]] | None = None, run_name: str | None = None) -> tuple[str, str]:
     """(subject, text) for an event."""
     icon = ICONS.get(event_type, ":bell:")
-    api = f"{base_url}/api/v1/projects/{project_id}"
+    api = f"{base_url}/ui/projects/{project_id}"  # the pages a person opens, not the JSON API
     if event_type in ("run.failed", "run.completed", "run.cancelled"):
         t = data.get("totals") or {}
         name = run_name or data.get("run_id")
@@ -36,6 +36,17 @@ def compose(event_type: str, data: dict[str, Any], project: str, base_url: str, 
             lines.append(f"Suggestion: {data['remediation_suggestions'][0]}")
         lines.append(f"Issue: {api}/issues/{data.get('issue_id')}")
         return subject, "\n".join(lines)
+    if event_type == "issue.occurred":
+        subject = f"[{project}] Failing again: {data.get('case_key') or 'a case'}"
+        lines = [f":repeat: *{subject}*" + (f" in run {data['run_id']}" if data.get("run_id") else "")]
+        if data.get("error"):
+            lines.append(f"Error: {first_line(data['error'])}")
+        lines.append(f"Issue: {api}/issues/{data.get('issue_id')}")
+        return subject, "\n".join(lines)
+    if event_type == "issue.resolved":
+        subject = f"[{project}] Issue resolved"
+        text = f":white_check_mark: *{subject}*" + (f": {first_line(data.get('resolution'))}" if data.get("resolution") else "")
+        return subject, f"{text}\nIssue: {api}/issues/{data.get('issue_id')}"
     if event_type == "workflow.completed":
         subject = f"[{project}] Automation execution {data.get('status')}"
         text = f"{icon} *{subject}*: {data.get('execution_id')}" + (f"\nError: {first_line(data.get('error'))}" if data.get("error") else "")

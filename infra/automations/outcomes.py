@@ -45,7 +45,7 @@ async def run_outcome(sessions: async_sessionmaker, run_id: str, settings: Setti
               "error": first_line(r.error), "outcome": r.outcome} for r in failed]
     new = [c for c, r in zip(cases, failed) if (r.test_case_id or r.key) not in failed_before]
     totals = dict(run.totals or {})
-    url = f"{public_url(settings)}/api/v1/projects/{run.project_id}/runs/{run.id}"
+    url = f"{public_url(settings)}/ui/projects/{run.project_id}/runs/{run.id}"  # the run's page in the UI
     return {
         "run_id": str(run.id), "name": run.name, "status": run.status, "passed": run.status in ("completed", "awaiting_manual") and not failed,
         "totals": totals, "failed_cases": cases[:100], "new_failures": new[:100], "url": url,

@@ -85,13 +85,16 @@ class Outbound:
         response = await self._call("POST", url, json=body)
         return {"status_code": response.status_code, "target": _host(url)}  # the URL itself is a credential
 
-    async def webhook(self, url: str, payload: dict[str, Any], secret: str | None = None) -> dict[str, Any]:
+    async def webhook(self, url: str, payload: dict[str, Any], secret: str | None = None,
+                      idempotency_key: str | None = None) -> dict[str, Any]:
         import json
 
         url, secret = reveal(self.box, url) or "", reveal(self.box, secret)
         self._guard(url)
         body = json.dumps(payload, default=str).encode()
         headers = {"content-type": "application/json"}
+        if idempotency_key:  # a receiver drops a repeat (a retry after a crash mid-call) by this key
+            headers["idempotency-key"] = idempotency_key
         if secret or self.settings.webhook_secret:
             headers[HEADER] = sign(secret or self.settings.webhook_secret or "", body)
         response = await self._call("POST", url, content=body, headers=headers)
@@ -131,6 +134,33 @@ class Outbound:
         created = response.json()
         return {"key": created["key"], "id": created.get("id"), "url": f"{base}/browse/{created['key']}"}
 
+    async def jira_find(self, label: str, project_key: str | None = None) -> dict[str, Any] | None:
+        """The ticket carrying a label (what a create that may have reached JIRA left), by JQL."""
+        base, auth = self._jira()
+        key = project_key or self.settings.jira_project_key
+        jql = f'labels = "{label}"' + (f' AND project = "{key}"' if key else "")
+        response = await self._call("GET", f"{base}/rest/api/2/search", params={"jql": jql, "fields": "key", "maxResults": 1},
+                                    auth=auth)
+        issues = response.json().get("issues") or []
+        if not issues:
+            return None
+        found = issues[0]["key"]
+        return {"key": found, "id": issues[0].get("id"), "url": f"{base}/browse/{found}"}
+
+    async def jira_transition(self, issue_key: str, names: list[str]) -> dict[str, Any]:
+        """Move a ticket through the first transition whose name or target status is one of
+        `names` (workflows differ: "Done", "Resolved", "Closed"); none available is said, not raised."""
+        base, auth = self._jira()
+        response = await self._call("GET", f"{base}/rest/api/2/issue/{issue_key}/transitions", auth=auth)
+        wanted = [n.lower() for n in names]
+        for transition in response.json().get("transitions") or []:
+            if str(transition.get("name", "")).lower() in wanted or \
+                    str((transition.get("to") or {}).get("name", "")).lower() in wanted:
+                await self._call("POST", f"{base}/rest/api/2/issue/{issue_key}/transitions",
+                                 json={"transition": {"id": transition["id"]}}, auth=auth)
+                return {"key": issue_key, "transition": transition.get("name"), "status": (transition.get("to") or {}).get("name")}
+        return {"key": issue_key, "transition": None, "note": f"no transition to {' / '.join(names)} from its status"}
+
     async def jira_comment(self, issue_key: str, body: str) -> dict[str, Any]:
         base, auth = self._jira()
         response = await self._call("POST", f"{base}/rest/api/2/issue/{issue_key}/comment", json={"body": body}, auth=auth)
@@ -153,17 +183,37 @@ class Outbound:
         created = response.json()
         return {"key": str(created["number"]), "number": created["number"], "url": created.get("html_url")}
 
+    async def github_find(self, marker: str, repo: str | None = None) -> dict[str, Any] | None:
+        """The issue whose body carries the marker, among the newest labelled `cognitest` (the list,
+        not the search API: search is indexed late and would miss an issue made seconds ago)."""
+        base, headers = self._github(repo)
+        response = await self._call("GET", f"{base}/issues", headers=headers, params={
+            "labels": "cognitest", "state": "all", "sort": "created", "direction": "desc", "per_page": 100})
+        for issue in response.json():
+            if marker in (issue.get("body") or ""):
+                return {"key": str(issue["number"]), "number": issue["number"], "url": issue.get("html_url")}
+        return None
+
+    async def github_state(self, number: str, state: str, repo: str | None = None) -> dict[str, Any]:
+        base, headers = self._github(repo)
+        await self._call("PATCH", f"{base}/issues/{number}", json={"state": state}, headers=headers)
+        return {"key": number, "state": state}
+
     async def github_comment(self, number: str, body: str, repo: str | None = None) -> dict[str, Any]:
         base, headers = self._github(repo)
         response = await self._call("POST", f"{base}/issues/{number}/comments", json={"body": body}, headers=headers)
         return {"key": number, "comment_id": response.json().get("id")}
 
-    async def email(self, to: list[str], subject: str, body: str) -> dict[str, Any]:
+    async def email(self, to: list[str], subject: str, body: str, idempotency_key: str | None = None) -> dict[str, Any]:
         s = self.settings
         if not s.smtp_host:
             raise NotConfigured("SMTP (integrations.smtp_host)")
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = s.smtp_from, ", ".join(to), subject
+        if idempotency_key:  # the same message sent twice carries the same Message-ID: mail clients show one
+            import hashlib
+
+            message["Message-ID"] = f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}@cognitest>"
         message.set_content(body)
         try:
             await aiosmtplib.send(message, hostname=s.smtp_host, port=s.smtp_port, username=s.smtp_username,

@@ -218,6 +218,8 @@ async def issue_updated(tx: Tx, event: Envelope[Any], seq: int) -> None:
     changes = changes_of(event)
     if changes.get("status") in (IssueStatus.open, IssueStatus.in_progress):
         changes["resolved_at"] = None
+    elif changes.get("status") in (IssueStatus.resolved, IssueStatus.closed):
+        changes["resolved_at"] = event.time
     await tx.update_row(issues, event.data.issue_id, event, seq, changes)
 
 

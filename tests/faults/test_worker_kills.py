@@ -111,3 +111,45 @@ async def test_execution_process_killed_mid_run_resumes(stack: PlatformStack, ap
                      asyncio.get_running_loop().time() - back, f"run {finished['status']}")
     assert finished["status"] == "completed" and finished["totals"]["passed"] == 6
     assert len(results) == 6 and distinct == 6  # each case once, none lost
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tracker", ["jira", "github"])
+async def test_consumers_killed_while_filing_a_ticket_file_it_once(stack: PlatformStack, api: httpx.AsyncClient,
+                                                                   project: dict, outside: FakeServices,
+                                                                   fault_report: FaultReport, tracker: str) -> None:
+    """The tracker makes the ticket at once and answers 8 s later; the process that asked is killed
+    in between. Started again, it finds the ticket by its marker instead of filing a second."""
+    from tests.conftest import bootstrapped
+    from tests.integration.test_triage_alerting import upload
+
+    pid, token = project["id"], uuid.uuid4().hex[:10]
+    await bootstrapped(api, pid)
+    await api.patch(f"/api/v1/projects/{pid}", params={"wait": "true"}, json={"settings": {"issue_sync": [tracker]}})
+    create_path = "/jira/rest/api/2/issue" if tracker == "jira" else "/github/repos/acme/shop/issues"
+
+    def tickets() -> list:  # type: ignore[type-arg]
+        made = outside.jira_issues.values() if tracker == "jira" else outside.github_issues.values()
+        return [t for t in made if token in str((t.get("fields") or t).get("summary" if tracker == "jira" else "title"))]
+
+    outside.delays[create_path] = 8.0
+    try:
+        await upload(api, pid, {f"refund {token}": "AssertionError: refund total was 0"})
+
+        async def asked():
+            return bool(tickets())
+        await eventually(asked, timeout=60)
+        await restart_killed(stack, "consumers")  # mid-call: the ticket exists, its answer never arrived
+    finally:
+        outside.delays.pop(create_path, None)
+    back = asyncio.get_running_loop().time()
+
+    async def linked():
+        found = (await api.get(f"/api/v1/projects/{pid}/issues")).json()["items"]
+        return found[0] if found and (found[0].get("external") or {}).get(tracker) else None
+    issue = await eventually(linked, timeout=120, interval=0.5)
+    made = tickets()
+    fault_report.add(f"SIGKILL consumers while filing a {tracker} ticket", 1, len(made), max(0, len(made) - 1),
+                     int(not made), asyncio.get_running_loop().time() - back, "events = tickets")
+    assert len(made) == 1, made
+    assert issue["external"][tracker]["key"] in ("COG-" + str(len(outside.jira_issues)), str(len(outside.github_issues)))

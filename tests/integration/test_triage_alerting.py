@@ -109,7 +109,18 @@ async def test_issues_are_filed_in_jira_once_and_updated_on_recurrence(api: http
     await upload(api, pid, {f"coupon {marker}": "ValueError: coupon expired"})
     await eventually(lambda: _has(outside, f"/jira/rest/api/2/issue/{key}/comment"), timeout=30)
     [comment] = outside.at(f"/jira/rest/api/2/issue/{key}/comment")
-    assert "Seen again in run" in comment.body["body"]
+    assert "Seen again in run" in comment.body["body"] and f"/ui/projects/{pid}/issues/{issue['id']}" in comment.body["body"]
+    assert len([r for r in outside.at("/jira/rest/api/2/issue") if marker in (r.body or {}).get("fields", {}).get("summary", "")]) == 1
+
+    # resolved here: the ticket is told and moved to Done; the failure comes back: told again, reopened
+    r = await api.patch(f"/api/v1/projects/{pid}/issues/{issue['id']}", params={"wait": "true"}, json={"status": "resolved"})
+    assert r.status_code == 200 and r.json()["resolved_at"] is not None
+    await eventually(lambda: _is(outside, key, "Done"), timeout=30)
+    assert "Resolved in Cognitest" in outside.at(f"/jira/rest/api/2/issue/{key}/comment")[-1].body["body"]
+    await upload(api, pid, {f"coupon {marker}": "ValueError: coupon expired"})
+    await eventually(lambda: _is(outside, key, "To Do"), timeout=30)
+    comments = [c.body["body"] for c in outside.at(f"/jira/rest/api/2/issue/{key}/comment")]
+    assert comments[-1].startswith("Reopened: the failure came back") and len(comments) == 3
     assert len([r for r in outside.at("/jira/rest/api/2/issue") if marker in (r.body or {}).get("fields", {}).get("summary", "")]) == 1
 
 
@@ -131,6 +142,10 @@ async def test_github_sync_files_each_issue_once(api: httpx.AsyncClient, project
 
 async def _has(outside: FakeServices, prefix: str) -> bool:
     return bool(outside.at(prefix))
+
+
+async def _is(outside: FakeServices, key: str, status: str) -> bool:
+    return outside.jira_issues.get(key, {}).get("status") == status
 
 
 async def test_notification_rules_deliver_once_per_channel(stack: PlatformStack, api: httpx.AsyncClient, project: dict,
@@ -155,9 +170,12 @@ async def test_notification_rules_deliver_once_per_channel(stack: PlatformStack,
             f"lead-{token}@example.com" in mail.recipients for mail in outside.mails)
     await eventually(delivered, timeout=60)
     [slack] = outside.at(f"/slack/{token}")
-    assert "New high issue" in slack.body["text"] and f"/projects/{pid}/issues/" in slack.body["text"]
+    # the link is the issue's page in the UI (a person follows it), not the JSON API
+    assert "New high issue" in slack.body["text"] and f"/ui/projects/{pid}/issues/" in slack.body["text"]
     hook = outside.at(f"/hook/{token}")[-1]
     assert verify(secret, hook.raw, hook.headers["x-hub-signature-256"]) and hook.body["event"]["type"] == "issue.detected"
+    # every try carries the same idempotency key: a receiver can drop a repeat after a crash mid-call
+    assert len({h.headers["idempotency-key"] for h in outside.at(f"/hook/{token}")}) == 1
     mail = next(mail for mail in outside.mails if f"lead-{token}@example.com" in mail.recipients)
     assert "Subject: [" in mail.content
 

@@ -5,6 +5,7 @@ collector the platform's processes export their traces to."""
 
 import json
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,6 +47,9 @@ class FakeServices:
     received: list[Received] = field(default_factory=list)
     mails: list[Mail] = field(default_factory=list)
     failures: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    delays: dict[str, float] = field(default_factory=dict)  # path prefix -> seconds before answering
+    jira_issues: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> fields, status
+    github_issues: dict[int, dict[str, Any]] = field(default_factory=dict)  # number -> title, body, labels, state
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -59,7 +63,11 @@ class FakeServices:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802
-                if self.path == f"{ISSUER_PATH}/jwks":
+                if self.path.startswith(("/jira/", "/github/")):
+                    with fake._lock:
+                        fake.received.append(Received("GET", self.path, {k.lower(): v for k, v in self.headers.items()}, b""))
+                    self._send(*fake._read(self.path))
+                elif self.path == f"{ISSUER_PATH}/jwks":
                     self._send(200, fake.idp.jwks())
                 elif self.path == f"{ISSUER_PATH}/.well-known/openid-configuration":
                     self._send(200, fake.idp.discovery(fake.url))
@@ -86,7 +94,21 @@ class FakeServices:
                 if scripted:
                     self._send(scripted, {"error": "scripted failure"})
                     return
-                self._send(*fake._answer(self.path))
+                delay = next((d for p, d in fake.delays.items() if self.path.startswith(p)), 0.0)
+                answer = fake._answer(self.path, body)  # done at once, answered late: a caller killed meanwhile
+                if delay:
+                    time.sleep(delay)
+                self._send(*answer)
+
+            def do_PATCH(self) -> None:  # noqa: N802
+                raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+                body = json.loads(raw) if raw else {}
+                with fake._lock:
+                    fake.received.append(Received("PATCH", self.path, {k.lower(): v for k, v in self.headers.items()}, raw, body))
+                    number = int(self.path.rstrip("/").rsplit("/", 1)[1]) if self.path.startswith("/github/") else -1
+                    if number in fake.github_issues:
+                        fake.github_issues[number].update({k: v for k, v in body.items() if k in ("state", "title")})
+                self._send(200, {"number": number})
 
             def _send(self, status: int, body: Any) -> None:
                 data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
@@ -103,19 +125,47 @@ class FakeServices:
         self.smtp.start()
         self.idp.issuer = f"{self.url}{ISSUER_PATH}"
 
-    def _answer(self, path: str) -> tuple[int, Any]:
+    def _answer(self, path: str, body: Any = None) -> tuple[int, Any]:
         with self._lock:
             if path.startswith("/jira/rest/api/2/issue") and path.endswith("/comment"):
                 return 201, {"id": str(len(self.received))}
+            if path.startswith("/jira/rest/api/2/issue") and path.endswith("/transitions"):
+                key = path.split("/")[-2]
+                wanted = ((body or {}).get("transition") or {}).get("id")
+                if key in self.jira_issues:
+                    self.jira_issues[key]["status"] = {"31": "Done", "11": "To Do"}.get(str(wanted), "?")
+                return 204, ""
             if path.startswith("/jira/rest/api/2/issue"):
                 self._jira += 1
-                return 201, {"id": str(10_000 + self._jira), "key": f"COG-{self._jira}", "self": "x"}
+                key = f"COG-{self._jira}"
+                self.jira_issues[key] = {"fields": (body or {}).get("fields") or {}, "status": "To Do"}
+                return 201, {"id": str(10_000 + self._jira), "key": key, "self": "x"}
             if path.startswith("/github/") and path.endswith("/comments"):
                 return 201, {"id": len(self.received)}
             if path.startswith("/github/"):
                 self._github += 1
+                self.github_issues[self._github] = {**(body or {}), "state": "open", "number": self._github,
+                                                    "html_url": f"https://github.example/issues/{self._github}"}
                 return 201, {"number": self._github, "html_url": f"https://github.example/issues/{self._github}"}
         return 200, "ok"
+
+    def _read(self, path: str) -> tuple[int, Any]:
+        """JIRA search by label and transitions; a GitHub repository's issues (newest first)."""
+        from urllib.parse import parse_qs, urlsplit
+
+        parts = urlsplit(path)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        with self._lock:
+            if parts.path == "/jira/rest/api/2/search":
+                label = query.get("jql", "").split('labels = "', 1)[-1].split('"', 1)[0]
+                found = [{"key": k, "id": k} for k, i in self.jira_issues.items() if label in i["fields"].get("labels", [])]
+                return 200, {"issues": found, "total": len(found)}
+            if parts.path.endswith("/transitions"):  # a typical JIRA workflow: any status to either
+                return 200, {"transitions": [{"id": "11", "name": "To Do", "to": {"name": "To Do"}},
+                                             {"id": "31", "name": "Done", "to": {"name": "Done"}}]}
+            if parts.path.startswith("/github/") and parts.path.endswith("/issues"):
+                return 200, sorted(self.github_issues.values(), key=lambda i: -i["number"])
+        return 404, {"error": "not found"}
 
     @property
     def url(self) -> str:

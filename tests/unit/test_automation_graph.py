@@ -122,8 +122,8 @@ def test_alert_messages_are_useful_at_a_glance() -> None:
                             "Shop", "http://cog", "p1", cases, "nightly")
     assert subject == "[Shop] Run nightly failed"
     assert "2 passed, 12 failed, 0 errors of 14" in text and "• case 0: boom 0" in text and "… and 2 more" in text
-    assert text.endswith("Run: http://cog/api/v1/projects/p1/runs/r1")
+    assert text.endswith("Run: http://cog/ui/projects/p1/runs/r1")
     subject, text = compose("issue.detected", {"issue_id": "i1", "severity": "high", "title": "Checkout down",
                                                "remediation_suggestions": ["Check the gateway"]}, "Shop", "http://cog", "p1")
     assert subject == "[Shop] New high issue: Checkout down" and "Suggestion: Check the gateway" in text
-    assert "http://cog/api/v1/projects/p1/issues/i1" in text
+    assert "http://cog/ui/projects/p1/issues/i1" in text

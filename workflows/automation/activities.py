@@ -2,6 +2,7 @@
 and the step, so a retry publishes the same event (JetStream drops the copy); side effects go
 through the delivery ledger under the step's idempotency key."""
 
+import hashlib
 from typing import Any
 
 import structlog
@@ -163,9 +164,9 @@ class AutomationActivities:
             settings = await session.scalar(select(Project.settings).where(Project.id == job.project_id))
         return self.outbound.for_project(settings, self.settings.execution.allow_private_targets)
 
-    async def _once(self, job: StepJob, channel: str, action: Any) -> dict[str, Any]:
+    async def _once(self, job: StepJob, channel: str, action: Any, find: Any = None) -> dict[str, Any]:
         try:
-            return await self.ledger.once(job.key, channel, action)
+            return await self.ledger.once(job.key, channel, action, find=find)
         except DeliveryFailed as exc:
             log.warning("automation.delivery_failed", execution_id=job.execution_id, node=job.node_id, error=str(exc),
                         retryable=exc.retryable, project=str(job.project_id))
@@ -196,8 +197,11 @@ class AutomationActivities:
     @activity.defn(name="automation_jira")
     async def jira(self, job: StepJob) -> dict[str, Any]:
         c, outbound = job.config, await self._outbound(job)
+        # a label made from the step's key: a retry after a worker died mid-call finds the ticket
+        label = "cognitest-" + hashlib.sha256(job.key.encode()).hexdigest()[:16]
         return await self._once(job, "jira", lambda: outbound.jira_create(
-            c["summary"], c.get("description", ""), c.get("project_key"), c.get("issue_type"), c.get("labels")))
+            c["summary"], c.get("description", ""), c.get("project_key"), c.get("issue_type"), [*(c.get("labels") or []), label]),
+            find=lambda: outbound.jira_find(label, c.get("project_key")))
 
     @activity.defn(name="automation_github")
     async def github(self, job: StepJob) -> dict[str, Any]:
