@@ -162,6 +162,8 @@ class GenerationSummary(BaseModel):
     covered_requirements: int
     total_requirements: int
     uncovered: list[str] = Field(default_factory=list)
+    weakly_covered: list[str] = Field(default_factory=list)
+    quality: dict = Field(default_factory=dict)
     usage: Usage
     duplicates: list[dict] = Field(default_factory=list)
     avoided: list[dict] = Field(default_factory=list)

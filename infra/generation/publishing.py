@@ -5,6 +5,9 @@ the very same events)."""
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from cognitest.infra.generation.quality import (
+    CONCRETE, UNCOVERED, WEAKLY_COVERED, case_strength, is_generic, requirement_status,
+)
 from cognitest.schemas import Envelope, new_event
 from cognitest.schemas.events.generation import GenerationCompleted
 from cognitest.schemas.events.testing import (
@@ -76,6 +79,8 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
             suites.setdefault(name, []).append(case)
 
     covered: set[str] = set()
+    strengths: dict[str, set[str]] = {}  # requirement id -> how well its new cases check it
+    generic_steps = 0
     case_count = 0
     for name, cases in suites.items():
         suite_id = loaded.suite_id or derived(g.generation_id, "suite", name)
@@ -88,6 +93,10 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
         for index, case in enumerate(cases):
             requirement_ids = [str(by_key[k].id) for k in case.requirement_keys if k in by_key]
             covered.update(requirement_ids)
+            strength = case_strength(case.steps, case.expected_result, case.executable_steps)
+            generic_steps += sum(1 for s in case.steps if is_generic(s.action) or is_generic(s.expected))
+            for rid in requirement_ids:
+                strengths.setdefault(rid, set()).add(strength)
             case_id = derived(g.generation_id, "case", name, index)
             emit(CaseGenerated(
                 case_id=case_id, suite_id=suite_id, title=case.title, preconditions=case.preconditions,
@@ -105,6 +114,8 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
     duplicates = []
     for case_id, (dup, ids) in links.items():
         covered.update(ids)
+        for rid in ids:  # an existing case kept by people: what it checks is theirs to judge
+            strengths.setdefault(rid, set()).add(CONCRETE)
         if not ids <= set(dup.requirement_ids):  # the existing case now traces these requirements too
             emit(CaseUpdated(case_id=UUID(case_id), changes=CaseChanges(
                 requirement_ids=list(dict.fromkeys([*dup.requirement_ids, *sorted(ids)])))), "link", case_id)
@@ -113,14 +124,21 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
     avoided = [a for result in job.features for a in result.avoided]
 
     total = len(loaded.requirements)
-    uncovered = [r.key for r in loaded.requirements if str(r.id) not in covered]
+    status = {r.key: requirement_status(strengths.get(str(r.id), set())) for r in loaded.requirements}
+    uncovered = [key for key, s in status.items() if s == UNCOVERED]
+    weak = [key for key, s in status.items() if s == WEAKLY_COVERED]
+    quality = {"requirements": total, "cases": case_count, "duplicates_merged": sum(d["drafts"] for d in duplicates),
+               "generic_steps": generic_steps, "weakly_covered": len(weak),
+               "cases_per_requirement": round(case_count / total, 2) if total else 0.0}
     summary = GenerationSummary(generation_id=g.generation_id, plan_id=plan_id, suites=len(suites), cases=case_count,
-                                covered_requirements=total - len(uncovered), total_requirements=total,
-                                uncovered=uncovered, usage=usage, duplicates=duplicates, avoided=avoided)
+                                covered_requirements=total - len(uncovered) - len(weak), total_requirements=total,
+                                uncovered=uncovered, weakly_covered=weak, quality=quality, usage=usage,
+                                duplicates=duplicates, avoided=avoided)
     emit(GenerationCompleted(generation_id=g.generation_id, plan_id=plan_id, suites=summary.suites, cases=case_count,
                              duplicates=duplicates[:1000], avoided=avoided[:1000], examples_used=len(job.examples),
                              covered_requirements=summary.covered_requirements, total_requirements=total,
-                             uncovered=uncovered, engine=engine_label[:200], repairs=usage.repairs,
+                             uncovered=uncovered, weakly_covered=weak, quality=quality, engine=engine_label[:200],
+                             repairs=usage.repairs,
                              fallbacks_used=usage.fallbacks_used,
                              tokens=usage.prompt_tokens + usage.completion_tokens, cost_usd=usage.cost_usd), "completed")
     return events, summary

@@ -90,14 +90,22 @@ def generate(project: str = PROJECT,
                "cases": result["cases"], "engine": result.get("engine"), "tokens": result.get("tokens", 0),
                "cost_usd": result.get("cost_usd", 0.0),
                "coverage": {"covered": covered, "total": total, "ratio": round(covered / total, 4) if total else 1.0,
-                            "uncovered": result.get("uncovered", [])}}
+                            "weakly_covered": result.get("weakly_covered", []), "uncovered": result.get("uncovered", [])},
+               "quality": result.get("quality", {})}
     if as_json:
         emit_json(summary)
         return
     console.print(f"Plan {summary['plan_id']}: {summary['suites']} suites, {summary['cases']} cases "
                   f"({summary['engine']})")
-    console.print(f"Coverage: {covered}/{total} requirements" + (f"; uncovered: {', '.join(summary['coverage']['uncovered'])}"
-                                                               if summary["coverage"]["uncovered"] else ""))
+    weak, uncovered = summary["coverage"]["weakly_covered"], summary["coverage"]["uncovered"]
+    console.print(f"Coverage: {covered}/{total} requirements covered by concrete cases"
+                  + (f"; weakly covered (placeholder cases only): {', '.join(weak)}" if weak else "")
+                  + (f"; uncovered: {', '.join(uncovered)}" if uncovered else ""))
+    quality = summary["quality"]
+    if quality:
+        console.print(f"Quality: {quality.get('cases_per_requirement', 0)} cases per requirement, "
+                      f"{quality.get('generic_steps', 0)} placeholder step(s), "
+                      f"{quality.get('duplicates_merged', 0)} duplicate(s) merged")
 
 
 def matrix(plan: str = typer.Argument(..., metavar="PLAN_ID"), project: str = PROJECT, api: str = API,
@@ -108,9 +116,10 @@ def matrix(plan: str = typer.Argument(..., metavar="PLAN_ID"), project: str = PR
         emit_json(data)
         return
     for row in data["requirements"]:
-        marker = "[green]✓[/]" if row["cases"] else "[red]✗[/]"
+        marker = {"covered": "[green]✓[/]", "weak": "[yellow]~[/]"}.get(row.get("status", ""), "[red]✗[/]")
         console.print(f"{marker} {row['key']:<10} {len(row['cases']):>3} case(s)  {row['title'][:70]}")
-    console.print(f"Coverage {data['covered']}/{data['total']} ({data['coverage']:.0%})")
+    console.print(f"Coverage {data['covered']}/{data['total']} ({data['coverage']:.0%}); "
+                  f"{data.get('weak', 0)} weakly covered (~: placeholder cases only), {len(data['uncovered'])} uncovered")
 
 
 __all__ = ["generate", "matrix", "requirements_app"]

@@ -43,6 +43,11 @@ class GenerationCompleted(Payload):
     covered_requirements: int = Field(ge=0)
     total_requirements: int = Field(ge=0)
     uncovered: list[str] = Field(default_factory=list, description="keys of requirements no case covers")
+    weakly_covered: list[str] = Field(default_factory=list, description=(
+        "keys of requirements traced only by cases without concrete steps and expected results (placeholders)"))
+    quality: dict[str, Any] = Field(default_factory=dict, description=(
+        "the generation's quality report: requirements, cases, duplicates_merged, generic_steps, weakly_covered, "
+        "cases_per_requirement"))
     engine: str | None = Field(default=None, max_length=200)
     tokens: int = Field(default=0, ge=0)
     cost_usd: float = Field(default=0.0, ge=0)

@@ -69,7 +69,8 @@ async def test_feedback_changes_the_next_generation(stack: PlatformStack, api: h
     assert len(linked) >= 5 and all(d["score"] >= 0.95 for d in linked)
     assert {d["case_id"] for d in linked} <= {c["id"] for c in round_one}
     matrix = (await api.get(f"/api/v1/projects/{pid}/plans/{again['result']['plan_id']}/traceability")).json()
-    assert matrix["coverage"] == 1.0  # the linked cases trace the new plan's requirements
+    # the linked cases trace the new plan's requirements (some only weakly: placeholder cases count apart)
+    assert matrix["uncovered"] == [] and matrix["covered"] + matrix["weak"] == matrix["total"]
 
 
 def _debug(cases: list[dict]) -> list[tuple]:  # what the cases look like, for a failure message

@@ -101,7 +101,7 @@ def test_up_runs_everything_seeds_the_demo_and_keeps_data(tmp_path: Path) -> Non
     generated = first_items(http, f"{api}/api/v1/projects/{pid}/plans", {"tag": "generated"})
     assert generated, "the demo generation did not produce a plan"
     matrix = http.get(f"{api}/api/v1/projects/{pid}/plans/{generated[0]['id']}/traceability").json()
-    assert matrix["coverage"] == 1.0
+    assert matrix["uncovered"] == [] and matrix["covered"] + matrix["weak"] == matrix["total"] == 7
     automations = http.get(f"{api}/api/v1/projects/{pid}/automations").json()["items"]
     assert sorted(a["name"] for a in automations) == ["Nightly regression → Slack on failure → JIRA for new failures",
                                                       "Release approval"]

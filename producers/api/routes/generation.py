@@ -10,6 +10,7 @@ from pydantic import Field
 from sqlalchemy import false, or_, select
 from sqlalchemy.dialects.postgresql import array
 
+from cognitest.infra.generation.quality import COVERED, UNCOVERED, WEAKLY_COVERED, case_strength, requirement_status
 from cognitest.infra.db import models as m
 from cognitest.producers.api.body import Body
 from cognitest.producers.api.commands import accepted, envelope_for, new_resource_id, publish, wants_wait
@@ -56,8 +57,9 @@ async def show_generation(state: State, project_id: UUID, generation_id: UUID) -
 
 
 @router.get("/plans/{plan_id}/traceability", tags=["plans"], summary="Requirements × cases of a plan, with coverage",
-            description="Every requirement of the plan's source documents with the cases that cover it; uncovered "
-                        "requirements are listed, never hidden.")
+            description="Every requirement of the plan's source documents with the cases that trace it, each "
+                        "requirement `covered` (by a case with concrete steps and expected results), `weak` (traced "
+                        "only by placeholder or step-less cases) or `uncovered`; `coverage` counts covered ones only.")
 async def traceability(state: State, project_id: UUID, plan_id: UUID) -> dict[str, Any]:
     await require_project(state, project_id)
     async with state.sessions() as session:
@@ -76,15 +78,20 @@ async def traceability(state: State, project_id: UUID, plan_id: UUID) -> dict[st
             m.TestCase.project_id == project_id, m.TestCase.deleted_at.is_(None), or_(ours, linked))))
     covering: dict[str, list[dict[str, Any]]] = {}
     for case in cases:
+        strength = case_strength(case.steps or [], case.expected_result, case.executable_steps)
         for rid in case.requirement_ids:
             covering.setdefault(rid, []).append({"id": str(case.id), "title": case.title, "priority": case.priority,
-                                                 "category": (case.metadata_ or {}).get("category")})
+                                                 "category": (case.metadata_ or {}).get("category"), "strength": strength})
     rows = [{"id": str(r.id), "key": r.key, "title": r.title, "kind": r.kind, "priority": r.priority,
-             "cases": covering.get(str(r.id), [])} for r in requirements]
-    covered = sum(1 for row in rows if row["cases"])
+             "cases": covering.get(str(r.id), []),
+             "status": requirement_status(c["strength"] for c in covering.get(str(r.id), []))} for r in requirements]
+    covered = sum(1 for row in rows if row["status"] == COVERED)
+    # covered only by concrete cases; a requirement traced only by placeholders is shown apart, never counted
     return {"plan_id": str(plan_id), "requirements": rows, "cases": len(cases), "covered": covered, "total": len(rows),
             "coverage": round(covered / len(rows), 4) if rows else 1.0,
-            "uncovered": [row["key"] for row in rows if not row["cases"]]}
+            "weak": sum(1 for row in rows if row["status"] == WEAKLY_COVERED),
+            "weakly_covered": [row["key"] for row in rows if row["status"] == WEAKLY_COVERED],
+            "uncovered": [row["key"] for row in rows if row["status"] == UNCOVERED]}
 
 
 def _uuid(value: Any) -> UUID | None:
