@@ -8,6 +8,7 @@ import structlog
 from temporalio import activity
 
 from cognitest.infra.knowledge.documents import case_text
+from cognitest.infra.knowledge.values import same_values
 from cognitest.infra.knowledge.store import KnowledgeStore
 from cognitest.infra.metrics import KNOWLEDGE_QUERIES
 from cognitest.infra.settings import KnowledgeSettings
@@ -64,10 +65,12 @@ class KnowledgeActivities:
         vectors = await self.store.embedder.embed(texts)
         excluded = set(job.exclude_case_ids)
         found: list[Duplicate] = []
-        for draft, vector in zip(job.drafts, vectors, strict=True):
+        for draft, text, vector in zip(job.drafts, texts, vectors, strict=True):
             for score, p in await self.store.search(job.project_id, vector, 3, kind="case",
                                                     verdict=["pending", "accepted", "modified", "human"]):
-                if score >= self.settings.duplicate_score and str(p.get("case_id")) not in excluded:
+                # alike in wording but testing other values (a limit, a duration): a case of its own
+                if score >= self.settings.duplicate_score and str(p.get("case_id")) not in excluded \
+                        and same_values(text, case_text(p.get("fields") or {"title": p.get("title")})):
                     found.append(Duplicate(index=draft.index, case_id=str(p.get("case_id")), title=str(p.get("title", "")),
                                            score=round(score, 4)))
                     break
