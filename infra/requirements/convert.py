@@ -33,6 +33,7 @@ class Story:
     criteria: list[list[tuple[str, str]]] = field(default_factory=list)  # scenarios of (keyword, text)
     priority: str | None = None
     section: str | None = None
+    statement_only: bool = False  # the description is the requirement (a StrictDoc STATEMENT), the title a label
 
 
 @dataclass
@@ -49,7 +50,7 @@ def convert(data: bytes, kind: DocumentKind) -> Converted:
     converter = {
         DocumentKind.pdf: _pdf, DocumentKind.docx: _docx, DocumentKind.html: _html,
         DocumentKind.markdown: _markdown, DocumentKind.text: _markdown, DocumentKind.gherkin: _gherkin,
-        DocumentKind.json: _json, DocumentKind.csv: _csv,
+        DocumentKind.json: _json, DocumentKind.csv: _csv, DocumentKind.sdoc: _sdoc,
     }[kind]
     result = converter(data)
     if result.is_empty():
@@ -152,10 +153,12 @@ def _markdown(data: bytes, title: str | None = None) -> Converted:
             out.lines.append(Line(" ".join(paragraph)))
             paragraph.clear()
 
+    continued = False  # the last line was a list item (or its continuation)
     for raw in text.splitlines():
         line = raw.strip()
         if not line:
             flush()
+            continued = False
             continue
         if heading := _HEADING.match(line):
             flush()
@@ -165,6 +168,11 @@ def _markdown(data: bytes, title: str | None = None) -> Converted:
         elif item := _ITEM.match(raw):
             flush()
             out.lines.append(Line(item.group(1).strip(), "item"))
+            continued = True
+            continue
+        elif continued and raw[:1].isspace() and out.lines and out.lines[-1].kind == "item":
+            out.lines[-1].text += " " + line  # a list item wrapped onto an indented next line
+            continue
         elif line.startswith("|") and line.endswith("|"):
             flush()
             if not set(line) <= set("|-: "):
@@ -178,8 +186,71 @@ def _markdown(data: bytes, title: str | None = None) -> Converted:
             paragraph.append(line)
             if line.endswith((".", "!", "?", ":")):
                 flush()  # hard-wrapped prose continues on the next line; a finished sentence does not
+        continued = False
     flush()
     return out
+
+
+_SDOC_NODE = re.compile(r"^\[(/?)(DOCUMENT|SECTION|REQUIREMENT|COMPOSITE_REQUIREMENT|TEXT|FREETEXT)\]\s*$")
+_SDOC_FIELD = re.compile(r"^([A-Z][A-Z_]*):\s?(.*)$")
+
+
+def _sdoc(data: bytes) -> Converted:
+    """StrictDoc's .sdoc: [SECTION]s holding [REQUIREMENT]s with UID, TITLE and STATEMENT (single-line
+    or a `>>>` ... `<<<` block); [TEXT] blocks are prose about the document, not requirements."""
+    out = Converted()
+    sections: list[str] = []
+    node: str | None = None
+    fields: dict[str, str] = {}
+    block: list[str] | None = None
+    block_field = ""
+
+    def finish() -> None:
+        if node in ("REQUIREMENT", "COMPOSITE_REQUIREMENT") and (fields.get("STATEMENT") or fields.get("TITLE")):
+            statement = " ".join((fields.get("STATEMENT") or "").split())
+            out.stories.append(Story(key=fields.get("UID") or None, title=fields.get("TITLE") or _first_sentence(statement),
+                                     description=statement, priority=fields.get("PRIORITY") or None,
+                                     section=" / ".join(sections) or None, statement_only=True))
+
+    for raw in decode_text(data).splitlines():
+        if block is not None:  # inside a multi-line field
+            if raw.strip() == "<<<":
+                fields[block_field] = "\n".join(block).strip()
+                block = None
+            else:
+                block.append(raw)
+            continue
+        line = raw.strip()
+        if marker := _SDOC_NODE.match(line):
+            if node == "SECTION" and fields.get("TITLE") and not marker.group(1):
+                sections.append(fields["TITLE"])  # the section's title came before its first child
+            elif node != "SECTION":
+                finish()
+            closing, kind = marker.group(1), marker.group(2)
+            if closing and kind == "SECTION":
+                if node == "SECTION" and fields.get("TITLE"):
+                    sections.append(fields["TITLE"])
+                sections[-1:] = []
+            node, fields = (None, {}) if closing else (kind, {})
+            continue
+        if (found := _SDOC_FIELD.match(line)) and node is not None:
+            name, value = found.group(1), found.group(2).strip()
+            if value == ">>>":
+                block, block_field = [], name
+            else:
+                fields[name] = value
+                if node == "DOCUMENT" and name == "TITLE":
+                    out.title = value
+    if node != "SECTION":
+        finish()
+    if not out.stories:
+        raise DocumentError("the StrictDoc document has no [REQUIREMENT] with a STATEMENT or TITLE")
+    return out
+
+
+def _first_sentence(text: str) -> str:
+    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+    return first[:120]
 
 
 def _gherkin(data: bytes) -> Converted:

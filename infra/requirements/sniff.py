@@ -19,6 +19,7 @@ class DocumentKind(StrEnum):
     gherkin = "gherkin"
     json = "json"
     csv = "csv"
+    sdoc = "sdoc"
 
 
 MEDIA_TYPES = {
@@ -30,6 +31,7 @@ MEDIA_TYPES = {
     DocumentKind.gherkin: "text/x-gherkin",
     DocumentKind.json: "application/json",
     DocumentKind.csv: "text/csv",
+    DocumentKind.sdoc: "text/x-strictdoc",
 }
 
 
@@ -113,6 +115,8 @@ def classify_text(text: str) -> DocumentKind:
             return DocumentKind.json
         except ValueError:
             pass
+    if stripped.startswith("[DOCUMENT]") and re.search(r"^\[(REQUIREMENT|SECTION|TEXT)\]", text, re.MULTILINE):
+        return DocumentKind.sdoc
     if _GHERKIN.search(text) and _SCENARIO.search(text):
         return DocumentKind.gherkin
     if stripped.startswith("<") and _HTML.search(stripped[:2000]):

@@ -18,6 +18,25 @@ _SCENARIO = re.compile(r"^\s*(Scenario|Example)( Outline)?:\s*(.*)$", re.IGNOREC
 _CRITERIA_HEADING = re.compile(r"acceptance criteria|acceptance tests?", re.IGNORECASE)
 _REQ_HEADING = re.compile(r"requirement|feature|user stor|capabilit|function", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
+# sections that describe the document or the project, not the product: nothing in them is a requirement
+_NOT_REQUIREMENTS = re.compile(
+    r"\b(overview|introduction|purpose|background|motivation|context|summary|goals?|objectives?|non-goals|"
+    r"success (metrics|criteria)|kpis?|metrics|risks?|mitigations?|assumptions?|dependenc(y|ies)|out of scope|"
+    r"open (questions|issues)|questions|timeline|milestones?|roadmap|schedule|release plan|rollout|plan|"
+    r"stakeholders?|team|owners?|approvals?|sign-?off|glossary|definitions|references|appendix|"
+    r"revision history|change ?log|document history|version history|about this document)\b", re.IGNORECASE)
+_CHECKBOX = re.compile(r"^\[( |x|X)\]\s+")
+_MARKUP = re.compile(r"\*\*|__|`")
+# EARS: "When <trigger>, the <system> shall ...", "If ..., then ...", "While ...", "Where ..." are
+# requirements, not Gherkin steps
+_EARS = re.compile(r"^(when|while|if|where)\b.+,\s*(then\s+)?(the|a|an)\b.+\b(shall|must|will)\b", re.IGNORECASE)
+
+
+def _clean(text: str) -> tuple[str, bool]:
+    """Text without emphasis markup and its checkbox; whether it was a checkbox."""
+    text = _MARKUP.sub("", text).strip()
+    box = _CHECKBOX.match(text)
+    return (text[box.end():].strip(), True) if box else (text, False)
 
 _NON_FUNCTIONAL = re.compile(
     r"\b(performance|response time|latency|throughput|within \d+(\.\d+)? ?(ms|milliseconds?|seconds?|s)\b|"
@@ -111,7 +130,8 @@ def split(doc: Converted) -> list[AtomicRequirement]:
 
 
 def _add_story(builder: _Builder, story: Story) -> None:
-    text = story.title if not story.description else f"{story.title}. {story.description}"
+    text = story.description if story.statement_only and story.description else (
+        story.title if not story.description else f"{story.title}. {story.description}")
     builder.add(text, own_key=story.key, section=story.section, explicit_priority=story.priority,
                 title=story.title, criteria=story.criteria)
 
@@ -133,13 +153,21 @@ def _split_lines(builder: _Builder, lines: Iterable[Line]) -> None:
         last.acceptance_criteria[-1].append(GherkinStep(keyword=keyword.capitalize(), text=text.strip()))
         scenario.append((keyword, text))
 
+    skipping: int | None = None  # the level of a heading whose section is not about requirements
     for line in lines:
-        text = line.text.strip()
+        text, checkbox = _clean(line.text)
         if not text:
             continue
         if line.kind == "heading":
+            if skipping is not None and (line.level or 1) > skipping:
+                continue
+            skipping = None
             if _CRITERIA_HEADING.search(text):
                 in_criteria = True
+                continue
+            if _NOT_REQUIREMENTS.search(re.sub(r"^[\d.]+\s*", "", text)) and not _REQ_HEADING.search(text) \
+                    and not _OWN_ID.match(text):
+                skipping, section, in_criteria, scenario = line.level or 1, text, False, None
                 continue
             own = _OWN_ID.match(text)
             if own and (_MODAL.search(own.group("rest")) or _STORY.match(own.group("rest"))):
@@ -151,18 +179,27 @@ def _split_lines(builder: _Builder, lines: Iterable[Line]) -> None:
             in_criteria = False
             scenario = None
             continue
+        if skipping is not None:
+            continue
         if _SCENARIO.match(text):
             scenario = None
             continue
-        if gwt := _GWT.match(text):
+        if (gwt := _GWT.match(text)) and not _EARS.match(text):
             attach(gwt.group(1), gwt.group(2))
             continue
-        if text.lower().rstrip(":") in ("acceptance criteria", "acceptance criteria are"):
+        if text.lower().rstrip(": ") in ("acceptance criteria", "acceptance criteria are"):
             in_criteria = True
             continue
-        if in_criteria and line.kind == "item" and last is not None and not _OWN_ID.match(text):
-            last.acceptance_criteria.append([GherkinStep(keyword="Then", text=text)])
+        if in_criteria and line.kind == "item" and len(text.split()) < 3:
+            in_criteria = False  # too short for a criterion: a heading that lost its markup (a PDF's "3. Security")
             continue
+        if in_criteria and line.kind == "item" and not _OWN_ID.match(text):
+            # each criterion is a requirement of its own, of its feature (the section), checked as stated
+            last = builder.add(text, own_key=None, section=section, criteria=[[("Then", text)]])
+            scenario = None
+            continue
+        if checkbox:
+            continue  # a plan's or goal's checklist item, not a requirement
         for sentence in _sentences(text, line.kind):
             own = _OWN_ID.match(sentence)
             body = own.group("rest") if own else sentence

@@ -6,7 +6,7 @@ cases for named endpoints, and a performance smoke case for response-time target
 import re
 from typing import Any
 
-from cognitest.infra.generation.offline import detect
+from cognitest.infra.generation.offline import detect, statements
 from cognitest.schemas.enums import Priority, RequirementKind
 from cognitest.schemas.generation import CaseDraft, ManualStep, Requirement
 
@@ -100,7 +100,12 @@ def _case(req: Requirement, title: str, category: str, steps: list[tuple[str, st
 def positive(req: Requirement) -> list[CaseDraft]:
     cases = []
     for index, scenario in enumerate(req.acceptance_criteria, start=1):
-        given = [s.text for s in scenario if s.keyword.lower() in ("given",)]
+        given, mode = [], "given"  # an And or But continues the keyword before it
+        for step in scenario:
+            keyword = step.keyword.lower()
+            mode = keyword if keyword in ("given", "when", "then") else mode
+            if mode == "given" and keyword in ("given", "and", "but"):
+                given.append(step.text)
         actions, expectations = [], []
         mode = "given"
         for step in scenario:
@@ -110,6 +115,9 @@ def positive(req: Requirement) -> list[CaseDraft]:
             if keyword == "given" or (keyword in ("and", "but") and mode == "given"):
                 continue
             (expectations if mode == "then" else actions).append(step.text)
+        if not actions and (derived := statements.derive(" ".join(expectations))) is not None:
+            actions, expectations = [derived.action], [derived.expected]
+            given = given or ([derived.preconditions] if derived.preconditions else [])
         if not actions:
             actions = ["Perform the behaviour described"]
         steps = [(a, "") for a in actions[:-1]] + [(actions[-1], "; ".join(expectations))]
@@ -118,6 +126,11 @@ def positive(req: Requirement) -> list[CaseDraft]:
                            "functional", steps, "; ".join(expectations) or req.text,
                            preconditions="; ".join(given) or None, confidence=0.9,
                            reasons=["derived from explicit acceptance criteria"], executable=_ui_steps(req)))
+    if not cases and (derived := statements.derive(req.text)) is not None:
+        cases.append(_case(req, f"{derived.expected}"[:200], "functional", [(derived.action[:2000], derived.expected[:2000])],
+                           derived.expected, preconditions=derived.preconditions, confidence=0.75,
+                           reasons=[f"derived from the requirement's own sentence ({derived.pattern})"],
+                           executable=_ui_steps(req)))
     if not cases:
         action = "Exercise the behaviour: " + re.sub(r"^(the system|the application|users?)\s+(shall|must|should|will|may)\s+",
                                                     "", req.text, flags=re.IGNORECASE)
