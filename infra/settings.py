@@ -18,8 +18,8 @@ from cognitest.infra.secret_files import read_secret
 
 class NatsSettings(BaseModel):
     url: str | None = Field(default=None, description="nats://host:port (a cluster: comma-separated); unset = embedded")
-    port: int = Field(default=14222, description="embedded nats-server client port")
-    monitor_port: int = Field(default=18222, description="embedded nats-server monitoring port")
+    port: int = Field(ge=1, le=65535, default=14222, description="embedded nats-server client port")
+    monitor_port: int = Field(ge=1, le=65535, default=18222, description="embedded nats-server monitoring port")
     sync_interval: str | None = Field(default=None, description="embedded JetStream fsync interval: 'always' (every "
                                       "write, slower) or a duration such as '1s'; unset = nats-server's default (2m)")
     user: str | None = Field(default=None, description="this process's NATS user (external NATS; the embedded "
@@ -34,7 +34,7 @@ class NatsSettings(BaseModel):
 
 class DatabaseSettings(BaseModel):
     url: str | None = Field(default=None, description="postgresql+asyncpg://...; unset = embedded")
-    port: int = Field(default=15432, description="embedded PostgreSQL port")
+    port: int = Field(ge=1, le=65535, default=15432, description="embedded PostgreSQL port")
     name: str = "cognitest"
     pool_size: int = 10
     _data_dir: Path | None = PrivateAttr(default=None)
@@ -60,8 +60,8 @@ class DatabaseSettings(BaseModel):
 
 class TemporalSettings(BaseModel):
     address: str | None = Field(default=None, description="host:port of Temporal; unset = embedded")
-    port: int = Field(default=17233, description="embedded Temporal frontend port")
-    ui_port: int = Field(default=18233, description="embedded Temporal web UI port")
+    port: int = Field(ge=1, le=65535, default=17233, description="embedded Temporal frontend port")
+    ui_port: int = Field(ge=1, le=65535, default=18233, description="embedded Temporal web UI port")
     ui_url: str | None = Field(default=None, description="link to the Temporal UI shown to users")
     namespace: str = "default"
     task_queue: str = "cognitest"
@@ -79,7 +79,7 @@ class HttpSettings(BaseModel):
     """The HTTP API server (`COGNITEST_HTTP__*`; the CLI finds the API through `COGNITEST_API`)."""
 
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
     max_body_bytes: int = Field(default=1_048_576, description="largest JSON body accepted")
     wait_timeout: float = Field(default=10.0, description="seconds ?wait=true waits for the projection")
     trusted_proxies: str = Field(default="", description="comma-separated addresses (or networks) of reverse "
@@ -207,7 +207,7 @@ class IntegrationsSettings(BaseModel):
     github_token: str | None = None
     github_repo: str | None = Field(default=None, description="owner/name")
     smtp_host: str | None = None
-    smtp_port: int = 25
+    smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
@@ -267,10 +267,10 @@ class MetricsSettings(BaseModel):
     """Prometheus endpoints. The API serves /metrics itself; the other processes listen here."""
 
     host: str = Field(default="127.0.0.1", description="0.0.0.0 in containers so Prometheus can scrape")
-    consumers_port: int = Field(default=19100, description="consumers process; 0 = off")
-    worker_port: int = Field(default=19101, description="worker process (Cognitest's metrics); 0 = off")
-    temporal_sdk_port: int = Field(default=19102, description="worker process (Temporal SDK metrics); 0 = off")
-    knowledge_port: int = Field(default=19103, description="the knowledge consumers process of the embedded stack; 0 = off")
+    consumers_port: int = Field(ge=0, le=65535, default=19100, description="consumers process; 0 = off")
+    worker_port: int = Field(ge=0, le=65535, default=19101, description="worker process (Cognitest's metrics); 0 = off")
+    temporal_sdk_port: int = Field(ge=0, le=65535, default=19102, description="worker process (Temporal SDK metrics); 0 = off")
+    knowledge_port: int = Field(ge=0, le=65535, default=19103, description="the knowledge consumers process of the embedded stack; 0 = off")
 
 
 class TracingSettings(BaseModel):

@@ -59,7 +59,7 @@ def _read(path: Path) -> str:
 
 @events_app.command("tail")
 def tail(
-    project: str = typer.Option(None, "--project", "-p", help="only this project's events"),
+    project: str = typer.Option(None, "--project", "-p", envvar="COGNITEST_PROJECT", help="only this project's events"),
     event_type: str = typer.Option(None, "--type", "-t", help="type pattern: run.*, plan.created, ..."),
     since: int = typer.Option(None, "--since", help="start at this stream sequence (default: new events only)"),
     count: int = typer.Option(0, "--count", "-n", help="stop after this many events (0 = follow forever)"),

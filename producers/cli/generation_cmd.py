@@ -192,7 +192,7 @@ def run(project: str = PROJECT, suite: str = typer.Option(None, "--suite"), plan
     if not wait:
         emit_json({"run_id": run_id}) if as_json else print(run_id)
         return
-    deadline, shown, state = time.monotonic() + timeout, 0, {}
+    deadline, shown, state = time.monotonic() + timeout, set(), {}
     while time.monotonic() < deadline:
         try:
             state = client.get(f"/api/v1/projects/{project}/runs/{run_id}")
@@ -202,14 +202,14 @@ def run(project: str = PROJECT, suite: str = typer.Option(None, "--suite"), plan
             time.sleep(0.3)
             continue
         results = client.get(f"/api/v1/projects/{project}/runs/{run_id}/results", limit=5000)["items"]
-        if not as_json:
-            for r in results[shown:]:
+        if not as_json:  # each case once, by its id and key: the list is ordered failures first and changes between polls
+            for r in [r for r in results if (r["case_id"], r["key"]) not in shown]:
                 mark = {"passed": "[green]PASS[/]", "flaky": "[yellow]FLAKY[/]", "manual": "[blue]MANUAL[/]",
                         "skipped": "[dim]SKIP[/]", "unverified": "[yellow]NO CHECK[/]",
                         "untested": "[dim]UNTESTED[/]"}.get(r["outcome"], "[red]FAIL[/]")
                 console.print(f"{mark} {r['key'] or r['case_id']} ({r['duration_ms']} ms)" +
                               (f"\n      {r['error']}" if r.get("error") and r["outcome"] not in ("passed",) else ""))
-        shown = max(shown, len(results))
+        shown |= {(r["case_id"], r["key"]) for r in results}
         if state["status"] in ("completed", "failed", "cancelled", "awaiting_manual"):
             break
         time.sleep(0.5)

@@ -6,6 +6,8 @@ import sys
 import typer
 
 from cognitest.producers.cli import access_cmd, automations_cmd, events, feedback_cmd, generation_cmd, resources, stack
+from pydantic import ValidationError
+
 from cognitest.producers.cli.exits import CliError, report
 from cognitest.producers.cli.schemas_cmd import schemas_app
 
@@ -40,6 +42,11 @@ def run() -> None:
         app()
     except CliError as error:
         report(error)
+    except ValidationError as error:
+        if error.title != "Settings":
+            raise
+        wrong = "; ".join(f"COGNITEST_{'__'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors())
+        report(CliError(f"invalid setting(s): {wrong}"))
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         raise SystemExit(130) from None
