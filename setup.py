@@ -19,6 +19,12 @@ def _packages() -> tuple[list[str], dict[str, str]]:
         for init in sorted(Path(root).rglob("__init__.py")):
             parts = init.parent.parts
             packages.append(".".join(("cognitest", *parts)))
+    # folders of package data (templates, static files, migration scripts) are packages too, or
+    # setuptools warns that they are importable but not listed
+    for data in ("infra/db/migrations", "infra/db/migrations/versions", "producers/web/static", "producers/web/templates"):
+        name = ".".join(("cognitest", *Path(data).parts))
+        if name not in packages:
+            packages.append(name)
     return packages, package_dir
 
 
