@@ -24,7 +24,7 @@ async def test_import_maps_results_to_cases_and_builds_history(stack: PlatformSt
     assert first.status_code == 201, first.text
     body = first.json()
     assert body["totals"] == {"total": 11, "passed": 6, "failed": 3, "errors": 1, "skipped": 1, "flaky": 0, "manual": 0,
-                              "unverified": 0}
+                              "unverified": 0, "untested": 0}
     assert body["cases_created"] == 11
     run = (await api.get(f"/api/v1/projects/{pid}/runs/{body['run_id']}")).json()
     assert run["status"] == "failed" and run["source"] == "imported" and run["commit"] == "abc123"
