@@ -22,8 +22,11 @@ def show(data: Any, *, as_json: bool, columns: list[str] | None = None, title: s
         items = data["items"]
         table = Table(title=title, show_lines=False)
         cols = columns or (list(items[0].keys())[:6] if items else ["id"])
-        for col in cols:
-            table.add_column(col)
+        for col in cols:  # an id is never cut (it is what the next command needs): other columns wrap
+            if col == "id" or col.endswith("_id"):
+                table.add_column(col, no_wrap=True, min_width=36, overflow="ignore")
+            else:
+                table.add_column(col, overflow="fold")
         for item in items:
             table.add_row(*[_cell(item.get(col)) for col in cols])
         console.print(table)
