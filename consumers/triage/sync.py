@@ -115,7 +115,8 @@ class IssueSync(Outlets):
             bound.info("issue_sync.reopened", tracker=tracker, key=ticket)
             return
         text = f"Seen again in run {d.run_id} ({d.case_key}): {d.error}\n{link}"
-        await self._comment(tracker, outbound, ticket, text, f"{tracker}:comment:{event.id}")
+        # one comment per run: the other cases of the same run failing the same way add nothing new
+        await self._comment(tracker, outbound, ticket, text, f"{tracker}:seen:{d.issue_id}:{d.run_id or event.id}")
         bound.info("issue_sync.commented", tracker=tracker, key=ticket)
 
     async def _file(self, tracker: str, event: Envelope[Any], key: str, link: str, bound: Any, outbound: Outbound) -> None:

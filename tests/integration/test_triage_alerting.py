@@ -2,6 +2,7 @@
 reopening, flakiness), issues are filed in JIRA once per project setting, and notification rules
 deliver to Slack, signed webhooks and email, retrying and dead-lettering failures."""
 
+import asyncio
 import uuid
 
 from datetime import UTC, datetime
@@ -106,8 +107,15 @@ async def test_issues_are_filed_in_jira_once_and_updated_on_recurrence(api: http
     assert fields["project"] == {"key": "COG"} and fields["issuetype"] == {"name": "Bug"}
     assert f"/issues/{issue['id']}" in fields["description"] and "cognitest" in fields["labels"]
     key = issue["external"]["jira"]["key"]
-    await upload(api, pid, {f"coupon {marker}": "ValueError: coupon expired"})
+    # the next run fails twice the same way (same error, same frame): one comment for the run
+    await upload(api, pid, {f"coupon {marker}": "ValueError: coupon expired", f"coupom {marker}": "ValueError: coupon expired"})
     await eventually(lambda: _has(outside, f"/jira/rest/api/2/issue/{key}/comment"), timeout=30)
+
+    async def both_seen():
+        [again] = [i for i in await issues_of(api, pid) if i["id"] == issue["id"]]
+        return again["occurrences"] == 3
+    await eventually(both_seen, timeout=30)
+    await asyncio.sleep(1)  # the second occurrence's sync has had its chance to comment
     [comment] = outside.at(f"/jira/rest/api/2/issue/{key}/comment")
     assert "Seen again in run" in comment.body["body"] and f"/ui/projects/{pid}/issues/{issue['id']}" in comment.body["body"]
     assert len([r for r in outside.at("/jira/rest/api/2/issue") if marker in (r.body or {}).get("fields", {}).get("summary", "")]) == 1
