@@ -48,6 +48,7 @@ class FakeServices:
     mails: list[Mail] = field(default_factory=list)
     failures: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     delays: dict[str, float] = field(default_factory=dict)  # path prefix -> seconds before answering
+    reads: list[Received] = field(default_factory=list)  # GETs to the trackers (lookups)
     jira_issues: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> fields, status
     github_issues: dict[int, dict[str, Any]] = field(default_factory=dict)  # number -> title, body, labels, state
 
@@ -64,8 +65,8 @@ class FakeServices:
 
             def do_GET(self) -> None:  # noqa: N802
                 if self.path.startswith(("/jira/", "/github/")):
-                    with fake._lock:
-                        fake.received.append(Received("GET", self.path, {k.lower(): v for k, v in self.headers.items()}, b""))
+                    with fake._lock:  # lookups are kept apart: `received` holds what was sent to be done
+                        fake.reads.append(Received("GET", self.path, {k.lower(): v for k, v in self.headers.items()}, b""))
                     self._send(*fake._read(self.path))
                 elif self.path == f"{ISSUER_PATH}/jwks":
                     self._send(200, fake.idp.jwks())
