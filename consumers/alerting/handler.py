@@ -42,22 +42,23 @@ def derived(*parts: object) -> UUID:
 
 @dataclass
 class Alerting(Outlets):
-    projects: FreshPerEvent[UUID, tuple[str, dict[str, Any]]] = field(init=False)
+    projects: FreshPerEvent[tuple[str, dict[str, Any]]] = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.projects = FreshPerEvent(self._load_project)  # rules saved before an event apply to it
+    def __post_init__(self) -> None:  # rules saved before an event apply to it
+        self.projects = FreshPerEvent(self._load_project, frozenset({"project.updated", "project.created"}))
 
-    async def _load_project(self, project_id: UUID, _previous: object) -> tuple[str, dict[str, Any]]:
+    async def _load_project(self, project_id: UUID, _previous: object) -> tuple[tuple[str, dict[str, Any]], int]:
         async with self.sessions() as session:
-            row = (await session.execute(select(Project.name, Project.settings).where(Project.id == project_id))).first()
-        return (row[0], dict(row[1] or {})) if row else (str(project_id), {})
+            row = (await session.execute(select(Project.name, Project.settings, Project.last_event_seq)
+                                         .where(Project.id == project_id))).first()
+        return ((row[0], dict(row[1] or {})), int(row[2] or 0)) if row else ((str(project_id), {}), 0)
 
     async def wants(self, project: str, event_type: str, msg: Msg) -> bool:
         """Whether any enabled rule of the project may fire on this type (from the subject alone)."""
         if event_type == "alert.sent":
             return False
         try:
-            _, settings = await self.projects.get(UUID(project), msg)
+            _, settings = await self.projects.get(UUID(project))
         except ValueError:
             return False
         rules, _ = project_rules(settings)
@@ -90,7 +91,7 @@ class Alerting(Outlets):
     async def _evaluate(self, event: Envelope[Any], msg: Msg, bound: Any) -> list[tuple[int, NotificationRule, DeliveryFailed]]:
         """Deliver the rules the event fires; the failed deliveries (deliveries already made are
         in the ledger, so trying again skips them)."""
-        name, settings = await self.projects.get(event.project_id, msg)
+        name, settings = await self.projects.get(event.project_id)
         rules, quiet = project_rules(settings)
         data = event.data.model_dump(mode="json")
         if event.type == "issue.occurred" and data.get("match") == "new":

@@ -35,6 +35,7 @@ from cognitest.schemas.automation.execution import AUTOMATION_WORKFLOW, Definiti
 log = structlog.get_logger(__name__)
 CONSUMER = "automations"
 ALWAYS = {"workflow.run_requested", "workflow.defined", *ENDINGS}
+CACHE_SECONDS = 10.0  # a definition saved through another copy of this consumer is seen within this
 MAX_LIST = 50
 
 
@@ -53,10 +54,11 @@ class AutomationTriggers:
     js: JetStreamContext
     bus: BusSettings
     task_queue: str
-    definitions: FreshPerEvent[UUID, dict[UUID, Definition]] = field(init=False)
+    definitions: FreshPerEvent[dict[UUID, Definition]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.definitions = FreshPerEvent(self._load)  # an automation saved before an event applies to it
+        # workflow.defined is applied from the event itself (_remember); another copy's is read within the ttl
+        self.definitions = FreshPerEvent(self._load, frozenset(), ttl=CACHE_SECONDS)
 
     async def wants(self, project: str, event_type: str, msg: Msg) -> bool:
         """Whether an event can matter (from its subject alone): requests, definitions and run or
@@ -67,7 +69,7 @@ class AutomationTriggers:
         if event_type.startswith("workflow."):  # an automation's own bookkeeping never triggers one
             return False
         try:
-            definitions = await self.definitions.get(UUID(project), msg)
+            definitions = await self.definitions.get(UUID(project))
         except ValueError:
             return True  # not a project: let the parse decide
         return any(fnmatchcase(event_type, str((node.get("config") or {}).get("event_type", "")))
@@ -96,7 +98,7 @@ class AutomationTriggers:
             return
         if event.project_id is None:
             return
-        definitions = await self.definitions.get(event.project_id, msg)
+        definitions = await self.definitions.get(event.project_id)
         for definition, node_id in matching_triggers(list(definitions.values()), event.type, event.data.model_dump(mode="json")):
             await self._start(execution_id_for(f"{definition.workflow_id}-{event.id}"), ExecutionInput(
                 project_id=event.project_id, workflow_id=definition.workflow_id, trigger="event", trigger_node=node_id,
@@ -118,18 +120,18 @@ class AutomationTriggers:
                 raise
             bound.info("automations.signal_target_gone", execution_id=execution_id)
 
-    async def _load(self, project_id: UUID, previous: dict[UUID, Definition] | None) -> dict[UUID, Definition]:
+    async def _load(self, project_id: UUID, previous: dict[UUID, Definition] | None) -> tuple[dict[UUID, Definition], int]:
         loaded = {d.workflow_id: d for d in await project_definitions(self.sessions, project_id)}
         for workflow_id, seen in (previous or {}).items():
             # keep definitions seen on the bus that the projection has not applied yet
             if workflow_id not in loaded or seen.version > loaded[workflow_id].version:
                 loaded[workflow_id] = seen
-        return loaded
+        return loaded, 0
 
     async def _remember(self, event: Envelope[Any], msg: Msg) -> Definition:
         d = event.data
         definition = Definition(workflow_id=d.workflow_id, name=d.name, version=d.version, enabled=d.enabled, graph=d.graph)
-        definitions = await self.definitions.get(event.project_id, msg)
+        definitions = await self.definitions.get(event.project_id)
         current = definitions.get(d.workflow_id)
         if current is None or current.version <= d.version:
             definitions[d.workflow_id] = definition

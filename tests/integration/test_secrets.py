@@ -110,7 +110,7 @@ async def test_a_projects_own_integrations_are_used_and_its_guard_applies(stack:
     await upload(api, pid, {f"pay-{token}": "AssertionError: total was 0"})
 
     async def filed():  # type: ignore[no-untyped-def]
-        return [x for x in outside.at("/jira/rest/api/2/issue") if x.body and x.body["fields"]["project"]["key"] == "SHOP"]
+        return [x for x in outside.at("/jira/rest/api/2/issue") if x.body and ((x.body.get("fields") or {}).get("project") or {}).get("key") == "SHOP"]
     [created] = await eventually(filed, timeout=60)
     expected = "Basic " + base64.b64encode(f"team@shop.test:jira-{token}".encode()).decode()
     assert created.headers["authorization"] == expected  # the project's own credentials, opened from their seal
