@@ -20,6 +20,7 @@ from cognitest.infra.identity.crypto import SecretBox
 from cognitest.infra.identity.store import IdentityStore
 from cognitest.producers.api import docs as api_docs
 from cognitest.producers.api import errors
+from cognitest.producers.api import openapi_errors
 from cognitest.producers.api.access.authenticate import Authenticator
 from cognitest.producers.api.access.guard import authorize
 from cognitest.producers.api.access.headers import SecurityHeaders
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Cognitest", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json", dependencies=[Depends(authorize)])
     errors.install(app)
+    openapi_errors.install(app)
     api_docs.install(app)
     app.include_router(health.router)
     app.include_router(events.router)

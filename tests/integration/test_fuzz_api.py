@@ -19,7 +19,7 @@ async def test_schemathesis_finds_no_server_errors_or_schema_violations(stack: P
     report = tmp_path / "report"
     command = [
         sys.executable, "-m", "schemathesis.cli", "run", f"{stack.api_url}/openapi.json",
-        "--checks", "not_a_server_error,response_schema_conformance,content_type_conformance",
+        "--checks", "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance",
         "--phases", "examples,coverage,fuzzing", "--max-examples", "12", "--workers", "2",
         "--header", f"Authorization: {stack.headers['authorization']}", "--request-timeout", "20",
         "--seed", "20261126", "--report", "ndjson", "--report-dir", str(report), "--no-color",
