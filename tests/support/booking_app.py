@@ -4,15 +4,16 @@ quirks: a restful-booker-like hotel API (token by POST /auth, a `Cookie: token=.
 `broken = True` makes single-booking and article reads answer 404, as a bad deploy would."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.serving import LocalServer
 
 TOKEN = "abc123"
 JWT = "jwt.conduit.token"
 
 
-class BookingApp:
+class BookingApp(LocalServer):
     def __init__(self) -> None:
         self.bookings: dict[int, dict[str, Any]] = {1: {"firstname": "Sally", "lastname": "Brown", "totalprice": 111,
                                                         "depositpaid": True, "bookingdates": {"checkin": "2026-01-01",
@@ -114,10 +115,4 @@ class BookingApp:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _route  # noqa: N815
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(Handler)

@@ -2,15 +2,16 @@
 broken page, a flaky page, a redirect to a metadata address, a slow page, and an orders API."""
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from tests.support.serving import LocalServer
 
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "demo_app"
 
 
-class DemoApp:
+class DemoApp(LocalServer):
     def __init__(self) -> None:
         self.orders: dict[str, dict] = {}
         self.flaky_hits = 0
@@ -76,10 +77,4 @@ class DemoApp:
                 else:
                     self._send(404, b"{}", "application/json")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(Handler)
