@@ -45,6 +45,10 @@ class RequestContext:
         # limit is checked by the route
         multipart = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
         limit = self.max_upload if multipart else self.max_json_body
+        query = scope.get("query_string") or b""
+        if b"%00" in query or b"\x00" in query:  # a NUL in a filter reaches PostgreSQL only to fail there
+            await self._refuse(send_with_id, request_id, 422, "NUL characters (\\u0000) are not allowed in query parameters")
+            return
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
             await self._too_large(send_with_id, request_id, limit)

@@ -104,7 +104,7 @@ const regions = [...document.querySelectorAll("[data-refresh-on]")];
 const feed = document.querySelector("[data-live-feed]");
 if (project && (regions.length || feed)) {
   const source = new EventSource(`/api/v1/events/stream?project=${project}&named=false`);
-  let pending = null;
+  let pending = null, settle = null;
   const matches = (pattern, type) => pattern.split(/\s+/).some(p => p === type || (p.endsWith("*") && type.startsWith(p.slice(0, -1))));
   const refresh = async () => {
     pending = null;
@@ -132,7 +132,13 @@ if (project && (regions.length || feed)) {
       feed.prepend(item);
       while (feed.children.length > 50) feed.lastChild.remove();
     }
-    if (regions.some(r => matches(r.dataset.refreshOn, event.type)) && !pending) pending = setTimeout(refresh, 300);
+    if (!regions.some(r => matches(r.dataset.refreshOn, event.type))) return;
+    if (!pending) pending = setTimeout(refresh, 300);
+    // an event arrives when it is stored; the page shows it once the projection has applied it,
+    // which under load can take longer than the first refetch waits: look again a little later
+    // (after the last event), so the final state of a burst is never missed
+    clearTimeout(settle);
+    settle = setTimeout(() => { refresh(); settle = setTimeout(refresh, 4000); }, 1500);
   };
   // what happened between rendering this page and the stream's subscription (or while it
   // reconnected) is only seen by refetching once the stream is open
