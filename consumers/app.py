@@ -190,8 +190,7 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
         if "automations" in groups:
             temporal = temporal or await connect_temporal(settings.temporal)
             triggers = AutomationTriggers(session_factory(engine), temporal, js, bus, settings.temporal.task_queue)
-            await run_durable(AUTOMATIONS, per_event(js, AUTOMATIONS, triggers.handle, watcher=True, wants=triggers.wants,
-                                                                received=triggers.definitions.received), 64, linger=0.0)
+            await run_durable(AUTOMATIONS, per_event(js, AUTOMATIONS, triggers.handle, watcher=True, wants=triggers.wants), 64, linger=0.0)
         outbound = Outbound(settings.integrations, box=SecretBox.from_settings(settings))
         ledger = Ledger(session_factory(engine))
         if "triage" in groups:

@@ -55,6 +55,7 @@ class Duplicate(BaseModel):
     title: str
     score: float
     requirement_ids: list[str] = Field(default_factory=list, description="what the existing case traces already")
+    strength: str = Field(default="weak", description="concrete or weak (placeholder steps): how well the existing case checks")
 
 
 class Progress(BaseModel):

@@ -53,7 +53,7 @@ class Alerting(Outlets):
                                          .where(Project.id == project_id))).first()
         return ((row[0], dict(row[1] or {})), int(row[2] or 0)) if row else ((str(project_id), {}), 0)
 
-    async def wants(self, project: str, event_type: str, msg: Msg) -> bool:
+    async def wants(self, project: str, event_type: str) -> bool:
         """Whether any enabled rule of the project may fire on this type (from the subject alone)."""
         if event_type == "alert.sent":
             return False
@@ -70,7 +70,7 @@ class Alerting(Outlets):
             return
         bound = log.bind(event_id=event.id, project=event.subject, event_type=event.type)
         try:  # an outage (PostgreSQL, NATS) is waited out without burning deliveries
-            failures = await until_available([msg], self.settings.bus, lambda: self._evaluate(event, msg, bound), bound)
+            failures = await until_available([msg], self.settings.bus, lambda: self._evaluate(event, bound), bound)
         except Exception as exc:  # a bug or bad data: retry later, then dead-letter
             bound.warning("event.handler_failed", consumer=CONSUMER, error=f"{type(exc).__name__}: {exc}")
             await retry_or_dead_letter(self.js, CONSUMER, msg, self.settings.bus, f"{type(exc).__name__}: {exc}")
@@ -88,7 +88,7 @@ class Alerting(Outlets):
         else:
             await retry_or_dead_letter(self.js, CONSUMER, msg, self.settings.bus, reason)
 
-    async def _evaluate(self, event: Envelope[Any], msg: Msg, bound: Any) -> list[tuple[int, NotificationRule, DeliveryFailed]]:
+    async def _evaluate(self, event: Envelope[Any], bound: Any) -> list[tuple[int, NotificationRule, DeliveryFailed]]:
         """Deliver the rules the event fires; the failed deliveries (deliveries already made are
         in the ledger, so trying again skips them)."""
         name, settings = await self.projects.get(event.project_id)

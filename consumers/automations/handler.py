@@ -60,7 +60,7 @@ class AutomationTriggers:
         # workflow.defined is applied from the event itself (_remember); another copy's is read within the ttl
         self.definitions = FreshPerEvent(self._load, frozenset(), ttl=CACHE_SECONDS)
 
-    async def wants(self, project: str, event_type: str, msg: Msg) -> bool:
+    async def wants(self, project: str, event_type: str) -> bool:
         """Whether an event can matter (from its subject alone): requests, definitions and run or
         generation endings always; any other event only if an enabled trigger of its project
         matches its type."""
@@ -78,9 +78,9 @@ class AutomationTriggers:
 
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
         bound = log.bind(event_id=event.id, project=event.subject, event_type=event.type)
-        await ack_or_retry(self.js, CONSUMER, msg, self.bus, lambda: self._handle(event, msg, bound), bound)
+        await ack_or_retry(self.js, CONSUMER, msg, self.bus, lambda: self._handle(event, bound), bound)
 
-    async def _handle(self, event: Envelope[Any], msg: Msg, bound: Any) -> None:
+    async def _handle(self, event: Envelope[Any], bound: Any) -> None:
         if event.type == "workflow.run_requested":
             d = event.data
             await self._start(execution_id_for(event.id), ExecutionInput(
@@ -88,7 +88,7 @@ class AutomationTriggers:
                 input=d.input, actor=event.actor, version=d.version), bound)
             return
         if event.type == "workflow.defined":
-            definition = await self._remember(event, msg)
+            definition = await self._remember(event)
             outcome = await sync_schedule(self.temporal, event.project_id, definition, self.task_queue)
             bound.info("automations.schedule", automation=str(definition.workflow_id), outcome=outcome)
             return
@@ -128,7 +128,7 @@ class AutomationTriggers:
                 loaded[workflow_id] = seen
         return loaded, 0
 
-    async def _remember(self, event: Envelope[Any], msg: Msg) -> Definition:
+    async def _remember(self, event: Envelope[Any]) -> Definition:
         d = event.data
         definition = Definition(workflow_id=d.workflow_id, name=d.name, version=d.version, enabled=d.enabled, graph=d.graph)
         definitions = await self.definitions.get(event.project_id)

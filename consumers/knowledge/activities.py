@@ -8,6 +8,7 @@ import structlog
 from temporalio import activity
 
 from cognitest.infra.knowledge.documents import case_text
+from cognitest.infra.generation.quality import case_strength
 from cognitest.infra.knowledge.values import same_values
 from cognitest.infra.knowledge.store import KnowledgeStore
 from cognitest.infra.metrics import KNOWLEDGE_QUERIES
@@ -69,10 +70,12 @@ class KnowledgeActivities:
             for score, p in await self.store.search(job.project_id, vector, 3, kind="case",
                                                     verdict=["pending", "accepted", "modified", "human"]):
                 # alike in wording but testing other values (a limit, a duration): a case of its own
+                fields = p.get("fields") or {"title": p.get("title")}
                 if score >= self.settings.duplicate_score and str(p.get("case_id")) not in excluded \
-                        and same_values(text, case_text(p.get("fields") or {"title": p.get("title")})):
+                        and same_values(text, case_text(fields)):
                     found.append(Duplicate(index=draft.index, case_id=str(p.get("case_id")), title=str(p.get("title", "")),
-                                           score=round(score, 4)))
+                                           score=round(score, 4),
+                                           strength=case_strength(fields.get("steps") or [], fields.get("expected_result"))))
                     break
         return found
 

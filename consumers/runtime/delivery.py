@@ -129,12 +129,12 @@ async def parse_or_dead_letter(js: JetStreamContext, consumer: str, msg: Msg) ->
         return None
 
 
-Wants = Callable[[str, str, Msg], Awaitable[bool]]  # (project, event type, message) -> worth parsing?
+Wants = Callable[[str, str], Awaitable[bool]]  # (project, event type) -> is the event worth parsing?
 
 
-async def _wanted(wants: Wants, project: str, event_type: str, msg: Msg) -> bool:
+async def _wanted(wants: Wants, project: str, event_type: str) -> bool:
     try:
-        return await wants(project, event_type, msg)
+        return await wants(project, event_type)
     except Exception:  # noqa: BLE001  cannot tell (the database is away): let the handler decide, and wait
         return True
 
@@ -155,7 +155,7 @@ def per_event(js: JetStreamContext, consumer: str, handle: Callable[[Envelope, M
             received(msgs)
         for msg in msgs:
             parts = msg.subject.split(".", 3)
-            if wants is not None and len(parts) == 4 and not await _wanted(wants, parts[2], parts[3], msg):
+            if wants is not None and len(parts) == 4 and not await _wanted(wants, parts[2], parts[3]):
                 await msg.ack()
                 continue
             if watcher:

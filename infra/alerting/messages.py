@@ -31,18 +31,12 @@ def compose(event_type: str, data: dict[str, Any], project: str, base_url: str, 
         return subject, "\n".join(lines)
     if event_type == "issue.detected":
         subject = f"[{project}] New {data.get('severity', '')} issue: {data.get('title')}"
-        lines = [f"{icon} *{subject}*"]
-        if data.get("remediation_suggestions"):
-            lines.append(f"Suggestion: {data['remediation_suggestions'][0]}")
-        lines.append(f"Issue: {api}/issues/{data.get('issue_id')}")
-        return subject, "\n".join(lines)
+        suggestions = data.get("remediation_suggestions") or []
+        return subject, _issue_text(f"{icon} *{subject}*", suggestions and f"Suggestion: {suggestions[0]}", api, data)
     if event_type == "issue.occurred":
         subject = f"[{project}] Failing again: {data.get('case_key') or 'a case'}"
-        lines = [f":repeat: *{subject}*" + (f" in run {data['run_id']}" if data.get("run_id") else "")]
-        if data.get("error"):
-            lines.append(f"Error: {first_line(data['error'])}")
-        lines.append(f"Issue: {api}/issues/{data.get('issue_id')}")
-        return subject, "\n".join(lines)
+        head = f":repeat: *{subject}*" + (f" in run {data['run_id']}" if data.get("run_id") else "")
+        return subject, _issue_text(head, data.get("error") and f"Error: {first_line(data['error'])}", api, data)
     if event_type == "issue.resolved":
         subject = f"[{project}] Issue resolved"
         text = f":white_check_mark: *{subject}*" + (f": {first_line(data.get('resolution'))}" if data.get("resolution") else "")
@@ -57,3 +51,7 @@ def compose(event_type: str, data: dict[str, Any], project: str, base_url: str, 
                          f"Re-drive it after a fix: cognitest events dlq list, then redrive SEQ ({base_url}/api/v1/dead-letters)")
     subject = f"[{project}] {event_type}"
     return subject, f"{icon} *{subject}*"
+
+
+def _issue_text(head: str, detail: str | None, api: str, data: dict[str, Any]) -> str:
+    return "\n".join([head, *([detail] if detail else []), f"Issue: {api}/issues/{data.get('issue_id')}"])

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from cognitest.infra.generation.quality import (
-    CONCRETE, UNCOVERED, WEAKLY_COVERED, case_strength, is_generic, requirement_status,
+    UNCOVERED, WEAKLY_COVERED, case_strength, is_generic, requirement_status,
 )
 from cognitest.schemas import Envelope, new_event
 from cognitest.schemas.events.generation import GenerationCompleted
@@ -114,8 +114,8 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
     duplicates = []
     for case_id, (dup, ids) in links.items():
         covered.update(ids)
-        for rid in ids:  # an existing case kept by people: what it checks is theirs to judge
-            strengths.setdefault(rid, set()).add(CONCRETE)
+        for rid in ids:  # judged like a new case: a placeholder kept from before covers only weakly
+            strengths.setdefault(rid, set()).add(dup.strength)
         if not ids <= set(dup.requirement_ids):  # the existing case now traces these requirements too
             emit(CaseUpdated(case_id=UUID(case_id), changes=CaseChanges(
                 requirement_ids=list(dict.fromkeys([*dup.requirement_ids, *sorted(ids)])))), "link", case_id)
