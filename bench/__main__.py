@@ -11,11 +11,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from bench import api_reads, automations, durability, execution, generation, learning, pipeline, retrieval, triage, ui_pages
+from bench import (
+    api_reads, automations, durability, execution, generation, generation_quality, learning, pipeline, retrieval, triage,
+    ui_pages,
+)
 from bench.results import RESULTS, save
 
-RUNS = ("pipeline", "api_reads", "ui_pages", "generation", "execution", "automations", "triage", "retrieval", "learning",
-        "durability")
+RUNS = ("pipeline", "api_reads", "ui_pages", "generation", "generation_quality", "execution", "automations", "triage",
+        "retrieval", "learning", "durability")
 
 
 def headlines(r: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -59,6 +62,13 @@ def headlines(r: dict[str, Any]) -> list[tuple[str, str, str]]:
         rows.append(("offline generation, 50-page spec", f"{g['offline_50_pages']['seconds_median']:.2f} s, "
                      f"{g['offline_50_pages']['cases']:,} cases", f"{g['offline_small_documents_per_second']:,.0f} small documents/s"))
         rows.append(("LLM call overhead", f"{g['llm']['ours_ms_median']:.1f} ms", f"bare litellm {g['llm']['bare_ms_median']:.1f} ms"))
+    if q := r.get("generation_quality"):
+        docs = q["documents"]
+        rows.append((f"generation quality, {len(docs)} labelled documents",
+                     f"recall ≥ {min(d['recall'] for d in docs):.2f}, precision ≥ {min(d['precision'] for d in docs):.2f}, "
+                     f"ids kept {min(d['ids_kept'] for d in docs):.0%}",
+                     f"{q['cases']} cases, placeholders {q['placeholder_share']:.1%}, "
+                     f"duplicates ≤ {max(d['duplicate_share'] for d in docs):.1%}"))
     if a := r.get("automations"):
         rows.append(("automation executions", f"{a['interpreter']['per_second']} /s",
                      f"hand-written workflow {a['hand_written']['per_second']} /s (ratio {a['ratio']})"))
@@ -102,6 +112,7 @@ def main() -> dict[str, Any]:
         "api_reads": lambda: asyncio.run(api_reads.main(2_000 if quick else 10_000, 500 if quick else 2_000)),
         "ui_pages": lambda: asyncio.run(ui_pages.main(2_000 if quick else 10_000)),
         "generation": lambda: asyncio.run(generation.main()),
+        "generation_quality": lambda: asyncio.run(generation_quality.main()),
         "execution": lambda: asyncio.run(execution.main(10 if quick else 40, 10_000 if quick else 100_000)),
         "automations": lambda: asyncio.run(automations.main(50 if quick else 200)),
         "triage": triage.main,

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from cognitest.infra.generation.quality import (
-    UNCOVERED, WEAKLY_COVERED, case_strength, is_generic, requirement_status,
+    UNCOVERED, WEAKLY_COVERED, case_strength, is_generic, requirement_status, signature,
 )
 from cognitest.schemas import Envelope, new_event
 from cognitest.schemas.events.generation import GenerationCompleted
@@ -63,6 +63,8 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
     keep = {e.category for e in loaded.existing if e.category} if loaded.suite_id else set()
     duplicate_of = {d.index: d for d in job.duplicates}
     links: dict[str, tuple[Any, set[str]]] = {}  # existing case -> (its duplicate, requirement ids to add)
+    drafted: dict[str, CaseDraft] = {}  # signature -> the case that will be published for it
+    identical = 0
     index = -1
     for result in job.features:
         for case in result.cases:
@@ -74,6 +76,11 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
                 continue
             if keep and case.category not in keep:
                 continue
+            if (first := drafted.get(sig := signature(case))) is not None:  # the same check drafted twice
+                first.requirement_keys = list(dict.fromkeys([*first.requirement_keys, *case.requirement_keys]))
+                identical += 1
+                continue
+            drafted[sig] = case
             name = loaded.suite_name or (result.feature if case.category == "functional"
                                          else CATEGORY_SUITES.get(case.category, case.category.title()))
             suites.setdefault(name, []).append(case)
@@ -128,6 +135,7 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
     uncovered = [key for key, s in status.items() if s == UNCOVERED]
     weak = [key for key, s in status.items() if s == WEAKLY_COVERED]
     quality = {"requirements": total, "cases": case_count, "duplicates_merged": sum(d["drafts"] for d in duplicates),
+               "identical_merged": identical,
                "generic_steps": generic_steps, "weakly_covered": len(weak),
                "cases_per_requirement": round(case_count / total, 2) if total else 0.0}
     summary = GenerationSummary(generation_id=g.generation_id, plan_id=plan_id, suites=len(suites), cases=case_count,

@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from cognitest.schemas.generation import CaseDraft
+
 CONCRETE, WEAK = "concrete", "weak"
 COVERED, WEAKLY_COVERED, UNCOVERED = "covered", "weak", "uncovered"
 
@@ -42,3 +44,24 @@ def case_strength(steps: Iterable[Any], expected_result: str | None, executable_
 def requirement_status(strengths: Iterable[str]) -> str:
     found = set(strengths)
     return COVERED if CONCRETE in found else WEAKLY_COVERED if found else UNCOVERED
+
+
+def signature(case: CaseDraft) -> str:
+    """What a case asks a tester to do and see, without the requirement key in its title."""
+    steps = " | ".join(f"{s.action} => {s.expected}".lower() for s in case.steps)
+    return f"{case.category}: {steps} => {case.expected_result.lower()}"
+
+
+def merge_identical(cases: Iterable[CaseDraft]) -> tuple[list[CaseDraft], int]:
+    """One case per signature, tracing every requirement its copies traced (a security check drafted
+    for three features is one case of three requirements); and how many copies were merged."""
+    kept: dict[str, CaseDraft] = {}
+    merged = 0
+    for case in cases:
+        first = kept.get(key := signature(case))
+        if first is None:
+            kept[key] = case
+            continue
+        merged += 1
+        first.requirement_keys = list(dict.fromkeys([*first.requirement_keys, *case.requirement_keys]))
+    return list(kept.values()), merged

@@ -4,46 +4,17 @@ Chosen libraries: pypdf (text of PDFs, detects encryption), python-docx (paragra
 headings and lists), BeautifulSoup (HTML), gherkin-official (feature files), csv/json from the
 standard library for story exports."""
 
-import csv
 import io
-import json
 import re
-from dataclasses import dataclass, field
-from typing import Any
 
+from cognitest.infra.requirements.document import Converted, DocumentError, Line, Story
 from cognitest.infra.requirements.sniff import DocumentKind, EmptyDocument, decode_text
+from cognitest.infra.requirements.gherkin import from_feature as _gherkin
+from cognitest.infra.requirements.markdown import from_markdown as _markdown
+from cognitest.infra.requirements.markdown import table as _table
+from cognitest.infra.requirements.stories import from_csv, from_json
 
-
-class DocumentError(ValueError):
-    """The document cannot be read (encrypted, corrupt, malformed)."""
-
-
-@dataclass
-class Line:
-    text: str
-    kind: str = "para"  # heading | para | item | row
-    level: int = 0
-
-
-@dataclass
-class Story:
-    key: str | None
-    title: str
-    description: str = ""
-    criteria: list[list[tuple[str, str]]] = field(default_factory=list)  # scenarios of (keyword, text)
-    priority: str | None = None
-    section: str | None = None
-    statement_only: bool = False  # the description is the requirement (a StrictDoc STATEMENT), the title a label
-
-
-@dataclass
-class Converted:
-    title: str | None = None
-    lines: list[Line] = field(default_factory=list)
-    stories: list[Story] = field(default_factory=list)
-
-    def is_empty(self) -> bool:
-        return not self.stories and not any(line.text.strip() for line in self.lines)
+__all__ = ["Converted", "DocumentError", "Line", "Story", "convert"]
 
 
 def convert(data: bytes, kind: DocumentKind) -> Converted:
@@ -80,7 +51,7 @@ def _pdf(data: bytes) -> Converted:
         title = (reader.metadata or {}).get("/Title")
     except Exception:  # noqa: BLE001  metadata is optional
         title = None
-    return _markdown("\n".join(pages).encode(), title=str(title) if title else None)
+    return _markdown("\n".join(pages).encode(), title=str(title) if title else None, plain=True)
 
 
 def _docx(data: bytes) -> Converted:
@@ -121,73 +92,25 @@ def _html(data: bytes) -> Converted:
     for tag in soup(["script", "style", "noscript", "template"]):
         tag.decompose()
     out = Converted(title=soup.title.get_text(strip=True) if soup.title else None)
-    for element in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "tr", "dt", "dd", "pre"]):
-        if element.name == "p" and element.find_parent("li"):
+    section: str | None = None
+    for element in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "table", "dt", "dd", "pre"]):
+        if element.find_parent("table") or (element.name == "p" and element.find_parent("li")):
+            continue  # a table is read whole, as records or as rows
+        if element.name == "table":
+            rows = [[" ".join(c.get_text(" ", strip=True).split()) for c in tr.find_all(["td", "th"])]
+                    for tr in element.find_all("tr")]
+            _table(out, [r for r in rows if any(r)], section)
             continue
         text = " ".join(element.get_text(" ", strip=True).split())
         if not text:
             continue
         if element.name.startswith("h"):
             out.lines.append(Line(text, "heading", int(element.name[1])))
+            section = text
         elif element.name == "li":
             out.lines.append(Line(text, "item"))
-        elif element.name == "tr":
-            out.lines.append(Line(" | ".join(c.get_text(" ", strip=True) for c in element.find_all(["td", "th"])), "row"))
         else:
             out.lines.append(Line(text))
-    return out
-
-
-_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
-_OWN_ID_START = re.compile(r"^\W{0,3}[A-Z][A-Z0-9]{0,11}(?:[-_.]\d+[A-Za-z]?)+(?:\.\d+)*\s*[\]):.\-–—]?\s")
-_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+(.*)$")
-
-
-def _markdown(data: bytes, title: str | None = None) -> Converted:
-    text = decode_text(data)
-    out = Converted(title=title)
-    paragraph: list[str] = []
-
-    def flush() -> None:
-        if paragraph:
-            out.lines.append(Line(" ".join(paragraph)))
-            paragraph.clear()
-
-    continued = False  # the last line was a list item (or its continuation)
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line:
-            flush()
-            continued = False
-            continue
-        if heading := _HEADING.match(line):
-            flush()
-            out.lines.append(Line(heading.group(2).strip(" #"), "heading", len(heading.group(1))))
-            if out.title is None and len(heading.group(1)) == 1:
-                out.title = heading.group(2).strip(" #")
-        elif item := _ITEM.match(raw):
-            flush()
-            out.lines.append(Line(item.group(1).strip(), "item"))
-            continued = True
-            continue
-        elif continued and raw[:1].isspace() and out.lines and out.lines[-1].kind == "item":
-            out.lines[-1].text += " " + line  # a list item wrapped onto an indented next line
-            continue
-        elif line.startswith("|") and line.endswith("|"):
-            flush()
-            if not set(line) <= set("|-: "):
-                out.lines.append(Line(" | ".join(c.strip() for c in line.strip("|").split("|")), "row"))
-        elif re.match(r"^(Given|When|Then|And|But)\b", line):
-            flush()
-            out.lines.append(Line(line, "item"))
-        else:
-            if _OWN_ID_START.match(line):
-                flush()  # a line that starts with an identifier starts a requirement
-            paragraph.append(line)
-            if line.endswith((".", "!", "?", ":")):
-                flush()  # hard-wrapped prose continues on the next line; a finished sentence does not
-        continued = False
-    flush()
     return out
 
 
@@ -253,109 +176,9 @@ def _first_sentence(text: str) -> str:
     return first[:120]
 
 
-def _gherkin(data: bytes) -> Converted:
-    from gherkin.parser import Parser
-    from gherkin.token_scanner import TokenScanner
-
-    text = decode_text(data)
-    try:
-        document = Parser().parse(TokenScanner(text))
-    except Exception as exc:  # the parser raises CompositeParserException with line numbers
-        raise DocumentError(f"the feature file is not valid Gherkin: {exc}") from None
-    feature = document.get("feature") or {}
-    out = Converted(title=feature.get("name"))
-    background: list[tuple[str, str]] = []
-    for child in feature.get("children", []):
-        if "background" in child:
-            background = [(s["keyword"].strip(), s["text"]) for s in child["background"].get("steps", [])]
-        scenario = child.get("scenario")
-        if not scenario:
-            continue
-        tags = [t["name"].lstrip("@") for t in scenario.get("tags", [])]
-        key = next((t for t in tags if re.match(r"^[A-Za-z]+[-_.]?\d", t)), None)
-        steps = background + [(s["keyword"].strip(), s["text"]) for s in scenario.get("steps", [])]
-        out.stories.append(Story(key=key, title=scenario.get("name") or "Scenario",
-                                 description=(scenario.get("description") or "").strip(),
-                                 criteria=[steps], section=feature.get("name"),
-                                 priority=next((t for t in tags if t.lower() in ("critical", "high", "medium", "low")), None)))
-    if feature.get("description"):
-        out.lines.append(Line(feature["description"].strip()))
-    return out
-
-
-_FIELDS = {
-    "key": ("key", "id", "issue key", "story id", "ref", "reference"),
-    "title": ("title", "summary", "name", "story"),
-    "description": ("description", "details", "body", "user story"),
-    "criteria": ("acceptance criteria", "acceptance_criteria", "acceptancecriteria", "criteria", "ac"),
-    "priority": ("priority",),
-    "section": ("epic", "feature", "component", "section"),
-}
-
-
-def _field(record: dict[str, Any], name: str) -> Any:
-    lowered = {str(k).strip().lower(): v for k, v in record.items()}
-    for alias in _FIELDS[name]:
-        if alias in lowered and lowered[alias] not in (None, ""):
-            return lowered[alias]
-    return None
-
-
-def _criteria(value: Any) -> list[list[tuple[str, str]]]:
-    if not value:
-        return []
-    items = value if isinstance(value, list) else re.split(r"\n|(?<=[.;])\s+(?=(?:Given|When|Then)\b)", str(value))
-    scenarios: list[list[tuple[str, str]]] = []
-    for item in items:
-        text = str(item.get("text") if isinstance(item, dict) else item).strip(" -*•\t")
-        if not text:
-            continue
-        match = re.match(r"^(Given|When|Then|And|But)\s+(.*)$", text, re.IGNORECASE)
-        if match:
-            keyword = match.group(1).capitalize()
-            if keyword == "Given" or not scenarios:
-                scenarios.append([])
-            scenarios[-1].append((keyword, match.group(2)))
-        else:
-            scenarios.append([("Then", text)])
-    return scenarios
-
-
-def _story(record: dict[str, Any]) -> Story | None:
-    title = _field(record, "title")
-    description = _field(record, "description") or ""
-    if not title and not description:
-        return None
-    key = _field(record, "key")
-    return Story(key=str(key) if key else None, title=str(title or description)[:500], description=str(description),
-                 criteria=_criteria(_field(record, "criteria")),
-                 priority=str(_field(record, "priority") or "") or None,
-                 section=str(_field(record, "section") or "") or None)
-
-
 def _json(data: bytes) -> Converted:
-    try:
-        loaded = json.loads(decode_text(data))
-    except ValueError as exc:
-        raise DocumentError(f"the JSON is malformed: {exc}") from None
-    if isinstance(loaded, dict):
-        loaded = next((v for k, v in loaded.items() if isinstance(v, list) and k.lower() in
-                       ("stories", "user_stories", "issues", "items", "requirements", "data")), [loaded])
-    if not isinstance(loaded, list):
-        raise DocumentError("the JSON holds no list of user stories")
-    stories = [s for s in (_story(r) for r in loaded if isinstance(r, dict)) if s is not None]
-    if not stories:
-        raise DocumentError("the JSON holds no user stories (objects with a title or summary)")
-    return Converted(stories=stories)
+    return Converted(stories=from_json(data))
 
 
 def _csv(data: bytes) -> Converted:
-    text = decode_text(data)
-    try:
-        rows = list(csv.DictReader(io.StringIO(text)))
-    except csv.Error as exc:
-        raise DocumentError(f"the CSV is malformed: {exc}") from None
-    stories = [s for s in (_story(r) for r in rows) if s is not None]
-    if not stories:
-        raise DocumentError("the CSV holds no user stories (a title or summary column)")
-    return Converted(stories=stories)
+    return Converted(stories=from_csv(data))

@@ -24,7 +24,11 @@ _NOT_REQUIREMENTS = re.compile(
     r"success (metrics|criteria)|kpis?|metrics|risks?|mitigations?|assumptions?|dependenc(y|ies)|out of scope|"
     r"open (questions|issues)|questions|timeline|milestones?|roadmap|schedule|release plan|rollout|plan|"
     r"stakeholders?|team|owners?|approvals?|sign-?off|glossary|definitions|references|appendix|"
-    r"revision history|change ?log|document history|version history|about this document)\b", re.IGNORECASE)
+    r"revision history|change ?log|document history|version history|about this document|scope|not doing|"
+    r"overall description|product perspective|user characteristics|operating environment|verification|"
+    r"test (approach|strategy))\b", re.IGNORECASE)
+# a feature heading that names its tracker key at the end: "Remove a passkey (AUTH-415)"
+_TRAILING_ID = re.compile(r"^(?P<rest>.+?)\s*[\[(](?P<key>[A-Z][A-Z0-9]{0,11}(?:[-_]\d+)(?:\.\d+)*)[\])]\s*$")
 _CHECKBOX = re.compile(r"^\[( |x|X)\]\s+")
 _MARKUP = re.compile(r"\*\*|__|`")
 # EARS: "When <trigger>, the <system> shall ...", "If ..., then ...", "While ...", "Where ..." are
@@ -136,12 +140,29 @@ def _add_story(builder: _Builder, story: Story) -> None:
                 title=story.title, criteria=story.criteria)
 
 
+class _Feature:
+    """A heading that carries the document's own id ("### AUTH-413 Register a passkey"): the
+    criteria under it are keyed AUTH-413.1, AUTH-413.2 ...; with nothing under it, the heading
+    (and its first paragraph) is the requirement, so its key is never lost."""
+
+    def __init__(self, key: str, title: str, level: int, section: str | None, before: int) -> None:
+        self.key, self.title, self.level, self.section, self.before = key, title, level, section, before
+        self.criteria = 0
+        self.prose: list[str] = []
+
+    def next_key(self) -> str:
+        self.criteria += 1
+        return f"{self.key}.{self.criteria}"
+
+
 def _split_lines(builder: _Builder, lines: Iterable[Line]) -> None:
     section: str | None = None
-    in_requirements_section = False
+    headings: list[tuple[int, bool]] = []  # (level, names requirements) of the open headings
     in_criteria = False
     last: AtomicRequirement | None = None
     scenario: list[tuple[str, str]] | None = None
+    feature: _Feature | None = None
+    first_heading = True
 
     def attach(keyword: str, text: str) -> None:
         nonlocal scenario
@@ -153,34 +174,52 @@ def _split_lines(builder: _Builder, lines: Iterable[Line]) -> None:
         last.acceptance_criteria[-1].append(GherkinStep(keyword=keyword.capitalize(), text=text.strip()))
         scenario.append((keyword, text))
 
+    def close_feature(level: int) -> None:
+        nonlocal feature
+        if feature is not None and level <= feature.level:
+            if len(builder.items) == feature.before:
+                text = feature.title + (". " + " ".join(feature.prose) if feature.prose else "")
+                builder.add(text, own_key=feature.key, section=feature.section, title=feature.title)
+            feature = None
+
     skipping: int | None = None  # the level of a heading whose section is not about requirements
     for line in lines:
         text, checkbox = _clean(line.text)
         if not text:
             continue
         if line.kind == "heading":
-            if skipping is not None and (line.level or 1) > skipping:
+            level = line.level or 1
+            if skipping is not None and level > skipping:
                 continue
             skipping = None
+            close_feature(level)
+            headings = [h for h in headings if h[0] < level]
+            title, first_heading = first_heading and level == 1, False
             if _CRITERIA_HEADING.search(text):
                 in_criteria = True
                 continue
             if _NOT_REQUIREMENTS.search(re.sub(r"^[\d.]+\s*", "", text)) and not _REQ_HEADING.search(text) \
                     and not _OWN_ID.match(text):
-                skipping, section, in_criteria, scenario = line.level or 1, text, False, None
+                skipping, section, in_criteria, scenario = level, text, False, None
                 continue
             own = _OWN_ID.match(text)
             if own and (_MODAL.search(own.group("rest")) or _STORY.match(own.group("rest"))):
                 last = builder.add(own.group("rest"), own_key=own.group("key"), section=section)
                 scenario, in_criteria = None, False
                 continue
-            section = own.group("rest") if own else text
-            in_requirements_section = bool(_REQ_HEADING.search(text))
+            trailing = None if own else _TRAILING_ID.match(text)
+            section = own.group("rest") if own else trailing.group("rest") if trailing else text
+            if own or trailing:
+                found = own or trailing
+                assert found is not None
+                feature = _Feature(found.group("key"), section, level, section, len(builder.items))
+            headings.append((level, not title and bool(_REQ_HEADING.search(text))))
             in_criteria = False
             scenario = None
             continue
-        if skipping is not None:
+        if skipping is not None or line.kind == "note":
             continue
+        in_requirements_section = any(names for _, names in headings)
         if _SCENARIO.match(text):
             scenario = None
             continue
@@ -195,21 +234,28 @@ def _split_lines(builder: _Builder, lines: Iterable[Line]) -> None:
             continue
         if in_criteria and line.kind == "item" and not _OWN_ID.match(text):
             # each criterion is a requirement of its own, of its feature (the section), checked as stated
-            last = builder.add(text, own_key=None, section=section, criteria=[[("Then", text)]])
+            last = builder.add(text, own_key=feature.next_key() if feature else None, section=section,
+                               criteria=[[("Then", text)]])
             scenario = None
             continue
         if checkbox:
             continue  # a plan's or goal's checklist item, not a requirement
+        if feature is not None and line.kind == "para" and not feature.prose:
+            feature.prose.append(text)
         for sentence in _sentences(text, line.kind):
             own = _OWN_ID.match(sentence)
             body = own.group("rest") if own else sentence
             explicit = _explicit_priority(body)
-            if own or _STORY.match(body) or _MODAL.search(body) or (in_requirements_section and line.kind == "item"):
+            stated = bool(_STORY.match(body) or _MODAL.search(body))
+            if own and not stated and not in_requirements_section and not body.rstrip().endswith((".", "!", ";")):
+                continue  # "T-200 Smart Thermostat Firmware": a product name on a title page, not a requirement
+            if own or stated or (in_requirements_section and line.kind == "item"):
                 if len(body.split()) < 3 and not own:
                     continue
                 last = builder.add(_strip_priority(body), own_key=own.group("key") if own else None, section=section,
                                    explicit_priority=explicit)
                 scenario, in_criteria = None, False
+    close_feature(0)
 
 
 def _sentences(text: str, kind: str) -> list[str]:

@@ -24,7 +24,7 @@ def good_answer(request: dict[str, Any]) -> str:
     requirements = data["requirements"]
     return json.dumps({"cases": [
         {"title": f"LLM case for {r['key']}", "category": "functional",
-         "steps": [{"action": "do it", "expected": "it works"}], "expected_result": "works",
+         "steps": [{"action": f"do it for {r['key']}", "expected": "it works"}], "expected_result": f"{r['key']} works",
          "priority": "high", "requirement_keys": [r["key"]], "confidence": 0.8, "confidence_reasons": ["model"]}
         for r in requirements]})
 

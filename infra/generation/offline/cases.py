@@ -6,7 +6,8 @@ cases for named endpoints, and a performance smoke case for response-time target
 import re
 from typing import Any
 
-from cognitest.infra.generation.offline import detect, statements
+from cognitest.infra.generation.offline import clauses, detect, statements
+from cognitest.infra.generation.offline.clauses import ordinal as _ordinal
 from cognitest.schemas.enums import Priority, RequirementKind
 from cognitest.schemas.generation import CaseDraft, ManualStep, Requirement
 
@@ -97,6 +98,17 @@ def _case(req: Requirement, title: str, category: str, steps: list[tuple[str, st
     )
 
 
+def _derived(text: str, req: Requirement) -> statements.Derived | None:
+    """What to do and what to see, from the sentence: its own pattern first, then the title of the
+    feature or story it belongs to."""
+    context = req.section if req.title == text or req.text == text else req.title
+    found = statements.derive(text) or clauses.derive(text, context) or (
+        clauses.derive(text, req.section) if context != req.section else None)
+    if found is None and text.startswith(req.title + ". "):  # a story: "<title>. As a clerk, I want ..."
+        return _derived(text[len(req.title) + 2:], req)
+    return found
+
+
 def positive(req: Requirement) -> list[CaseDraft]:
     cases = []
     for index, scenario in enumerate(req.acceptance_criteria, start=1):
@@ -115,7 +127,7 @@ def positive(req: Requirement) -> list[CaseDraft]:
             if keyword == "given" or (keyword in ("and", "but") and mode == "given"):
                 continue
             (expectations if mode == "then" else actions).append(step.text)
-        if not actions and (derived := statements.derive(" ".join(expectations))) is not None:
+        if not actions and (derived := _derived(" ".join(expectations), req)) is not None:
             actions, expectations = [derived.action], [derived.expected]
             given = given or ([derived.preconditions] if derived.preconditions else [])
         if not actions:
@@ -126,7 +138,7 @@ def positive(req: Requirement) -> list[CaseDraft]:
                            "functional", steps, "; ".join(expectations) or req.text,
                            preconditions="; ".join(given) or None, confidence=0.9,
                            reasons=["derived from explicit acceptance criteria"], executable=_ui_steps(req)))
-    if not cases and (derived := statements.derive(req.text)) is not None:
+    if not cases and (derived := _derived(req.text, req)) is not None:
         cases.append(_case(req, f"{derived.expected}"[:200], "functional", [(derived.action[:2000], derived.expected[:2000])],
                            derived.expected, preconditions=derived.preconditions, confidence=0.75,
                            reasons=[f"derived from the requirement's own sentence ({derived.pattern})"],
@@ -157,10 +169,16 @@ def boundaries(req: Requirement) -> list[CaseDraft]:
             title = f"{limit.subject} of {shown}{unit} is {verdict}"
             if limit.unit.startswith("attempt"):
                 title = f"{shown} {limit.subject} are tolerated" if accepted else f"{shown} {limit.subject} trigger the rule"
+            step = f"Use a {limit.subject} of exactly {shown}{unit}"
+            outcome = f"A {limit.subject} of {shown}{unit} is {verdict}"
+            if limit.unit == "count":
+                title = f"{shown} {limit.subject} are {verdict}"
+                step = f"Try it with exactly {shown} {limit.subject}"
+                outcome = f"The {_ordinal(int(value))} of the {limit.subject} is {verdict}"
             cases.append(_case(
                 req, title, "boundary" if accepted else "negative",
-                [(f"Use a {limit.subject} of exactly {shown}{unit}", f"It is {verdict}")],
-                f"A {limit.subject} of {shown}{unit} is {verdict}" + ("" if accepted else " with a clear message"),
+                [(step, f"It is {verdict}")],
+                outcome + ("" if accepted else " with a clear message"),
                 confidence=0.8, reasons=[f"boundary value analysis of the limit {limit.low}–{limit.high}{unit}"],
                 executable=_ui_steps(req, values, expect_rejected=not accepted) if values else [],
             ))

@@ -24,7 +24,8 @@ _MIN = re.compile(rf"(?:at least|minimum(?: of)?|no (?:less|fewer) than|min\.?)\
 _MAX = re.compile(rf"(?:at most|maximum(?: of)?|no more than|up to|not exceed(?:ing)?|max\.?|limited to)\s+{_NUM}\s*{_UNIT}",
                   re.IGNORECASE)
 _AFTER = re.compile(rf"after\s+{_NUM}\s+(failed|unsuccessful|invalid|wrong)\s+(attempts?|tries|logins?)", re.IGNORECASE)
-_SUBJECT = re.compile(r"\b(?:the\s+)?([a-z][a-z ]{2,40}?)\s+(?:must|shall|should|may|is|are|can|has to)\b", re.IGNORECASE)
+_SUBJECT = re.compile(r"\b(?:the\s+)?([a-z][a-z]+(?: [a-z]+){0,3}?)\s+(?:must|shall|should|may|is|are|can|has to)\b", re.IGNORECASE)
+_COUNTED = re.compile(r"\s*([a-z][a-z\-]+(?:\s+[a-z][a-z\-]+)?s)\b(?!\s+(?:of|must|shall|is|are)\b)", re.IGNORECASE)  # "at most 10 passkeys": what is counted
 
 
 def _number(text: str) -> float:
@@ -34,6 +35,7 @@ def _number(text: str) -> float:
 def _subject(text: str) -> str:
     match = _SUBJECT.search(text)
     subject = match.group(1).strip() if match else "value"
+    subject = re.sub(r"\s+(the|a|an)\s+(user|customer|person|member)s?$", "", subject, flags=re.IGNORECASE)
     return re.sub(r"^(the|a|an|each|every|all)\s+", "", subject, flags=re.IGNORECASE)
 
 
@@ -50,7 +52,11 @@ def limits(text: str) -> list[Limit]:
         for match in _MIN.finditer(text):
             found.append(Limit(subject, _number(match.group(1)), None, (match.group(2) or "").strip(), True))
         for match in _MAX.finditer(text):
-            found.append(Limit(subject, None, _number(match.group(1)), (match.group(2) or "").strip(), True))
+            unit = (match.group(2) or "").strip()
+            counted = None if unit else _COUNTED.match(text, match.end())
+            # "at most 10 passkeys": a count of things, not a value of the sentence's subject
+            found.append(Limit(counted.group(1) if counted else subject, None, _number(match.group(1)),
+                               "count" if counted else unit, True))
     for match in _AFTER.finditer(text):
         found.append(Limit("failed attempts", None, _number(match.group(1)) - 1, "attempts", True))
     return found

@@ -52,7 +52,7 @@ def derive(text: str) -> Derived | None:
         if kind == "while":
             return Derived(None, f"Bring about the state: {cond}", expected, "EARS state")
         if kind == "where":
-            return Derived(_sentence(cond), f"With {cond}, use the feature", expected, "EARS optional")
+            return Derived(_sentence(cond), f"Set up the option ({cond}), then use the feature", expected, "EARS optional")
         label = "EARS event" if kind == "when" else "EARS unwanted behaviour"
         return Derived(None, _sentence(cond) if kind == "when" else f"Cause the condition: {cond}", expected, label)
     if found := _LEADING.match(text) or _LEADING_BARE.match(text):
