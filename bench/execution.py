@@ -22,7 +22,7 @@ from playwright.async_api import async_playwright
 
 from bench.results import save
 from cognitest.consumers.execution.cases import CaseRunner, CaseSpec
-from cognitest.consumers.execution.web_runner import CHROMIUM_ARGS, system_chromium
+from cognitest.infra.browser import CHROMIUM_ARGS, system_chromium
 from cognitest.infra.blob import LocalBlobStore
 from cognitest.infra.settings import ExecutionSettings
 from tests.support.demo_app import DemoApp

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cognitest.schemas.enums import Priority, RequirementKind
 from cognitest.schemas.events.requirements import GherkinStep
+from cognitest.schemas.exploration import AppMap, AppTarget
 from cognitest.schemas.steps import Step
 
 GENERATION_WORKFLOW = "GenerationPipeline"
@@ -122,6 +123,7 @@ class GenerationInput(BaseModel):
     case_id: UUID | None = None
     engine: str | None = None
     correlationid: str | None = None
+    app: AppTarget | None = None
 
 
 class FeatureJob(BaseModel):
@@ -131,6 +133,7 @@ class FeatureJob(BaseModel):
     requirements: list[Requirement]
     examples: list[Example] = Field(default_factory=list)
     engine: str | None = None
+    app_map: AppMap | None = Field(default=None, description="the explored application: cases are grounded in it")
 
 
 class FeatureResult(BaseModel):
@@ -167,6 +170,7 @@ class GenerationSummary(BaseModel):
     usage: Usage
     duplicates: list[dict] = Field(default_factory=list)
     avoided: list[dict] = Field(default_factory=list)
+    app: dict | None = None
 
 
 def generation_workflow_id(generation_id: UUID | str) -> str:

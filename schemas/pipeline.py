@@ -4,6 +4,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from cognitest.schemas.exploration import AppMap
 from cognitest.schemas.generation import Example, FeatureResult, GenerationInput, PlanResult, Requirement
 
 
@@ -73,6 +74,7 @@ class PublishJob(BaseModel):
     features: list[FeatureResult]
     examples: list[Example] = Field(default_factory=list)
     duplicates: list[Duplicate] = Field(default_factory=list, description="drafts linked to existing cases instead")
+    app_map: AppMap | None = None
 
 
 class Failure(BaseModel):

@@ -1,10 +1,11 @@
 """Which cases a run executes, read from the read models: a list of cases, a suite, a plan, or
 the requests of an API collection (each request with its assertions becomes one case)."""
 
+import asyncio
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from cognitest.consumers.execution.cases import CaseSpec
@@ -57,6 +58,9 @@ async def resolve(sessions: async_sessionmaker, project_id: UUID, data: Any) -> 
                               shared=shared, scopes=scopes, collection_variables=variables)
                      for i, r in enumerate(collection.requests)]
             return cases, dict(collection.environment or {})
+    if data.case_ids:
+        await _projected(sessions, project_id, data.case_ids)
+    async with sessions() as session:
         q = select(m.TestCase).where(m.TestCase.project_id == project_id, m.TestCase.deleted_at.is_(None))
         if data.case_ids:
             q = q.where(m.TestCase.id.in_(data.case_ids))
@@ -67,6 +71,19 @@ async def resolve(sessions: async_sessionmaker, project_id: UUID, data: Any) -> 
             q = q.where(m.TestCase.test_suite_id.in_(suites))
         rows = list(await session.scalars(q.order_by(m.TestCase.created_at, m.TestCase.id)))
     return [CaseSpec(r.id, r.title, list(r.executable_steps or [])) for r in rows], {}
+
+
+async def _projected(sessions: async_sessionmaker, project_id: UUID, case_ids: list[UUID], wait: float = 30.0) -> None:
+    """Cases named by id that were created just before the run was asked for (a generation's dry
+    run, a pipeline that creates then runs) may not be projected yet: wait for them a little."""
+    deadline = asyncio.get_running_loop().time() + wait
+    while True:
+        async with sessions() as session:
+            found = await session.scalar(select(func.count()).select_from(m.TestCase).where(
+                m.TestCase.project_id == project_id, m.TestCase.id.in_(case_ids)))
+        if (found or 0) >= len(set(case_ids)) or asyncio.get_running_loop().time() > deadline:
+            return
+        await asyncio.sleep(0.25)
 
 
 async def finished_cases(sessions: async_sessionmaker, run_id: UUID) -> dict[tuple[str, str | None], str]:

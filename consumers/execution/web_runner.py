@@ -5,7 +5,6 @@ network requests in the case log, every request checked by the execution guard."
 
 import asyncio
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,22 +14,8 @@ from playwright.async_api import expect as pw_expect
 from cognitest.consumers.execution.api_runner import StepFailed
 from cognitest.consumers.execution.uploads import resolve_uploads
 from cognitest.consumers.execution.variables import Unresolved, render, require_resolved
+from cognitest.infra.browser import CHROMIUM_ARGS, system_chromium
 from cognitest.infra.execution_guard import TargetPolicy, TargetRefused
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-def system_chromium(configured: str | None) -> str | None:
-    """A configured executable, else a system Chromium if there is one; None = Playwright's own."""
-    if configured:
-        return configured
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
 
 class WebBrowsers:
     """Browsers for one run, launched on first use."""

@@ -3,6 +3,7 @@ LLM engine (any provider through litellm). `engine_for` picks by name or setting
 
 from typing import Protocol
 
+from cognitest.infra.generation.grounded import ground_cases
 from cognitest.infra.generation.learning import apply_history
 from cognitest.infra.generation.offline.cases import cases_for, merge_shared
 from cognitest.infra.generation.offline.plan import plan_for
@@ -26,6 +27,8 @@ class OfflineEngine:
 
     async def feature_cases(self, job: FeatureJob) -> FeatureResult:
         cases = merge_shared([case for requirement in job.requirements for case in cases_for(requirement)])
+        if job.app_map is not None and job.app_map.pages:
+            cases = ground_cases(cases, job.requirements, job.app_map)
         cases, avoided = apply_history(cases, job.examples)
         return FeatureResult(feature=job.feature, cases=cases, usage=Usage(engine=self.name), avoided=avoided)
 

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from cognitest.infra.generation.grounded import checked, ground_cases, page_summary
 from cognitest.infra.generation.learning import apply_history
 from cognitest.infra.generation.offline.cases import cases_for
 from cognitest.infra.settings import LlmSettings
@@ -54,7 +55,9 @@ the keys of the requirements it tests in requirement_keys (only keys given below
 language where a UI flow or an endpoint is named. Categories: functional, negative, boundary, security, accessibility,
 api, performance. accepted_examples are cases this team accepted or edited for similar requirements: follow their
 style, priorities and tags (and the changes people made). rejected_examples were rejected by this team: do not write
-cases like them."""
+cases like them. When app_pages is given, it maps the running application: its pages (path, title) and their elements
+(role, name, label, placeholder). Executable steps may only target elements listed there (by label, placeholder, or
+role and name); steps naming anything else are discarded."""
 
 
 def _shown(example: Example) -> dict[str, Any]:
@@ -169,6 +172,8 @@ class LlmEngine:
                 "requirements": [r.model_dump(mode="json", exclude={"id"}) for r in job.requirements],
                 "accepted_examples": [_shown(e) for e in mine if e.verdict in ("accepted", "modified", "human")][:20],
                 "rejected_examples": [_shown(e) for e in mine if e.verdict == "rejected"][:20]}
+        if job.app_map is not None and job.app_map.pages:
+            data["app_pages"] = page_summary(job.app_map)
         batch, usage = await self.ask(CASES_TASK, data, CaseBatch)
         keys = {r.key for r in job.requirements}
         cases = []
@@ -182,5 +187,7 @@ class LlmEngine:
                 for case in cases_for(requirement)[:1]:
                     cases.append(case.model_copy(update={
                         "confidence_reasons": [*case.confidence_reasons, "gap filled by the offline engine"]}))
+        if job.app_map is not None and job.app_map.pages:
+            cases = ground_cases([checked(c, job.app_map) for c in cases], job.requirements, job.app_map)
         cases, avoided = apply_history(cases, job.examples)
         return FeatureResult(feature=job.feature, cases=cases, usage=usage, avoided=avoided)

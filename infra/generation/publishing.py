@@ -10,6 +10,7 @@ from cognitest.infra.generation.quality import (
 )
 from cognitest.schemas import Envelope, new_event
 from cognitest.schemas.events.generation import GenerationCompleted
+from cognitest.schemas.events.runs import RunRequested
 from cognitest.schemas.events.testing import (
     CaseChanges,
     CaseDeleted,
@@ -89,6 +90,7 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
     strengths: dict[str, set[str]] = {}  # requirement id -> how well its new cases check it
     generic_steps = 0
     case_count = 0
+    executable: list[UUID] = []
     for name, cases in suites.items():
         suite_id = loaded.suite_id or derived(g.generation_id, "suite", name)
         if loaded.suite_id is None:
@@ -115,6 +117,8 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
                           "confidence_reasons": case.confidence_reasons, "requirement_keys": case.requirement_keys},
             ), "case", name, index)
             case_count += 1
+            if case.executable_steps:
+                executable.append(case_id)
     for old in loaded.existing:  # regeneration replaces generated cases nobody edited
         if not old.edited:
             emit(CaseDeleted(case_id=old.id), "replace", old.id)
@@ -138,17 +142,19 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
                "identical_merged": identical,
                "generic_steps": generic_steps, "weakly_covered": len(weak),
                "cases_per_requirement": round(case_count / total, 2) if total else 0.0}
+    app = _dry_run(job, emit, executable)
     summary = GenerationSummary(generation_id=g.generation_id, plan_id=plan_id, suites=len(suites), cases=case_count,
                                 covered_requirements=total - len(uncovered) - len(weak), total_requirements=total,
                                 uncovered=uncovered, weakly_covered=weak, quality=quality, usage=usage,
-                                duplicates=duplicates, avoided=avoided)
+                                duplicates=duplicates, avoided=avoided, app=app)
     emit(GenerationCompleted(generation_id=g.generation_id, plan_id=plan_id, suites=summary.suites, cases=case_count,
                              duplicates=duplicates[:1000], avoided=avoided[:1000], examples_used=len(job.examples),
                              covered_requirements=summary.covered_requirements, total_requirements=total,
                              uncovered=uncovered, weakly_covered=weak, quality=quality, engine=engine_label[:200],
                              repairs=usage.repairs,
                              fallbacks_used=usage.fallbacks_used,
-                             tokens=usage.prompt_tokens + usage.completion_tokens, cost_usd=usage.cost_usd), "completed")
+                             tokens=usage.prompt_tokens + usage.completion_tokens, cost_usd=usage.cost_usd, app=app),
+         "completed")
     return events, summary
 
 
@@ -187,3 +193,22 @@ def _regenerate_case(job: PublishJob, emit: Any, events: list[Envelope[Any]], us
                              tokens=usage.prompt_tokens + usage.completion_tokens, cost_usd=usage.cost_usd,
                              repairs=usage.repairs, fallbacks_used=usage.fallbacks_used), "completed")
     return events, summary
+
+
+def _dry_run(job: PublishJob, emit: Any, executable: list[UUID]) -> dict[str, Any] | None:
+    """App-aware generation: what exploring found, and a run of every executable case once against
+    the explored application (its id derives from the generation, like everything published)."""
+    target, app_map = job.generation.app, job.app_map
+    if target is None:
+        return None
+    report: dict[str, Any] = {"base_url": str(target.base_url), "pages": len(app_map.pages) if app_map else 0,
+                              "skipped": (app_map.skipped if app_map else [])[:50],
+                              "error": app_map.error if app_map else "not explored", "executable": len(executable),
+                              "dry_run_id": None}
+    if target.verify and executable:
+        run_id = derived(job.generation.generation_id, "dry-run")
+        emit(RunRequested(run_id=run_id, name=f"Dry run of generated cases ({len(executable)})",
+                          case_ids=executable, environment={"base_url": str(target.base_url).rstrip("/")},
+                          browsers=["chromium"]), "dry-run")
+        report["dry_run_id"] = str(run_id)
+    return report

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from cognitest.producers.cli import dry_run
 from cognitest.producers.cli.client import Api
 from cognitest.producers.cli.exits import BAD_INPUT, FAILED, CliError, fail
 from cognitest.producers.cli.output import console, emit_json, show
@@ -50,12 +51,20 @@ def generate(project: str = PROJECT,
              suite: str = typer.Option(None, "--suite", help="regenerate this suite (edited cases are kept)"),
              case: str = typer.Option(None, "--case", help="regenerate this case"),
              engine: str = typer.Option(None, "--engine", help="offline or llm (default: llm when configured)"),
-             wait: bool = typer.Option(False, "--wait", help="show progress and wait for the result"),
+             base_url: str = typer.Option(None, "--base-url", help="app-aware: explore this running web app, ground the "
+                                          "cases in its pages and dry-run the executable ones"),
+             pages: int = typer.Option(10, "--pages", min=1, max=50, help="with --base-url: pages to explore at most"),
+             allow_destructive: bool = typer.Option(False, "--allow-destructive",
+                                                    help="with --base-url: follow links such as 'Delete' or 'Log out'"),
+             verify: bool = typer.Option(True, "--verify/--no-verify", help="with --base-url: dry-run executable cases"),
+             wait: bool = typer.Option(False, "--wait", help="show progress and wait for the result (and the dry run)"),
              timeout: float = typer.Option(900, "--timeout", help="seconds to wait"),
              api: str = API, as_json: bool = JSON) -> None:
     """Generate a test plan, suites and cases from the project's requirements. Exit 1 if the generation fails."""
     client = Api(api)
-    body = {"document_ids": document or [], "suite_id": suite, "case_id": case, "engine": engine}
+    body: dict = {"document_ids": document or [], "suite_id": suite, "case_id": case, "engine": engine}
+    if base_url:
+        body["app"] = {"base_url": base_url, "max_pages": pages, "allow_destructive": allow_destructive, "verify": verify}
     accepted = client.post(f"/api/v1/projects/{project}/generations", {k: v for k, v in body.items() if v})
     generation_id = accepted["resource_id"]
     if not wait:
@@ -92,6 +101,8 @@ def generate(project: str = PROJECT,
                "coverage": {"covered": covered, "total": total, "ratio": round(covered / total, 4) if total else 1.0,
                             "weakly_covered": result.get("weakly_covered", []), "uncovered": result.get("uncovered", [])},
                "quality": result.get("quality", {})}
+    if result.get("app"):
+        summary["app"] = dry_run.follow(client, project, result["app"], result["cases"], timeout)
     if as_json:
         emit_json(summary)
         return
@@ -106,6 +117,8 @@ def generate(project: str = PROJECT,
         console.print(f"Quality: {quality.get('cases_per_requirement', 0)} cases per requirement, "
                       f"{quality.get('generic_steps', 0)} placeholder step(s), "
                       f"{quality.get('duplicates_merged', 0)} duplicate(s) merged")
+    for line in dry_run.describe(summary["app"]) if summary.get("app") else []:
+        console.print(line)
 
 
 def matrix(plan: str = typer.Argument(..., metavar="PLAN_ID"), project: str = PROJECT, api: str = API,

@@ -6,6 +6,7 @@ from uuid import UUID
 from pydantic import Field
 
 from cognitest.schemas.events.common import Payload
+from cognitest.schemas.exploration import AppTarget
 from cognitest.schemas.registry import event
 
 
@@ -19,6 +20,8 @@ class GenerationRequested(Payload):
     suite_id: UUID | None = None
     case_id: UUID | None = None
     engine: str | None = Field(default=None, max_length=50, description="offline or llm; default from settings")
+    app: AppTarget | None = Field(default=None, description=(
+        "explore this running web application first, ground cases in its pages and dry-run the executable ones"))
 
 
 @event("generation.progress")
@@ -58,6 +61,8 @@ class GenerationCompleted(Payload):
     avoided: list[dict[str, Any]] = Field(default_factory=list, max_length=1000, description=(
         "generated cases left out because people rejected similar ones: title, category, because"))
     examples_used: int = Field(default=0, ge=0, description="judged cases retrieved from the knowledge base")
+    app: dict[str, Any] | None = Field(default=None, description=(
+        "app-aware generation: pages explored, cases with executable steps, the dry run's id"))
 
 
 @event("generation.failed")

@@ -11,7 +11,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from cognitest.infra.bus.publisher import EventPublisher
+from cognitest.infra.execution_guard import project_policy
 from cognitest.infra.generation.engine import engine_for
+from cognitest.infra.generation.explore import explore
 from cognitest.infra.generation.publishing import build_events, derived
 from cognitest.infra.generation.reading import NothingToGenerate, load
 from cognitest.infra.metrics import (
@@ -25,6 +27,7 @@ from cognitest.infra.metrics import (
 from cognitest.infra.settings import Settings
 from cognitest.schemas import new_event
 from cognitest.schemas.events.generation import GenerationFailed, GenerationProgress
+from cognitest.schemas.exploration import AppMap, ExploreJob
 from cognitest.schemas.generation import (
     FeatureJob,
     FeatureResult,
@@ -90,6 +93,18 @@ class GenerationActivities:
         except ValueError as exc:
             raise ApplicationError(str(exc), type="ValueError", non_retryable=True) from None
 
+    @activity.defn(name="explore_app")
+    async def explore_app(self, job: ExploreJob) -> AppMap:
+        """Visit the application under test (same origin, bounded, through the project's target
+        rules) and map its pages; a site that cannot be reached gives a map with the reason."""
+        policy = await project_policy(self.sessions, job.project_id, self.settings.execution)
+        started = time.perf_counter()
+        app = await _heartbeating(explore(job.target, policy, self.settings.execution.chromium_path))
+        GENERATION_SECONDS.labels("offline", "explore").observe(time.perf_counter() - started)
+        log.info("generation.explored", project=job.project_id, base_url=str(job.target.base_url), pages=len(app.pages),
+                 error=app.error)
+        return app
+
     @activity.defn(name="publish_generation")
     async def publish_generation(self, job: PublishJob) -> GenerationSummary:
         events, summary = build_events(job, self.settings.source)
@@ -129,5 +144,5 @@ class GenerationActivities:
             event_id=str(derived(g.generation_id, "event", "failed"))))
 
     def all(self) -> list:  # type: ignore[type-arg]
-        return [self.load_requirements, self.generate_plan, self.generate_feature,
+        return [self.load_requirements, self.explore_app, self.generate_plan, self.generate_feature,
                 self.publish_generation, self.report_progress, self.report_failure]

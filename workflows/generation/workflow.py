@@ -13,6 +13,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from cognitest.schemas.exploration import AppMap, ExploreJob
     from cognitest.schemas.generation import (
         GENERATION_WORKFLOW,
         KNOWLEDGE_QUEUE_SUFFIX,
@@ -79,6 +80,14 @@ class GenerationPipeline:
         loaded: Loaded = await workflow.execute_activity(
             "load_requirements", data, result_type=Loaded, start_to_close_timeout=timedelta(seconds=60), retry_policy=QUICK)
         await self._progress(data, "requirements", len(loaded.requirements), len(loaded.requirements))
+        app_map: AppMap | None = None
+        if data.app is not None:  # app-aware: map the live application before writing cases
+            app_map = await workflow.execute_activity(
+                "explore_app", ExploreJob(project_id=str(data.project_id), target=data.app), result_type=AppMap,
+                start_to_close_timeout=timedelta(minutes=5), heartbeat_timeout=timedelta(seconds=30),
+                retry_policy=KNOWLEDGE)
+            await self._progress(data, "explore", len(app_map.pages), data.app.max_pages,
+                                 app_map.error or f"{len(app_map.pages)} page(s) mapped")
         examples: list[Example] = await self._knowledge(
             "knowledge_examples", RetrievalJob(project_id=data.project_id, requirements=[
                 RequirementQuery(key=r.key, text=f"{r.title}. {r.text}"[:2000]) for r in loaded.requirements][:300]),
@@ -95,7 +104,8 @@ class GenerationPipeline:
         for requirement in loaded.requirements:
             groups.setdefault(feature_of(requirement), []).append(requirement)
         jobs = [FeatureJob(generation_id=data.generation_id, project_id=data.project_id, feature=name,
-                           requirements=reqs, examples=examples, engine=data.engine) for name, reqs in groups.items()]
+                           requirements=reqs, examples=examples, engine=data.engine, app_map=app_map)
+                for name, reqs in groups.items()]
         results: list[FeatureResult] = list(await asyncio.gather(*[
             workflow.execute_activity("generate_feature", job, result_type=FeatureResult,
                                       start_to_close_timeout=timedelta(minutes=5),
@@ -112,6 +122,6 @@ class GenerationPipeline:
                 list[Duplicate])
         return await workflow.execute_activity(
             "publish_generation", PublishJob(generation=data, loaded=loaded, plan=plan, features=results, examples=examples,
-                                             duplicates=duplicates),
+                                             duplicates=duplicates, app_map=app_map),
             result_type=GenerationSummary, start_to_close_timeout=timedelta(minutes=5),
             heartbeat_timeout=timedelta(seconds=60), retry_policy=QUICK)

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import array
 
 from cognitest.infra.generation.quality import COVERED, UNCOVERED, WEAKLY_COVERED, case_strength, requirement_status
 from cognitest.infra.db import models as m
+from cognitest.infra.execution_guard import TargetRefused, project_policy
 from cognitest.producers.api.body import Body
 from cognitest.producers.api.commands import accepted, envelope_for, new_resource_id, publish, wants_wait
 from cognitest.producers.api.errors import ApiError
@@ -19,6 +20,7 @@ from cognitest.producers.api.references import require_owned
 from cognitest.producers.api.routes.nested import require_project
 from cognitest.producers.api.state import AppState, get_state
 from cognitest.schemas.events.generation import GenerationRequested
+from cognitest.schemas.exploration import AppTarget
 
 State = Annotated[AppState, Depends(get_state)]
 router = APIRouter(prefix="/api/v1/projects/{project_id}", tags=["generation"])
@@ -29,6 +31,9 @@ class GenerationBody(Body):
     suite_id: UUID | None = Field(default=None, description="regenerate this suite only (edited cases are kept)")
     case_id: UUID | None = Field(default=None, description="regenerate this case only")
     engine: str | None = Field(default=None, pattern="^(offline|llm)$", description="default: llm when configured")
+    app: AppTarget | None = Field(default=None, description=(
+        "app-aware generation: explore this running web app (same origin, bounded, no destructive links), ground "
+        "cases in its pages and dry-run the executable ones"))
 
 
 @router.post("/generations", status_code=202, summary="Generate a test plan, suites and cases from requirements",
@@ -39,6 +44,12 @@ async def request_generation(request: Request, state: State, project_id: UUID, b
     if body.engine == "llm" and not state.settings.llm.model:
         raise ApiError(422, "the llm engine is not configured (set COGNITEST_LLM__MODEL)")
     await require_owned(state, project_id, body.model_dump(), ("document_ids", "suite_id", "case_id"))
+    if body.app is not None:  # the same target rules a run obeys, told now rather than in the result
+        policy = await project_policy(state.sessions, project_id, state.settings.execution)
+        try:
+            policy.check(str(body.app.base_url))
+        except TargetRefused as exc:
+            raise ApiError(422, f"the app's base URL is refused by the project's target rules: {exc}") from None
     generation_id = new_resource_id(request, "generation")
     event = envelope_for(request, state, GenerationRequested(generation_id=generation_id, **body.model_dump()), project_id)
     published, _ = await publish(state, event, wait=wants_wait(request), resource_id=generation_id)
