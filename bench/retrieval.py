@@ -87,8 +87,44 @@ async def main() -> dict[str, Any]:
     for r in rows:
         print(f"  {r['option']:<55} {r['recall_at_1']:>8.3f} {r['recall_at_5']:>8.3f} {r['mrr']:>6.3f} "
               f"{r['load_s']:>7.2f} {r['texts_per_s']:>9,}")
+    result["paraphrases"] = paraphrases()
     save("retrieval", result)
     return result
+
+
+def paraphrases() -> dict[str, Any]:
+    """Requirement pairs reworded for another product against pairs of other behaviour
+    (tests/fixtures/knowledge/paraphrases.json): how well raw and canonical texts separate them, by
+    threshold. The knowledge base uses canonical texts and `requirement_score` (0.6)."""
+    import json
+    from pathlib import Path
+
+    from cognitest.infra.knowledge.canonical import agreement, canonical
+
+    pairs = json.loads((Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "knowledge" / "paraphrases.json")
+                       .read_text())["pairs"]
+    embedder = WordLlamaEmbedder(256)
+
+    def cosine(a: str, b: str) -> float:
+        va, vb = embedder.embed_now([a, b])
+        return sum(x * y for x, y in zip(va, vb, strict=True))
+
+    forms = {"raw text": [(cosine(p["a"], p["b"]), p["same"]) for p in pairs],
+             "canonical text + action agreement": [
+                 (cosine(canonical(p["a"]), canonical(p["b"])) * agreement(canonical(p["a"]), canonical(p["b"])), p["same"])
+                 for p in pairs]}
+    out: dict[str, Any] = {"pairs": len(pairs), "reworded": sum(p["same"] for p in pairs), "forms": {}}
+    print(f"\nReworded requirements ({out['reworded']} reworded pairs, {len(pairs) - out['reworded']} of other behaviour)")
+    print(f"  {'form':<36} {'threshold':>9} {'found':>6} {'kept apart':>10}")
+    for name, scored in forms.items():
+        rows = []
+        for threshold in (0.4, 0.5, 0.6, 0.7):
+            found = sum(1 for s, same in scored if same and s >= threshold) / out["reworded"]
+            apart = sum(1 for s, same in scored if not same and s < threshold) / (len(pairs) - out["reworded"])
+            rows.append({"threshold": threshold, "found": round(found, 3), "kept_apart": round(apart, 3)})
+            print(f"  {name:<36} {threshold:>9} {found:>6.2f} {apart:>10.2f}")
+        out["forms"][name] = rows
+    return out
 
 
 if __name__ == "__main__":

@@ -132,6 +132,9 @@ class KnowledgeSettings(BaseModel):
     linger: float = Field(default=0.25, ge=0, description="seconds the knowledge consumer waits to fill a batch")
     examples: int = Field(default=8, ge=0, le=50, description="similar judged cases retrieved per requirement")
     min_score: float = Field(default=0.5, ge=-1, le=1, description="below this similarity an example is ignored")
+    requirement_score: float = Field(default=0.6, ge=-1, le=1, description=(
+        "below this similarity of canonical requirement texts, an earlier requirement is not the same one reworded "
+        "(calibrated on tests/fixtures/knowledge/paraphrases.json: see bench/retrieval.py)"))
     duplicate_score: float = Field(default=0.95, ge=0, le=1, description="a generated case this similar to an "
                                    "existing one is linked to it instead of added")
     nice: int = Field(default=19, ge=0, le=19, description="CPU priority given up by a process that runs only the "

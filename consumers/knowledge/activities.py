@@ -7,6 +7,7 @@ from typing import Any
 import structlog
 from temporalio import activity
 
+from cognitest.infra.knowledge.canonical import agreement, canonical
 from cognitest.infra.knowledge.documents import case_text
 from cognitest.infra.generation.quality import case_strength
 from cognitest.infra.knowledge.values import same_values
@@ -35,13 +36,18 @@ class KnowledgeActivities:
         if not job.requirements or await self.store.count(job.project_id, kind="case", verdict=JUDGED) == 0:
             return []
         vectors = await self.store.embedder.embed([q.text[:2000] for q in job.requirements])
+        forms = [canonical(q.text[:2000]) for q in job.requirements]
+        canonical_vectors = await self.store.embedder.embed(forms)
         limit = min(job.limit, self.settings.examples) if job.limit else self.settings.examples
         out: list[Example] = []
-        for query, vector in zip(job.requirements, vectors, strict=True):
+        for query, vector, form, form_vector in zip(job.requirements, vectors, forms, canonical_vectors, strict=True):
             found: dict[str, Example] = {}
-            similar = {p.get("requirement_id") or "": score for score, p in
-                       await self.store.search(job.project_id, vector, limit, kind="requirement")
-                       if score >= self.settings.min_score}
+            # earlier requirements in other words: canonical texts, what is done must agree ("add" is not "delete")
+            scored = [(score * agreement(form, str(p.get("text") or "")), p) for score, p in
+                      await self.store.search(job.project_id, form_vector, limit, kind="requirement")]
+            nearest = max((score for score, _ in scored), default=0.0)
+            similar = {p.get("requirement_id") or "": score for score, p in scored
+                       if score >= self.settings.requirement_score}
             if similar:  # their cases in one lookup, each scored by the most similar requirement it traces
                 for p in await self.store.matching(job.project_id, 50 * len(similar), kind="case", verdict=JUDGED,
                                                    requirement_ids=list(similar)):
@@ -51,6 +57,8 @@ class KnowledgeActivities:
                 if score >= self.settings.min_score:
                     _keep(found, _example(query.key, score, p))
             out.extend(found.values())
+            if not found:  # said in the generation result: no history close enough, and how close the nearest was
+                out.append(Example(kind="nearest", text="", score=round(nearest, 4), for_key=query.key))
         log.info("knowledge.examples", project=str(job.project_id), requirements=len(job.requirements), found=len(out))
         return out
 

@@ -72,7 +72,7 @@ def apply_history(drafts: list[CaseDraft], examples: list[Example], min_score: f
     Retrieval already dropped examples below the knowledge base's `min_score`."""
     by_key: dict[str, list[Example]] = {}
     for example in examples:
-        if example.score >= min_score and example.for_key:
+        if example.kind == "case" and example.score >= min_score and example.for_key:
             by_key.setdefault(example.for_key, []).append(example)
     if not by_key:
         return drafts, []

@@ -167,7 +167,7 @@ class LlmEngine:
 
     async def feature_cases(self, job: FeatureJob) -> FeatureResult:
         keys = {r.key for r in job.requirements}
-        mine = [e for e in job.examples if e.for_key in keys]
+        mine = [e for e in job.examples if e.for_key in keys and e.kind == "case"]
         data = {"feature": job.feature,
                 "requirements": [r.model_dump(mode="json", exclude={"id"}) for r in job.requirements],
                 "accepted_examples": [_shown(e) for e in mine if e.verdict in ("accepted", "modified", "human")][:20],

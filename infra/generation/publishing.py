@@ -139,7 +139,7 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
     uncovered = [key for key, s in status.items() if s == UNCOVERED]
     weak = [key for key, s in status.items() if s == WEAKLY_COVERED]
     quality = {"requirements": total, "cases": case_count, "duplicates_merged": sum(d["drafts"] for d in duplicates),
-               "identical_merged": identical,
+               "identical_merged": identical, "history": _history(job),
                "generic_steps": generic_steps, "weakly_covered": len(weak),
                "cases_per_requirement": round(case_count / total, 2) if total else 0.0}
     app = _dry_run(job, emit, executable)
@@ -148,7 +148,7 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
                                 uncovered=uncovered, weakly_covered=weak, quality=quality, usage=usage,
                                 duplicates=duplicates, avoided=avoided, app=app)
     emit(GenerationCompleted(generation_id=g.generation_id, plan_id=plan_id, suites=summary.suites, cases=case_count,
-                             duplicates=duplicates[:1000], avoided=avoided[:1000], examples_used=len(job.examples),
+                             duplicates=duplicates[:1000], avoided=avoided[:1000], examples_used=sum(1 for e in job.examples if e.kind == "case"),
                              covered_requirements=summary.covered_requirements, total_requirements=total,
                              uncovered=uncovered, weakly_covered=weak, quality=quality, engine=engine_label[:200],
                              repairs=usage.repairs,
@@ -212,3 +212,14 @@ def _dry_run(job: PublishJob, emit: Any, executable: list[UUID]) -> dict[str, An
                           browsers=["chromium"]), "dry-run")
         report["dry_run_id"] = str(run_id)
     return report
+
+
+def _history(job: PublishJob) -> dict[str, Any]:
+    """How many requirements found judged cases of earlier, similar requirements, and for those that
+    did not, how close the nearest earlier requirement came (below the threshold: nothing learnt)."""
+    if not job.examples:
+        return {"requirements_with_history": 0, "without_history": [],
+                "note": "no judged case in the project's knowledge base yet, or the knowledge process did not answer"}
+    with_history = {e.for_key for e in job.examples if e.kind == "case" and e.for_key}
+    nearest = [{"key": e.for_key, "nearest": e.score} for e in job.examples if e.kind == "nearest" and e.for_key]
+    return {"requirements_with_history": len(with_history), "without_history": nearest[:200]}

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from cognitest.infra.knowledge.canonical import CANONICAL_FORM, canonical
 from cognitest.infra.projection.activity import derived_id
 from cognitest.schemas import Envelope
 
@@ -108,9 +109,10 @@ def operations(event: Envelope[Any], seq: int) -> list[Op]:
             payload["edits"] = [c.model_dump(mode="json") for c in d.diff][:20]
         return [Patch(project, str(d.artifact_id), payload)]
     if t == "requirement.parsed":
-        return [Upsert(project, str(derived_id(d.document_id, r.key)), f"{r.title}. {r.text}"[:2000],
+        # embedded in canonical words, so a requirement reworded for another product finds this one
+        return [Upsert(project, str(derived_id(d.document_id, r.key)), canonical(f"{r.title}. {r.text}")[:2000],
                        {**base, "kind": "requirement", "key": r.key, "requirement_id": str(derived_id(d.document_id, r.key)), "title": r.title[:500], "document_id": str(d.document_id),
-                        "requirement_kind": r.kind.value, "section": r.section})
+                        "requirement_kind": r.kind.value, "section": r.section, "text_form": CANONICAL_FORM})
                 for r in d.requirements]
     if t in ("issue.created", "issue.detected"):
         fields = d.model_dump(mode="json")

@@ -12,6 +12,7 @@ from uuid import UUID
 import structlog
 from qdrant_client import AsyncQdrantClient, models
 
+from cognitest.infra.knowledge.canonical import CANONICAL_FORM
 from cognitest.infra.knowledge.embedders import Embedder
 from cognitest.infra.settings import Settings
 
@@ -23,9 +24,13 @@ class StoreLocked(RuntimeError):
     """The local store is open in another process."""
 
 
+FORM = CANONICAL_FORM.replace("canonical-", "c")  # c1, c2 ...
+
+
 def collection_name(embedder: Embedder) -> str:
-    """The family of collections of one embedding model (its name and vector size)."""
-    return f"{PREFIX}{embedder.name}_{embedder.dimensions}".replace("-", "_").replace(".", "_")
+    """The family of collections of one embedding model (its name and vector size) and one form of
+    the texts it embeds (a new canonical form re-embeds the event stream, as a new model does)."""
+    return f"{PREFIX}{embedder.name}_{embedder.dimensions}_{FORM}".replace("-", "_").replace(".", "_")
 
 
 def project_filter(project_id: UUID | str, **match: Any) -> models.Filter:

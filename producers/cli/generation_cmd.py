@@ -117,6 +117,15 @@ def generate(project: str = PROJECT,
         console.print(f"Quality: {quality.get('cases_per_requirement', 0)} cases per requirement, "
                       f"{quality.get('generic_steps', 0)} placeholder step(s), "
                       f"{quality.get('duplicates_merged', 0)} duplicate(s) merged")
+    history = quality.get("history") or {}
+    if history.get("note"):
+        console.print(f"History: {history['note']}")
+    elif history:
+        without = history.get("without_history") or []
+        console.print(f"History: {history.get('requirements_with_history', 0)} requirement(s) shaped by judged cases of "
+                      f"similar earlier ones" + (f"; none close enough for {len(without)} (nearest: " + ", ".join(
+                          f"{w['key']} {w['nearest']:.2f}" for w in without[:5]) + (" ..." if len(without) > 5 else "")
+                          + ")" if without else ""))
     for line in dry_run.describe(summary["app"]) if summary.get("app") else []:
         console.print(line)
 

@@ -15,7 +15,7 @@ from tests.support.cli import cli_for
 from tests.support.stack import PlatformStack
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-WORDLLAMA, HASHING = "knowledge_wordllama_l2_256_256", "knowledge_hashing_v1_384"
+WORDLLAMA, HASHING = "knowledge_wordllama_l2_256_256_c1", "knowledge_hashing_v1_384_c1"
 
 
 async def points(stack: PlatformStack, collection: str) -> float:
