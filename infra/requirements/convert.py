@@ -51,7 +51,7 @@ def _pdf(data: bytes) -> Converted:
         title = (reader.metadata or {}).get("/Title")
     except Exception:  # noqa: BLE001  metadata is optional
         title = None
-    return _markdown("\n".join(pages).encode(), title=str(title) if title else None, plain=True)
+    return _markdown("\n".join(pages).encode(), title=str(title) if title else None, plain=True, lines=False)
 
 
 def _docx(data: bytes) -> Converted:
@@ -97,20 +97,22 @@ def _html(data: bytes) -> Converted:
         if element.find_parent("table") or (element.name == "p" and element.find_parent("li")):
             continue  # a table is read whole, as records or as rows
         if element.name == "table":
-            rows = [[" ".join(c.get_text(" ", strip=True).split()) for c in tr.find_all(["td", "th"])]
+            rows = [([" ".join(c.get_text(" ", strip=True).split()) for c in tr.find_all(["td", "th"])], tr.sourceline or 0)
                     for tr in element.find_all("tr")]
-            _table(out, [r for r in rows if any(r)], section)
+            rows = [(r, n) for r, n in rows if any(r)]
+            _table(out, [r for r, _ in rows], section, [n for _, n in rows])
             continue
         text = " ".join(element.get_text(" ", strip=True).split())
         if not text:
             continue
+        where = {"start": element.sourceline or 0, "end": element.sourceline or 0}
         if element.name.startswith("h"):
-            out.lines.append(Line(text, "heading", int(element.name[1])))
+            out.lines.append(Line(text, "heading", int(element.name[1]), **where))
             section = text
         elif element.name == "li":
-            out.lines.append(Line(text, "item"))
+            out.lines.append(Line(text, "item", **where))
         else:
-            out.lines.append(Line(text))
+            out.lines.append(Line(text, **where))
     return out
 
 
@@ -127,15 +129,18 @@ def _sdoc(data: bytes) -> Converted:
     fields: dict[str, str] = {}
     block: list[str] | None = None
     block_field = ""
+    began = ended = seen = 0  # the node's first line, its last line, the last non-blank line so far
 
     def finish() -> None:
         if node in ("REQUIREMENT", "COMPOSITE_REQUIREMENT") and (fields.get("STATEMENT") or fields.get("TITLE")):
             statement = " ".join((fields.get("STATEMENT") or "").split())
             out.stories.append(Story(key=fields.get("UID") or None, title=fields.get("TITLE") or _first_sentence(statement),
                                      description=statement, priority=fields.get("PRIORITY") or None,
-                                     section=" / ".join(sections) or None, statement_only=True))
+                                     section=" / ".join(sections) or None, statement_only=True,
+                                     start=began, end=ended))
 
-    for raw in decode_text(data).splitlines():
+    for number, raw in enumerate(decode_text(data).splitlines(), start=1):
+        before, seen = seen, (number if raw.strip() else seen)
         if block is not None:  # inside a multi-line field
             if raw.strip() == "<<<":
                 fields[block_field] = "\n".join(block).strip()
@@ -145,6 +150,7 @@ def _sdoc(data: bytes) -> Converted:
             continue
         line = raw.strip()
         if marker := _SDOC_NODE.match(line):
+            ended = before  # a node ends on its last line before the next marker
             if node == "SECTION" and fields.get("TITLE") and not marker.group(1):
                 sections.append(fields["TITLE"])  # the section's title came before its first child
             elif node != "SECTION":
@@ -155,6 +161,7 @@ def _sdoc(data: bytes) -> Converted:
                     sections.append(fields["TITLE"])
                 sections[-1:] = []
             node, fields = (None, {}) if closing else (kind, {})
+            began = number
             continue
         if (found := _SDOC_FIELD.match(line)) and node is not None:
             name, value = found.group(1), found.group(2).strip()
@@ -165,6 +172,7 @@ def _sdoc(data: bytes) -> Converted:
                 if node == "DOCUMENT" and name == "TITLE":
                     out.title = value
     if node != "SECTION":
+        ended = seen
         finish()
     if not out.stories:
         raise DocumentError("the StrictDoc document has no [REQUIREMENT] with a STATEMENT or TITLE")

@@ -11,8 +11,10 @@ class DocumentError(ValueError):
 @dataclass
 class Line:
     text: str
-    kind: str = "para"  # heading | para | item | row
+    kind: str = "para"  # heading | para | item | row | note
     level: int = 0
+    start: int = 0  # first and last line in the document (0: not known, as in a DOCX or a PDF)
+    end: int = 0
 
 
 @dataclass
@@ -24,6 +26,8 @@ class Story:
     priority: str | None = None
     section: str | None = None
     statement_only: bool = False  # the description is the requirement (a StrictDoc STATEMENT), the title a label
+    start: int = 0  # first and last line in the document (0: not known)
+    end: int = 0
 
 
 @dataclass

@@ -28,6 +28,18 @@ def _expanded(scenario: dict[str, Any], steps: list[tuple[str, str]]) -> list[li
     return scenarios or [steps]
 
 
+def _line(node: dict[str, Any]) -> int:
+    return int((node.get("location") or {}).get("line") or 0)
+
+
+def _last_line(scenario: dict[str, Any]) -> int:
+    """The scenario's last line: its last Examples row, else its last step."""
+    lines = [_line(scenario)] + [_line(s) for s in scenario.get("steps", [])]
+    for examples in scenario.get("examples", []):
+        lines += [_line(row) for row in examples.get("tableBody", [])]
+    return max(lines)
+
+
 def _stories(children: list[dict[str, Any]], background: list[tuple[str, str]], section: str | None,
              inherited_tags: list[str]) -> list[Story]:
     out: list[Story] = []
@@ -46,7 +58,8 @@ def _stories(children: list[dict[str, Any]], background: list[tuple[str, str]], 
         out.append(Story(key=key, title=scenario.get("name") or "Scenario",
                          description=(scenario.get("description") or "").strip(),
                          criteria=_expanded(scenario, background + _steps(scenario)), section=section,
-                         priority=next((t for t in tags + inherited_tags if t.lower() in _PRIORITIES), None)))
+                         priority=next((t for t in tags + inherited_tags if t.lower() in _PRIORITIES), None),
+                         start=_line(scenario), end=_last_line(scenario)))
     return out
 
 
@@ -63,5 +76,7 @@ def from_feature(data: bytes) -> Converted:
     out.stories = _stories(feature.get("children", []), [], feature.get("name"),
                            [t["name"].lstrip("@") for t in feature.get("tags", [])])
     if feature.get("description"):
-        out.lines.append(Line(" ".join(feature["description"].split())))
+        first = _line(feature) + 1  # the description follows the Feature: line
+        out.lines.append(Line(" ".join(feature["description"].split()), start=first,
+                              end=first + len(feature["description"].strip().splitlines()) - 1))
     return out

@@ -113,13 +113,15 @@ class _Builder:
                 return candidate
 
     def add(self, text: str, *, own_key: str | None, section: str | None, explicit_priority: str | None = None,
-            title: str | None = None, criteria: list[list[tuple[str, str]]] | None = None) -> AtomicRequirement:
+            title: str | None = None, criteria: list[list[tuple[str, str]]] | None = None,
+            lines: tuple[int, int] | None = None) -> AtomicRequirement:
         text = " ".join(text.split())
         key = self.key(own_key)
         requirement = AtomicRequirement(
             key=key, title=(title or _title(text))[:500], text=text[:20_000], kind=kind_of(text, own_key),
             priority=priority_of(text, explicit_priority), section=section[:500] if section else None,
             acceptance_criteria=[[GherkinStep(keyword=k.capitalize(), text=t) for k, t in sc] for sc in (criteria or []) if sc],
+            lines=lines if lines and lines[0] > 0 else None,
         )
         self.items.append(requirement)
         return requirement
@@ -137,7 +139,7 @@ def _add_story(builder: _Builder, story: Story) -> None:
     text = story.description if story.statement_only and story.description else (
         story.title if not story.description else f"{story.title}. {story.description}")
     builder.add(text, own_key=story.key, section=story.section, explicit_priority=story.priority,
-                title=story.title, criteria=story.criteria)
+                title=story.title, criteria=story.criteria, lines=(story.start, story.end or story.start))
 
 
 class _Feature:
@@ -145,8 +147,10 @@ class _Feature:
     criteria under it are keyed AUTH-413.1, AUTH-413.2 ...; with nothing under it, the heading
     (and its first paragraph) is the requirement, so its key is never lost."""
 
-    def __init__(self, key: str, title: str, level: int, section: str | None, before: int) -> None:
+    def __init__(self, key: str, title: str, level: int, section: str | None, before: int,
+                 lines: tuple[int, int]) -> None:
         self.key, self.title, self.level, self.section, self.before = key, title, level, section, before
+        self.lines = lines
         self.criteria = 0
         self.prose: list[str] = []
 
@@ -164,7 +168,7 @@ def _split_lines(builder: _Builder, lines: Iterable[Line]) -> None:
     feature: _Feature | None = None
     first_heading = True
 
-    def attach(keyword: str, text: str) -> None:
+    def attach(keyword: str, text: str, end: int) -> None:
         nonlocal scenario
         if last is None:
             return
@@ -173,18 +177,21 @@ def _split_lines(builder: _Builder, lines: Iterable[Line]) -> None:
             last.acceptance_criteria.append([])
         last.acceptance_criteria[-1].append(GherkinStep(keyword=keyword.capitalize(), text=text.strip()))
         scenario.append((keyword, text))
+        if last.lines and end > last.lines[1]:
+            last.lines = (last.lines[0], end)  # its criteria are part of it
 
     def close_feature(level: int) -> None:
         nonlocal feature
         if feature is not None and level <= feature.level:
             if len(builder.items) == feature.before:
                 text = feature.title + (". " + " ".join(feature.prose) if feature.prose else "")
-                builder.add(text, own_key=feature.key, section=feature.section, title=feature.title)
+                builder.add(text, own_key=feature.key, section=feature.section, title=feature.title, lines=feature.lines)
             feature = None
 
     skipping: int | None = None  # the level of a heading whose section is not about requirements
     for line in lines:
         text, checkbox = _clean(line.text)
+        where = (line.start, line.end or line.start)
         if not text:
             continue
         if line.kind == "heading":
@@ -204,7 +211,7 @@ def _split_lines(builder: _Builder, lines: Iterable[Line]) -> None:
                 continue
             own = _OWN_ID.match(text)
             if own and (_MODAL.search(own.group("rest")) or _STORY.match(own.group("rest"))):
-                last = builder.add(own.group("rest"), own_key=own.group("key"), section=section)
+                last = builder.add(own.group("rest"), own_key=own.group("key"), section=section, lines=where)
                 scenario, in_criteria = None, False
                 continue
             trailing = None if own else _TRAILING_ID.match(text)
@@ -212,7 +219,7 @@ def _split_lines(builder: _Builder, lines: Iterable[Line]) -> None:
             if own or trailing:
                 found = own or trailing
                 assert found is not None
-                feature = _Feature(found.group("key"), section, level, section, len(builder.items))
+                feature = _Feature(found.group("key"), section, level, section, len(builder.items), where)
             headings.append((level, not title and bool(_REQ_HEADING.search(text))))
             in_criteria = False
             scenario = None
@@ -224,7 +231,7 @@ def _split_lines(builder: _Builder, lines: Iterable[Line]) -> None:
             scenario = None
             continue
         if (gwt := _GWT.match(text)) and not _EARS.match(text):
-            attach(gwt.group(1), gwt.group(2))
+            attach(gwt.group(1), gwt.group(2), line.end)
             continue
         if text.lower().rstrip(": ") in ("acceptance criteria", "acceptance criteria are"):
             in_criteria = True
@@ -235,7 +242,7 @@ def _split_lines(builder: _Builder, lines: Iterable[Line]) -> None:
         if in_criteria and line.kind == "item" and not _OWN_ID.match(text):
             # each criterion is a requirement of its own, of its feature (the section), checked as stated
             last = builder.add(text, own_key=feature.next_key() if feature else None, section=section,
-                               criteria=[[("Then", text)]])
+                               criteria=[[("Then", text)]], lines=where)
             scenario = None
             continue
         if checkbox:
@@ -253,7 +260,7 @@ def _split_lines(builder: _Builder, lines: Iterable[Line]) -> None:
                 if len(body.split()) < 3 and not own:
                     continue
                 last = builder.add(_strip_priority(body), own_key=own.group("key") if own else None, section=section,
-                                   explicit_priority=explicit)
+                                   explicit_priority=explicit, lines=where)
                 scenario, in_criteria = None, False
     close_feature(0)
 

@@ -128,9 +128,14 @@ def is_records_header(cells: list[str]) -> bool:
     return "key" in has and bool(has & {"title", "description"})
 
 
-def table_stories(header: list[str], rows: list[list[str]], section: str | None) -> list[Story]:
-    found = [story(dict(zip(header, row, strict=False)), section) for row in rows if any(c.strip() for c in row)]
-    return [s for s in found if s is not None]
+def table_stories(header: list[str], rows: list[list[str]], section: str | None,
+                  numbers: list[int] | None = None) -> list[Story]:
+    found = []
+    for row, number in zip(rows, numbers or [0] * len(rows), strict=True):
+        if any(c.strip() for c in row) and (s := story(dict(zip(header, row, strict=False)), section)) is not None:
+            s.start = s.end = number
+            found.append(s)
+    return found
 
 
 def from_json(data: bytes) -> list[Story]:
@@ -154,10 +159,19 @@ def from_json(data: bytes) -> list[Story]:
 def from_csv(data: bytes) -> list[Story]:
     text = decode_text(data)
     try:
-        rows = list(csv.DictReader(io.StringIO(text)))
+        reader = csv.DictReader(io.StringIO(text))
+        rows, spans = [], []
+        for row in reader:  # a quoted cell may hold line breaks: a row spans the lines the reader consumed
+            start = spans[-1][1] + 1 if spans else 2
+            rows.append(row)
+            spans.append((start, reader.line_num))
     except csv.Error as exc:
         raise DocumentError(f"the CSV is malformed: {exc}") from None
-    stories = [s for s in (story(r) for r in rows) if s is not None]
+    stories = []
+    for row, (start, end) in zip(rows, spans, strict=True):
+        if (s := story(row)) is not None:
+            s.start, s.end = start, end
+            stories.append(s)
     if not stories:
         raise DocumentError("the CSV holds no user stories (a title or summary column)")
     return stories

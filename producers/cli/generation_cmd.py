@@ -33,7 +33,9 @@ def add(files: list[Path] = typer.Argument(..., help="PDF, DOCX, Markdown, text,
             console.print(f"[bold]{d['filename']}[/] {d.get('id', d.get('document_id'))} — {d.get('status', 'uploaded')}"
                           + (f": {d['reason']}" if d.get("reason") else ""))
             for r in d.get("requirements", []):
-                console.print(f"  {r['key']:<10} {r['priority']:<8} {r['kind']:<15} {r['title'][:80]}")
+                where = f"L{r['lines'][0]}" + (f"-{r['lines'][1]}" if r["lines"][1] != r["lines"][0] else "") \
+                    if r.get("lines") else ""
+                console.print(f"  {r['key']:<10} {r['priority']:<8} {r['kind']:<15} {where:<8} {r['title'][:80]}")
     if any(d.get("status") == "rejected" for d in documents):
         raise SystemExit(BAD_INPUT)
 

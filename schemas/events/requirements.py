@@ -34,6 +34,9 @@ class AtomicRequirement(BaseModel):
     priority: Priority = Priority.medium
     acceptance_criteria: list[list[GherkinStep]] = Field(default_factory=list)
     section: str | None = Field(default=None, max_length=500, description="the heading or feature it sits under")
+    lines: tuple[int, int] | None = Field(default=None, description=(
+        "its first and last line in the document (text formats, feature files, CSV rows, HTML elements); "
+        "none for DOCX, PDF and JSON"))
 
 
 @event("requirement.parsed")

@@ -67,4 +67,20 @@ def test_cases_are_written_from_the_requirements_own_sentence() -> None:
     for r in parsed("semaphore.sdoc"):
         requirement = Requirement.model_validate({**r.model_dump(), "id": uuid.uuid4()})
         strengths += [case_strength(c.steps, c.expected_result, c.executable_steps) for c in positive(requirement)]
-    assert strengths.count("concrete") == 5 and strengths.count("weak") == 2  # the two without a trigger
+    assert strengths.count("concrete") == 6 and strengths.count("weak") == 1  # the count limit names no action
+
+
+def test_every_requirement_keeps_where_it_sits_in_its_document() -> None:
+    from tests.support.intake_eval import parse as parse_labelled
+
+    assert [r.lines for r in parse_labelled("semaphore.sdoc")][:2] == [(13, 20), (22, 29)]  # [REQUIREMENT] to <<<
+    thermostat = {r.key: r.lines for r in parse_labelled("thermostat_srs.txt")}
+    assert thermostat["FR-3.1.1"] == (19, 20) and thermostat["FR-3.2.1"] == (28, 28)  # a wrapped statement: both lines
+    passkeys = {r.key: r.lines for r in parse_labelled("passkeys_spec.md")}
+    assert passkeys["AUTH-413.3"] == (27, 28)  # a criterion wrapped onto a second line
+    checkout = {r.key: r.lines for r in parse_labelled("checkout.feature")}
+    assert checkout["CHK-103"] == (28, 37)  # a Scenario Outline to its last Examples row
+    backlog = {r.key: r.lines for r in parse_labelled("shop_backlog.csv")}
+    assert backlog["SHOP-201"] == (2, 4)  # a row whose quoted cell spans three lines
+    assert all(r.lines for r in parse_labelled("warehouse_confluence.html"))
+    assert all(r.lines is None for r in parse_labelled("payments_jira.json"))  # JSON has no lines to point at

@@ -174,7 +174,8 @@ def boundaries(req: Requirement) -> list[CaseDraft]:
             if limit.unit == "count":
                 title = f"{shown} {limit.subject} are {verdict}"
                 step = f"Try it with exactly {shown} {limit.subject}"
-                outcome = f"The {_ordinal(int(value))} of the {limit.subject} is {verdict}"
+                outcome = f"{shown} {limit.subject} are accepted" if accepted else \
+                    f"The {_ordinal(int(value))} one is refused"
             cases.append(_case(
                 req, title, "boundary" if accepted else "negative",
                 [(step, f"It is {verdict}")],

@@ -32,6 +32,14 @@ _SHOWN_ON = re.compile(r"^(?P<subject>(?:the|a|an|each|every)\s+(?:[\w\-\"“”
                        r"table|menu|email|message|notification|view|panel|report))\s+(?P<rest>\w+s\b.+)$", re.IGNORECASE)
 _EVENT_SUBJECT = re.compile(r"^(?P<subject>(?:a|an)\s+(?:[\w\-]+\s+){0,3}?[\w\-]+)\s+(?P<verb>(?!is\b|are\b|has\b)\w+s)\s+"
                             r"(?P<rest>.+)$", re.IGNORECASE)
+_GERUND_MODAL = re.compile(r"^(?P<verb>[A-Z][a-z]+ing)\s+(?P<object>.+?)\s+(?:shall|must|will|should)\s+(?P<rest>.+)$")
+_NEEDS = re.compile(r"^(?P<subject>(?:[\w,.\-]+\s+){1,6}?)(?:needs?|requires?)\s+(?P<what>(?:a|an|the|two|\d+)\b.+)$",
+                    re.IGNORECASE)
+_STORED = re.compile(r"^be\s+(?P<pp>stored|kept|saved|logged|encrypted|hashed|retained|deleted|archived)\b(?P<rest>.*)$",
+                     re.IGNORECASE)
+_ACROSS = re.compile(r"\b(?:across|after|through)\s+(?P<event>(?:a|an)\s+(?:power loss|restart|reboot|outage|crash|"
+                     r"network loss|failover)[^,;.]*)", re.IGNORECASE)
+_SUCCEED_IN = re.compile(r"^(?P<verb>succeed|work|run|load|render|display)\s+(?P<rest>(?:in|on|with)\b.+)$", re.IGNORECASE)
 _TRAILING_EVENT = re.compile(r"^(?P<main>.+?)\s+after\s+(?:every|each|a|an|the)\s+(?P<event>[\w\- ]{3,40})$", re.IGNORECASE)
 _ACTION_VERBS = {
     "add", "approve", "book", "cancel", "change", "check", "choose", "close", "configure", "count", "create", "define",
@@ -64,6 +72,12 @@ def _base_of(participle: str) -> str:
             return stem + "e"
         return stem
     return word
+
+
+def _verb_base(gerund: str) -> str:
+    from cognitest.infra.generation.offline.statements import _base
+
+    return _base(gerund)
 
 
 def _third(verb: str, plural: bool) -> str:
@@ -126,6 +140,15 @@ def _modal(text: str) -> Derived | None:
         return Derived(None, f"Observe {_low(subject)} for {span}", expected, "periodic")
     if after := _AFTER.search(pred):
         return Derived(None, f"Leave {_low(subject)} for {after.group('span')}{after.group('rest')}", expected, "timed")
+    if provides := re.match(r"^provide\s+(?P<thing>(?:a|an|the)\s+\w+(?:\s+\w+)?)\s+to\s+(?P<vp>.+)$", pred, re.IGNORECASE):
+        return Derived(None, f"Use {provides.group('thing')} to {provides.group('vp')}", expected, "what is provided")
+    if stored := _STORED.match(pred):
+        return Derived(None, f"Create {_low(subject)}, then inspect where and how it is {stored.group('pp')}",
+                       expected, "stored as stated")
+    if across := _ACROSS.search(pred):
+        return Derived(None, f"Set up {_low(subject)}, then cause {across.group('event')}", expected, "survives an event")
+    if works := _SUCCEED_IN.match(pred):
+        return Derived(None, f"Use {_low(subject)} {works.group('rest')}", expected, "environments named")
     if rng := _RANGE.search(pred):
         unit = rng.group("unit").strip()
         return Derived(None, f"Set {_low(subject)} to {rng.group('low')} {unit}, then to {rng.group('high')} {unit}".replace("  ", " "),
@@ -173,6 +196,12 @@ def derive(text: str, context: str | None = None) -> Derived | None:
     for pattern in (_story, _cannot, _counted, _modal):
         if (found := pattern(text)) is not None:
             return found
+    if gerund := _GERUND_MODAL.match(text):
+        return Derived(None, f"{_verb_base(gerund.group('verb'))} {gerund.group('object')}",
+                       f"It must {gerund.group('rest')}", "action first")
+    if needs := _NEEDS.match(text):
+        return Derived(None, f"Try {_low(needs.group('subject').strip())} without {needs.group('what')}",
+                       f"It does not go through without {needs.group('what')}", "precondition")
     if shown := _SHOWN_ON.match(text):
         return Derived(None, f"Open {_low(shown.group('subject'))}", _cap(text), "shown on a page")
     if trailing := _TRAILING_EVENT.match(text):

@@ -123,11 +123,16 @@ def enumerations(text: str) -> list[list[str]]:
 
 
 TOPICS = {
-    "authentication": re.compile(r"\b(log ?in|sign ?in|password|authenticat|credential|2fa|mfa|otp)\w*", re.I),
+    # about checking who someone is, not any sentence that names a password (a password policy is not a login form)
+    "authentication": re.compile(r"\b(log ?in|sign ?in|authenticat|credential|2fa|mfa|otp|(current|existing) password)\w*",
+                                 re.I),
     "session": re.compile(r"\b(session|token|cookie|log ?out|sign ?out|remember me)\w*", re.I),
     "upload": re.compile(r"\b(upload|attachment|file)\w*", re.I),
     "payment": re.compile(r"\b(payment|pay|card|checkout|invoice|refund|billing)\w*", re.I),
-    "personal data": re.compile(r"\b(personal data|address|e-?mail|phone|date of birth|gdpr|profile|pii)\b", re.I),
+    # personal data a system keeps and shows, not an email address it sends a message to
+    "personal data": re.compile(r"\b(personal data|(home|postal|billing|shipping|delivery) address|phone( number)?|"
+                                r"date of birth|gdpr|profile|pii|(stores?|saves?|edits?|updates?|changes?|shows?|displays?) "
+                                r"(their|the user's|a user's|his|her) (e-?mail|name|address))\b", re.I),
     "authorisation": re.compile(r"\b(admin|role|permission|authori[sz]|access control|only (the )?owner)\w*", re.I),
 }
 

@@ -32,7 +32,8 @@ def _document(doc: m.RequirementDocument, requirements: list[m.Requirement]) -> 
 
 def _requirement(r: m.Requirement) -> dict[str, Any]:
     return {"id": r.id, "key": r.key, "title": r.title, "text": r.text, "kind": r.kind, "priority": r.priority,
-            "section": r.section, "acceptance_criteria": r.acceptance_criteria, "document_id": r.document_id}
+            "section": r.section, "acceptance_criteria": r.acceptance_criteria, "document_id": r.document_id,
+            "lines": [r.line_start, r.line_end] if r.line_start else None}
 
 
 async def documents_with_requirements(state: AppState, project_id: UUID, ids: list[UUID] | None = None) -> list[dict[str, Any]]:
