@@ -30,6 +30,7 @@ from cognitest.consumers.runtime.pull import PullConsumer
 from cognitest.consumers.runtime.starter import WorkflowStarter
 from cognitest.consumers.triage.handler import CONSUMER as TRIAGE, SUBJECTS as TRIAGE_SUBJECTS, Triage
 from cognitest.consumers.triage.sync import CONSUMER as ISSUE_SYNC, SUBJECTS as SYNC_SUBJECTS, IssueSync
+from cognitest.infra.automations.outcomes import public_url
 from cognitest.infra.blob import blob_store
 from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.bus.auth import connect_options, url_with_credentials
@@ -195,7 +196,7 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
         ledger = Ledger(session_factory(engine))
         if "triage" in groups:
             triage = Triage(TriageStore(session_factory(engine)), publisher, js, bus, settings.source,
-                            model_remediation(settings.llm))
+                            model_remediation(settings.llm), public_url(settings))
             await run_durable(TRIAGE, per_event(js, TRIAGE, triage.handle), 16, linger=0.0)
             sync = IssueSync(settings, session_factory(engine), ledger, outbound, publisher, js)
             await run_durable(ISSUE_SYNC, per_event(js, ISSUE_SYNC, sync.handle), 4, **slow)

@@ -202,6 +202,8 @@ class IntegrationsSettings(BaseModel):
     jira_token: str | None = None
     jira_project_key: str | None = None
     jira_issue_type: str = "Bug"
+    tracker_webhook_secret: str | None = Field(default=None, description=(
+        "verifies JIRA's and GitHub's webhooks (POST /api/v1/hooks/{project}/trackers/jira|github); a project's own wins"))
     jira_done_statuses: list[str] = Field(default_factory=lambda: ["Done", "Resolved", "Closed"],
                                           description="a resolved issue moves its ticket to the first of these its workflow offers")
     jira_reopen_statuses: list[str] = Field(default_factory=lambda: ["Reopen", "Reopened", "To Do", "Open"],

@@ -4,7 +4,8 @@ at rest."""
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SECRET_FIELDS = ("slack_webhook_url", "webhook_secret", "jira_token", "github_token", "smtp_password")
+SECRET_FIELDS = ("slack_webhook_url", "webhook_secret", "jira_token", "github_token", "smtp_password",
+                 "tracker_webhook_secret")
 URL = r"^https?://"
 
 
@@ -27,6 +28,8 @@ class ProjectIntegrations(BaseModel):
     smtp_password: str | None = Field(default=None, max_length=4000, description="SMTP password (secret)")
     smtp_starttls: bool | None = None
     smtp_from: str | None = Field(default=None, max_length=255)
+    tracker_webhook_secret: str | None = Field(default=None, max_length=4000, description=(
+        "verifies JIRA's and GitHub's webhooks telling tickets closed or reopened (secret)"))
 
 
 class TargetSettings(BaseModel):

@@ -40,6 +40,12 @@ class NotificationRule(BaseModel):
     where: dict[str, Any] = Field(default_factory=dict, description="payload fields (dotted paths) that must be equal")
     min_severity: Severity | None = None
     quiet_hours: QuietHours | None = None
+    repeats: Literal["digest", "each"] = Field(default="digest", description=(
+        "issue.occurred: digest = at most one message per issue per digest_minutes, saying since when and in how "
+        "many runs it fails; each = a message for every repeat"))
+    digest_minutes: int = Field(default=60, ge=1, le=10_080)
+    max_per_hour: int | None = Field(default=None, ge=1, le=10_000, description=(
+        "at most this many messages per hour from this rule; the rest are recorded as suppressed"))
     enabled: bool = True
 
 

@@ -19,6 +19,8 @@ from sqlalchemy import select
 from cognitest.consumers.runtime.fresh import FreshPerEvent
 from cognitest.consumers.runtime.outlets import Outlets
 from cognitest.consumers.runtime.delivery import delivered_count, retry_or_dead_letter, to_dead_letter, until_available
+from cognitest.infra.alerting.blocks import blocks
+from cognitest.infra.alerting.facts import issue_facts
 from cognitest.infra.alerting.messages import compose
 from cognitest.infra.identity.crypto import reveal
 from cognitest.infra.alerting.rules import fires, in_quiet_hours, is_critical, project_rules
@@ -104,13 +106,17 @@ class Alerting(Outlets):
     async def _deliver_all(self, event: Envelope[Any], data: dict[str, Any], project: str,
                            firing: list[tuple[int, NotificationRule]], quiet: Any, bound: Any, outbound: Outbound
                            ) -> list[tuple[int, NotificationRule, DeliveryFailed]]:
-        failed_cases, run_name = None, None
+        failed_cases, run_name, environment, facts = None, None, {}, None
         if event.type.startswith("run.") and data.get("run_id"):
             outcome = await self._run(str(data["run_id"]))
             if outcome:
                 failed_cases, run_name = outcome["failed_cases"], outcome["name"]
-        subject, text = compose(event.type, data, project, public_url(self.settings), str(event.project_id),
-                                failed_cases, run_name)
+                environment = outcome.get("environment") or {}
+        if event.type.startswith("issue.") and data.get("issue_id"):
+            facts = await issue_facts(self.sessions, data["issue_id"], data.get("run_id"))
+        base = public_url(self.settings)
+        subject, text = compose(event.type, data, project, base, str(event.project_id), failed_cases, run_name, facts)
+        rich = self._blocks(event, data, subject, text, base, failed_cases, environment, facts)
         failures = []
         now = datetime.now(UTC)
         for index, rule in firing:
@@ -118,9 +124,20 @@ class Alerting(Outlets):
             if in_quiet_hours(rule.quiet_hours or quiet, now, is_critical(event.type, data)):
                 await self._record(event, index, rule, ok=False, error=QUIET)
                 continue
+            if event.type == "issue.occurred" and rule.repeats == "digest":
+                # one message per issue per window, saying since when and how often: later repeats are counted in it
+                window = int(event.time.timestamp() // (rule.digest_minutes * 60))
+                key = f"alert:digest:{event.project_id}:{index}:{data.get('issue_id')}:{window}"
+                if await self.ledger.done(key) is not None:
+                    await self._record(event, index, rule, ok=False,
+                                       error=f"suppressed: digest (told within the last {rule.digest_minutes} min)")
+                    continue
+            if rule.max_per_hour and not await self._within_rate(event, index, rule):
+                await self._record(event, index, rule, ok=False, error=f"suppressed: rate limit ({rule.max_per_hour}/hour)")
+                continue
             try:
-                response = await self.ledger.once(key, rule.channel,
-                                                  lambda r=rule, k=key: self._send(outbound, r, event, subject, text, k))
+                response = await self.ledger.once(key, rule.channel, lambda r=rule, k=key: self._send(
+                    outbound, r, event, subject, text, k, rich))
             except DeliveryFailed as exc:
                 bound.warning("alerting.delivery_failed", rule=rule.name, channel=rule.channel, error=str(exc))
                 failures.append((index, rule, exc))
@@ -140,11 +157,37 @@ class Alerting(Outlets):
                 return outcome
             await asyncio.sleep(0.3)
 
+    async def _within_rate(self, event: Envelope[Any], index: int, rule: NotificationRule) -> bool:
+        """Claims one of the rule's slots for this hour (a redelivered event keeps its own slot)."""
+        hour = int(event.time.timestamp() // 3600)
+        for slot in range(rule.max_per_hour or 0):
+            if await self.ledger.claim(f"alert:rate:{event.project_id}:{index}:{hour}:{slot}", rule.channel, event.id):
+                return True
+        return False
+
+    @staticmethod
+    def _blocks(event: Envelope[Any], data: dict[str, Any], subject: str, text: str, base: str,
+                failed_cases: list[dict[str, Any]] | None, environment: dict[str, Any],
+                facts: dict[str, Any] | None) -> list[dict[str, Any]] | None:
+        ui = f"{base}/ui/projects/{event.project_id}"
+        summary = text.split("\n", 1)[0]
+        if event.type.startswith("run.") and data.get("run_id"):
+            return blocks(subject, summary, f"{ui}/runs/{data['run_id']}", "Open the run", environment, failed_cases)
+        if event.type.startswith("issue.") and data.get("issue_id"):
+            case = None
+            if facts:
+                case = {"title": facts.get("case") or facts.get("title"), "failing_step": facts.get("failing_step"),
+                        "expected_actual": facts.get("expected_actual"), "error": data.get("error"),
+                        "artifacts": facts.get("attachments")}
+            return blocks(subject, summary, f"{ui}/issues/{data['issue_id']}", "Open the issue",
+                          (facts or {}).get("environment"), [case] if case and event.type != "issue.resolved" else None)
+        return None
+
     @staticmethod
     async def _send(outbound: Outbound, rule: NotificationRule, event: Envelope[Any], subject: str,
-                    text: str, key: str) -> dict[str, Any]:
+                    text: str, key: str, rich: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         if rule.channel == "slack":
-            return await outbound.slack(text, rule.target)
+            return await outbound.slack(text, rule.target, blocks=rich)
         if rule.channel == "webhook":
             if not rule.target:
                 raise DeliveryFailed(f"rule {rule.name!r}: a webhook needs a target URL", retryable=False)

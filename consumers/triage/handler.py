@@ -18,6 +18,7 @@ from cognitest.consumers.runtime.delivery import ack_or_retry, heartbeat
 from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.metrics import TRIAGED
 from cognitest.infra.settings import BusSettings
+from cognitest.infra.triage.context import artifact_links, expected_actual, run_environment
 from cognitest.infra.triage.failures import Failure, failures_of, flips
 from cognitest.infra.triage.remediation import remediation, severity
 from cognitest.infra.triage.remediation_llm import ModelRemediation
@@ -46,6 +47,7 @@ class Triage:
     bus: BusSettings
     source: str
     model: ModelRemediation | None = None
+    public_url: str = ""  # links to the screenshot and trace in the issue
 
 
     async def handle(self, event: Envelope[Any], msg: Msg) -> None:
@@ -90,8 +92,10 @@ class Triage:
                 known[sig.digest] = issue_id
                 candidates.append((str(issue_id), sig.text))
                 hints = await self._hints(failure, sig, cases.get(failure.case_id))
-                out.append(self._event(self._detected(issue_id, failure, sig, cases.get(failure.case_id), hints), event,
-                                       "issue", issue_id))
+                environment = await run_environment(self.store.sessions, failure.run_id, failure.browser)
+                links = artifact_links(self.public_url, event.project_id, failure.artifacts)
+                out.append(self._event(self._detected(issue_id, failure, sig, cases.get(failure.case_id), hints,
+                                                      environment, links), event, "issue", issue_id))
             out.append(self._event(IssueOccurred(
                 issue_id=issue_id, signature=sig.digest, run_id=failure.run_id, case_id=failure.case_id,
                 case_key=failure.key[:500], error=sig.headline[:2000], match=match, similarity=score), event,
@@ -106,16 +110,23 @@ class Triage:
         return suggested or remediation(failure.error)
 
     @staticmethod
-    def _detected(issue_id: UUID, failure: Failure, sig: Signature, case: CaseInfo | None, hints: list[str]) -> IssueDetected:
+    def _detected(issue_id: UUID, failure: Failure, sig: Signature, case: CaseInfo | None, hints: list[str],
+                  environment: dict[str, Any], links: list[dict[str, str]]) -> IssueDetected:
         title = f"{case.title if case else failure.key}: {sig.headline}" if sig.headline else (case.title if case else failure.key)
         steps = case.steps if case else []
-        environment = {"browser": failure.browser} if failure.browser else {}
+        pair = expected_actual(failure.error)
+        facts = [f"First seen in run {environment.get('run_name') or failure.run_id} ({failure.outcome})."]
+        if failure.failing_step:
+            facts.append(f"Failing step: {failure.failing_step}")
+        if pair:
+            facts += [f"Expected: {pair[0]}", f"Actual: {pair[1]}"]
         return IssueDetected(
             issue_id=issue_id, related_test_case_id=failure.case_id if case else None, title=title[:500],
-            description=f"First seen in run {failure.run_id} ({failure.outcome}).\n\n{failure.error[:20_000]}",
+            description="\n".join(facts) + f"\n\n{failure.error[:20_000]}", attachments=links,
             severity=severity(failure.error, case.priority if case else None), detected_by="triage",
             remediation_suggestions=hints, ai_confidence=0.9 if case else 0.7,
             steps_to_reproduce=steps[:50], environment=environment, signature=sig.digest, run_id=failure.run_id,
             tags=["triaged"], metadata={"fingerprint": sig.text[:2000], "first_error": sig.headline,
-                                        "failing_step": failure.failing_step, "case_key": failure.key[:500]},
+                                        "failing_step": failure.failing_step, "case_key": failure.key[:500],
+                                        **({"expected": pair[0], "actual": pair[1]} if pair else {})},
         )

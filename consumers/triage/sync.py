@@ -37,7 +37,13 @@ def issue_link(settings: Any, project_id: Any, issue_id: Any) -> str:
 
 def _body(event: Envelope[Any], link: str, tracker: str) -> str:
     d = event.data
-    lines = [d.description or "", "", "Steps to reproduce:", *[f"# {s}" for s in d.steps_to_reproduce],
+    names = {"base_url": "Base URL", "browser": "Browser", "device": "Device", "commit": "Commit", "branch": "Branch",
+             "run_name": "Run"}
+    environment = [f"- {names.get(k, k)}: {v}" for k, v in (d.environment or {}).items() if v]
+    attachments = [f"- {a.get('kind', 'file')}: {a.get('url')}" for a in d.attachments if isinstance(a, dict) and a.get("url")]
+    lines = [d.description or "", *(["", "Environment:", *environment] if environment else []),
+             *(["", "Screenshot and trace:", *attachments] if attachments else []),
+             "", "Steps to reproduce:", *[f"# {s}" for s in d.steps_to_reproduce],
              "", "Suggested remediation:", *[f"- {r}" for r in d.remediation_suggestions], "", f"Cognitest: {link}"]
     if tracker == "github":
         lines.append(f"<!-- {marker(d.issue_id)} -->")

@@ -10,8 +10,9 @@ ICONS = {"run.failed": ":x:", "run.completed": ":white_check_mark:", "issue.dete
 
 
 def compose(event_type: str, data: dict[str, Any], project: str, base_url: str, project_id: str,
-            failed_cases: list[dict[str, Any]] | None = None, run_name: str | None = None) -> tuple[str, str]:
-    """(subject, text) for an event."""
+            failed_cases: list[dict[str, Any]] | None = None, run_name: str | None = None,
+            facts: dict[str, Any] | None = None) -> tuple[str, str]:
+    """(subject, text) for an event; `facts`: the issue as the read model knows it (issue events)."""
     icon = ICONS.get(event_type, ":bell:")
     api = f"{base_url}/ui/projects/{project_id}"  # the pages a person opens, not the JSON API
     if event_type in ("run.failed", "run.completed", "run.cancelled"):
@@ -34,12 +35,21 @@ def compose(event_type: str, data: dict[str, Any], project: str, base_url: str, 
         suggestions = data.get("remediation_suggestions") or []
         return subject, _issue_text(f"{icon} *{subject}*", suggestions and f"Suggestion: {suggestions[0]}", api, data)
     if event_type == "issue.occurred":
-        subject = f"[{project}] Failing again: {data.get('case_key') or 'a case'}"
-        head = f":repeat: *{subject}*" + (f" in run {data['run_id']}" if data.get("run_id") else "")
+        subject = f"[{project}] Still failing: {data.get('case_key') or (facts or {}).get('title') or 'a case'}"
+        head = f":repeat: *{subject}*"
+        if facts and facts.get("runs"):
+            head += f" — since run {facts.get('first_run')} ({facts['since']}), {facts['runs']} run(s)"
+        elif data.get("run_id"):
+            head += f" in run {data['run_id']}"
         return subject, _issue_text(head, data.get("error") and f"Error: {first_line(data['error'])}", api, data)
     if event_type == "issue.resolved":
-        subject = f"[{project}] Issue resolved"
-        text = f":white_check_mark: *{subject}*" + (f": {first_line(data.get('resolution'))}" if data.get("resolution") else "")
+        title = (facts or {}).get("title")
+        subject = f"[{project}] Passing again: {title}" if title else f"[{project}] Issue resolved"
+        text = f":white_check_mark: *{subject}*"
+        if facts and facts.get("runs"):
+            text += f" — it had failed in {facts['runs']} run(s) since {facts['since']}"
+        if data.get("resolution"):
+            text += f"\n{first_line(data.get('resolution'))}"
         return subject, f"{text}\nIssue: {api}/issues/{data.get('issue_id')}"
     if event_type == "workflow.completed":
         subject = f"[{project}] Automation execution {data.get('status')}"

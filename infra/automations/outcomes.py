@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from cognitest.infra.db.models import Issue, Run, RunResult
 from cognitest.infra.settings import Settings
+from cognitest.infra.triage.context import artifact_links, expected_actual
 from cognitest.schemas.automation.execution import Finished
 
 # the automated part of a run has ended (a run awaiting manual results has nothing left to execute)
@@ -41,8 +42,11 @@ async def run_outcome(sessions: async_sessionmaker, run_id: str, settings: Setti
                               Run.test_suite_id.is_not_distinct_from(run.test_suite_id), Run.created_at < run.created_at)
             .order_by(Run.created_at.desc()).limit(1))).scalar_one_or_none()
         failed_before = {r.test_case_id or r.key for r in await _failed_cases(session, previous.id)} if previous else set()
+    base = public_url(settings)
     cases = [{"case_id": str(r.test_case_id) if r.test_case_id else None, "title": r.key or str(r.test_case_id),
-              "error": first_line(r.error), "outcome": r.outcome} for r in failed]
+              "error": first_line(r.error), "outcome": r.outcome, "failing_step": _failing_step(r.log),
+              "expected_actual": expected_actual(r.error), "artifacts": artifact_links(base, run.project_id, r.artifacts)}
+             for r in failed]
     new = [c for c, r in zip(cases, failed) if (r.test_case_id or r.key) not in failed_before]
     totals = dict(run.totals or {})
     url = f"{public_url(settings)}/ui/projects/{run.project_id}/runs/{run.id}"  # the run's page in the UI
@@ -50,7 +54,21 @@ async def run_outcome(sessions: async_sessionmaker, run_id: str, settings: Setti
         "run_id": str(run.id), "name": run.name, "status": run.status, "passed": run.status in ("completed", "awaiting_manual") and not failed,
         "totals": totals, "failed_cases": cases[:100], "new_failures": new[:100], "url": url,
         "failure_lines": "\n".join(f"• {c['title']}: {c['error']}" for c in cases[:20]),
+        "environment": _environment(run),
     }
+
+
+def _failing_step(log: list[Any] | None) -> str | None:
+    failed = [e for e in log or [] if isinstance(e, dict) and e.get("ok") is False]
+    return str(failed[-1].get("action")) if failed else None
+
+
+def _environment(run: Run) -> dict[str, Any]:
+    request = run.request or {}
+    env = request.get("environment") if isinstance(request.get("environment"), dict) else {}
+    found = {"base_url": env.get("base_url"), "browser": ", ".join(map(str, request.get("browsers") or [])) or None,
+             "device": request.get("device"), "commit": run.commit, "branch": run.branch}
+    return {k: v for k, v in found.items() if v}
 
 
 def generation_outcome(finished: Finished) -> dict[str, Any]:

@@ -100,6 +100,39 @@ def _verify(p: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _issue_ticket(p: dict[str, str]) -> dict[str, Any]:
+    where = {"severity": p["severity"]} if p.get("severity") else {}
+    return {
+        "nodes": [
+            {"id": "detected", "type": "trigger.event", "config": {"event_type": "issue.detected", "where": where}},
+            {"id": "ticket", "type": "jira", "config": {
+                "issue_id": "{{ trigger.data.issue_id }}", "summary": "{{ trigger.data.title }}",
+                "description": "{{ trigger.data.description }}\n\nEnvironment: {{ trigger.data.environment }}\n"
+                               "Cognitest: {{ project.url }}/issues/{{ trigger.data.issue_id }}",
+                "labels": ["cognitest"]}},
+            {"id": "alert", "type": "slack", "config": {"text": (
+                "New {{ trigger.data.severity }} issue {{ trigger.data.title }}, filed as {{ nodes.ticket.output.key }}: "
+                "{{ project.url }}/issues/{{ trigger.data.issue_id }}")}},
+        ],
+        "edges": [{"source": "detected", "target": "ticket"}, {"source": "ticket", "target": "alert"}],
+    }
+
+
+def _triage_owner(p: dict[str, str]) -> dict[str, Any]:
+    return {
+        "nodes": [
+            {"id": "detected", "type": "trigger.event", "config": {"event_type": "issue.detected"}},
+            {"id": "assign", "type": "publish_event", "config": {"type": "issue.updated", "data": {
+                "issue_id": "{{ trigger.data.issue_id }}", "changes": {"assigned_to": p["owner"]}}}},
+            {"id": "tell", "type": "email", "config": {
+                "to": [p["owner"]], "subject": "[Cognitest] Triage: {{ trigger.data.title }}",
+                "body": "A new {{ trigger.data.severity }} issue is yours to triage:\n\n{{ trigger.data.description }}\n\n"
+                        "{{ project.url }}/issues/{{ trigger.data.issue_id }}"}},
+        ],
+        "edges": [{"source": "detected", "target": "assign"}, {"source": "assign", "target": "tell"}],
+    }
+
+
 TEMPLATES = {t.name: t for t in (
     Template("nightly-regression", "Nightly regression → Slack on failure → JIRA for new failures",
              "Runs a suite every night (and on demand); when it fails, posts the failed cases to Slack and opens "
@@ -115,6 +148,13 @@ TEMPLATES = {t.name: t for t in (
     Template("verify-fix", "On issue resolved → re-run its case → reopen if it still fails",
              "When an issue is marked resolved, runs the test case it is about; if the case still fails, reopens "
              "the issue and tells Slack.", {"base_url": "the application's URL"}, _verify),
+    Template("failed-run-ticket", "Failed run → a ticket per new issue + an alert",
+             "When triage opens an issue from a failed run or imported CI results, files one JIRA ticket for it "
+             "(the same ticket issue sync would file: never two for one issue) and tells Slack with the ticket's key.",
+             {"severity": "only issues of this severity (critical, high, medium, low; default: all)"}, _issue_ticket),
+    Template("triage-owner", "Issue detected → assign the triage owner → email them",
+             "When triage opens an issue, assigns it to the triage owner and emails them what failed and where.",
+             {"owner": "the triage owner's email address (required)"}, _triage_owner),
 )}
 
 

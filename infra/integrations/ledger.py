@@ -67,6 +67,14 @@ class Ledger:
         await self.record(key, channel, response)
         return response
 
+    async def claim(self, key: str, channel: str, owner: str) -> bool:
+        """Take `key` for `owner` unless another owner has it (a counted slot: a rate limit's)."""
+        async with self.sessions() as session, session.begin():
+            await session.execute(insert(Delivery).values(key=key, channel=channel, response={"owner": owner})
+                                  .on_conflict_do_nothing(index_elements=["key"]))
+        row = await self._row(key)
+        return row is not None and row.get("owner") == owner
+
     async def state(self, key: str) -> dict[str, Any] | None:
         """A small mutable record (an external ticket's state as last set from here)."""
         return await self._row(key)

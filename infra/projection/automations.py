@@ -113,7 +113,7 @@ async def issue_occurred(tx: Tx, event: Envelope[Any], seq: int) -> None:
 async def issue_linked(tx: Tx, event: Envelope[Any], seq: int) -> None:
     d = event.data
     await tx.require(issues, d.issue_id, event)
-    link = {d.tracker: {"key": d.key, "url": d.url}}
+    link = {d.tracker: {"key": d.key, "url": d.url, **({"status": d.status} if d.status else {})}}
     await tx.execute(update(issues).where(issues.c.id == d.issue_id)
                      .values(external=issues.c.external.op("||")(cast(link, JSONB)), updated_at=event.time))
 

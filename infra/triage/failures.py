@@ -1,6 +1,6 @@
 """The failures (and flaky passes) in a run's events, in one shape for triage."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +19,7 @@ class Failure:
     error: str
     failing_step: str | None = None
     browser: str | None = None
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _failing_step(log: list[dict[str, Any]]) -> str | None:
@@ -36,7 +37,7 @@ def failures_of(event: Envelope[Any]) -> tuple[list[Failure], list[UUID]]:
         if outcome not in FAILED:
             return [], []
         return [Failure(0, d.run_id, d.case_id, d.title or str(d.case_id), outcome, d.error or outcome,
-                        _failing_step(d.log), d.browser)], []
+                        _failing_step(d.log), d.browser, [a for a in d.artifacts if isinstance(a, dict)])], []
     if event.type == "results.ingested":
         failures, flaky = [], []
         for index, r in enumerate(d.results):

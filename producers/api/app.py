@@ -28,6 +28,7 @@ from cognitest.producers.api.access.rate_limit import SlidingWindow
 from cognitest.producers.api.middleware import RequestContext
 from cognitest.infra.blob import blob_store
 from cognitest.producers.api.routes import (
+    alerts,
     audit,
     auth as auth_routes,
     security,
@@ -41,6 +42,7 @@ from cognitest.producers.api.routes import (
     generation,
     health,
     hooks,
+    tracker_hooks,
     knowledge,
     projects,
     requirements,
@@ -113,11 +115,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(automations.templates_router)
     app.include_router(automations.router)
     app.include_router(executions.router)
+    app.include_router(tracker_hooks.router)  # before the automations' /{project_id}/{automation_id}
     app.include_router(hooks.router)
     app.include_router(auth_routes.router)
     app.include_router(users.router)
     app.include_router(tokens.router)
     app.include_router(audit.router)
+    app.include_router(alerts.router)
     app.include_router(security.router)
     for router in web_routers():
         app.include_router(router)

@@ -117,3 +117,12 @@ def audit(project: str = PROJECT, actor: str = typer.Option(None, "--actor", hel
     answer = Api(api).get(f"/api/v1/projects/{project}/audit", actor=actor, type=type_, since=since, until=until,
                           limit=limit)
     _out(answer, as_json, ["time", "actor", "type", "event_id"])
+
+
+def alerts(project: str = PROJECT, held: bool = typer.Option(False, "--held", help="only messages not delivered "
+                                                             "(held back on purpose, or failed)"),
+           channel: str = typer.Option(None, "--channel", help="slack, webhook or email"),
+           limit: int = typer.Option(50, "--limit"), api: str = API, as_json: bool = JSON) -> None:
+    """Alerts the project's rules sent, and those held back with the reason (quiet hours, digest, rate limit)."""
+    answer = Api(api).get(f"/api/v1/projects/{project}/alerts", ok=False if held else None, channel=channel, limit=limit)
+    _out(answer, as_json, ["created_at", "channel", "target", "ok", "error"])

@@ -35,6 +35,7 @@ app.add_typer(access_cmd.users_app, name="users")
 app.add_typer(access_cmd.tokens_app, name="tokens")
 app.add_typer(access_cmd.members_app, name="members")
 app.command("audit")(access_cmd.audit)
+app.command("alerts")(access_cmd.alerts)
 
 
 def run() -> None:

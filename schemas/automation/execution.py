@@ -28,6 +28,7 @@ class Definition(BaseModel):
     version: int
     enabled: bool
     graph: dict[str, Any]
+    project_url: str | None = Field(default=None, description="the project's page in the web UI, for links in messages")
 
 
 class StepJob(BaseModel):

@@ -103,6 +103,9 @@ class JiraIssue(NodeConfig):
     project_key: str | None = Field(default=None, max_length=50)
     issue_type: str | None = Field(default=None, max_length=50)
     labels: list[str] = Field(default_factory=list)
+    issue_id: str | None = Field(default=None, max_length=200, description=(
+        "the Cognitest issue the ticket is about (e.g. {{ trigger.data.issue_id }}): one ticket per issue, shared "
+        "with issue sync, and the issue is linked to it"))
 
 
 class GithubIssue(NodeConfig):
@@ -110,6 +113,9 @@ class GithubIssue(NodeConfig):
     body: str = Field(default="", max_length=60_000)
     repo: str | None = Field(default=None, max_length=200, description="owner/name; unset = the configured one")
     labels: list[str] = Field(default_factory=list)
+    issue_id: str | None = Field(default=None, max_length=200, description=(
+        "the Cognitest issue the ticket is about (e.g. {{ trigger.data.issue_id }}): one ticket per issue, shared "
+        "with issue sync, and the issue is linked to it"))
 
 
 class Email(NodeConfig):

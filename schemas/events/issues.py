@@ -115,6 +115,7 @@ class IssueLinked(Payload):
     tracker: str = Field(max_length=32)
     key: str = Field(max_length=200)
     url: str | None = Field(default=None, max_length=2000)
+    status: str | None = Field(default=None, max_length=100, description="the ticket's status there, as last told")
 
 
 @event("event.dead_lettered")

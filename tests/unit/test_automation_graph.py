@@ -61,7 +61,8 @@ def test_every_kind_of_problem_is_named() -> None:
 
 def test_templates_instantiate_valid_graphs_and_need_their_parameters() -> None:
     for name in TEMPLATES:
-        assert validate(instantiate(name, {"suite_id": "00000000-0000-0000-0000-000000000001"})).triggers()
+        assert validate(instantiate(name, {"suite_id": "00000000-0000-0000-0000-000000000001",
+                                           "owner": "lead@example.com"})).triggers()
     with pytest.raises(MissingParameter, match="suite_id"):
         instantiate("nightly-regression", {})
     with pytest.raises(KeyError):

@@ -3,6 +3,7 @@ and the step, so a retry publishes the same event (JetStream drops the copy); si
 through the delivery ledger under the step's idempotency key."""
 
 import hashlib
+from uuid import UUID
 from typing import Any
 
 import structlog
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from temporalio.exceptions import ApplicationError
 
 from cognitest.infra.automations.definitions import load_definition
-from cognitest.infra.automations.outcomes import generation_outcome, issue_cases, run_outcome
+from cognitest.infra.automations.outcomes import generation_outcome, issue_cases, public_url, run_outcome
 from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.db.models import Project
 from cognitest.infra.integrations.ledger import Ledger
@@ -31,6 +32,7 @@ from cognitest.schemas.automation.execution import (
 from cognitest.schemas.enums import ExecutionStatus
 from cognitest.schemas.events.automations import WorkflowCompleted, WorkflowStepFinished, WorkflowTriggered
 from cognitest.schemas.events.generation import GenerationRequested
+from cognitest.schemas.events.issues import IssueLinked
 from cognitest.schemas.events.runs import RunRequested
 from cognitest.schemas.registry import InvalidEvent, UnknownEventType
 
@@ -78,7 +80,7 @@ class AutomationActivities:
             if activity.info().attempt >= MISSING_ATTEMPTS:  # not a projection lag any more: it does not exist
                 raise not_retryable(f"{what} does not exist")
             raise ApplicationError(f"{what} not found (yet)")
-        return definition
+        return definition.model_copy(update={"project_url": f"{public_url(self.settings)}/ui/projects/{data.project_id}"})
 
     @activity.defn(name="record_start")
     async def record_start(self, record: ExecutionRecord) -> None:
@@ -197,6 +199,11 @@ class AutomationActivities:
     @activity.defn(name="automation_jira")
     async def jira(self, job: StepJob) -> dict[str, Any]:
         c, outbound = job.config, await self._outbound(job)
+        if issue := _issue_id(c):  # about a Cognitest issue: one ticket for it, whoever files it (this or issue sync)
+            label = f"cognitest-{issue}"
+            return await self._for_issue(job, "jira", issue, lambda: outbound.jira_create(
+                c["summary"], c.get("description", ""), c.get("project_key"), c.get("issue_type"),
+                [*(c.get("labels") or []), label]), lambda: outbound.jira_find(label, c.get("project_key")))
         # a label made from the step's key: a retry after a worker died mid-call finds the ticket
         label = "cognitest-" + hashlib.sha256(job.key.encode()).hexdigest()[:16]
         return await self._once(job, "jira", lambda: outbound.jira_create(
@@ -206,8 +213,26 @@ class AutomationActivities:
     @activity.defn(name="automation_github")
     async def github(self, job: StepJob) -> dict[str, Any]:
         c, outbound = job.config, await self._outbound(job)
+        if issue := _issue_id(c):
+            marker = f"cognitest-{issue}"
+            return await self._for_issue(job, "github", issue, lambda: outbound.github_create(
+                c["title"], f"{c.get('body', '')}\n<!-- {marker} -->", c.get("repo"), c.get("labels")),
+                lambda: outbound.github_find(marker))
         return await self._once(job, "github", lambda: outbound.github_create(
             c["title"], c.get("body", ""), c.get("repo"), c.get("labels")))
+
+    async def _for_issue(self, job: StepJob, tracker: str, issue: str, action: Any, find: Any) -> dict[str, Any]:
+        """The ticket of a Cognitest issue, under the key issue sync uses: never two tickets for one
+        issue; the issue is linked to it either way."""
+        try:
+            created = await self.ledger.once(f"{tracker}:create:{issue}", tracker, action, find=find)
+        except DeliveryFailed as exc:
+            if exc.retryable:
+                raise ApplicationError(str(exc)) from None
+            raise not_retryable(str(exc)) from None
+        link = IssueLinked(issue_id=UUID(issue), tracker=tracker, key=str(created["key"]), url=created.get("url"))
+        await self.publisher.publish(self._event(link, job.project_id, job.actor, f"{job.key}:link", job.execution_id))
+        return {k: v for k, v in created.items() if k != "deduplicated"}
 
     @activity.defn(name="automation_email")
     async def email(self, job: StepJob) -> dict[str, Any]:
@@ -224,3 +249,11 @@ class AutomationActivities:
         event = self._event(payload, job.project_id, job.actor, f"{job.key}:publish", job.execution_id)
         await self.publisher.publish(event)
         return {"event_id": event.id, "type": event.type}
+
+
+def _issue_id(config: dict[str, Any]) -> str | None:
+    """The Cognitest issue a ticket step is about (`issue_id` in its config), if it names a valid one."""
+    try:
+        return str(UUID(str(config["issue_id"]))) if config.get("issue_id") else None
+    except ValueError:
+        return None

@@ -98,7 +98,7 @@ class AutomationRun:
         context: dict[str, Any] = {
             "trigger": data.input, "nodes": {},
             "execution": {"id": execution_id, "trigger": data.trigger, "automation": str(data.workflow_id)},
-            "project": {"id": str(data.project_id)},
+            "project": {"id": str(data.project_id), "url": definition.project_url or ""},
         }
         status, error = "completed", None
         try:

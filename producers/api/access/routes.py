@@ -39,7 +39,7 @@ ROUTE_ACCESS: dict[str, Access] = {
     f"PATCH {_PROJECT}/members/{{user_id}}": P.manage_members, f"DELETE {_PROJECT}/members/{{user_id}}": P.manage_members,
     f"GET {_PROJECT}/tokens": P.configure, f"POST {_PROJECT}/tokens": P.configure,
     f"DELETE {_PROJECT}/tokens/{{token_id}}": P.configure,
-    f"GET {_PROJECT}/audit": P.analytics,
+    f"GET {_PROJECT}/audit": P.analytics, f"GET {_PROJECT}/alerts": P.view,
     # tests
     **_crud("plans"), **_crud("suites"), **_crud("cases"), **_crud("collections"),
     **_crud("issues", delete=P.delete_issues, edit=P.edit_issues),
@@ -72,6 +72,7 @@ ROUTE_ACCESS: dict[str, Access] = {
     f"POST {_PROJECT}/executions/{{execution_id}}/retry": P.run_automations,
     f"POST {_PROJECT}/executions/{{execution_id}}/approval": P.run_automations,
     "POST /api/v1/hooks/{project_id}/{automation_id}": PUBLIC,  # authenticated by its HMAC signature
+    "POST /api/v1/hooks/{project_id}/trackers/{tracker}": PUBLIC,  # authenticated by its HMAC signature
     # the web UI (pages answer an HTML error, and send people who are not signed in to /ui/login)
     "GET /ui": PUBLIC, "GET /ui/login": PUBLIC, "GET /ui/login/oidc": PUBLIC, "GET /ui/oidc/callback": PUBLIC, "POST /ui/login": PUBLIC, "POST /ui/logout": SIGNED_IN, "GET /ui/projects": SIGNED_IN,
     **{f"GET /ui{_PROJECT.removeprefix('/api/v1')}{page}": P.view for page in (
