@@ -14,22 +14,25 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from cognitest.infra.db.models import Run
 
 _PAIRS = [
-    # Playwright: "Expected string: "x"\nReceived string: "y"", "Expected: 200\nReceived: 404"
-    re.compile(r"Expected(?: string| pattern| value)?:\s*(?P<expected>.+?)\s*\n\s*Received(?: string| value)?:\s*(?P<actual>.+)",
-               re.IGNORECASE),
+    # Playwright (as our runner keeps it: lines joined by "; "): "Expected string: "x"; Received string: "y"",
+    # "Locator expected to contain text 'x'; Actual value: y"
+    re.compile(r"Expected(?: string| pattern| value)?:\s*(?P<expected>.+?)\s*(?:\n|;)\s*(?:Received(?: string| value)?|"
+               r"Actual value):[ \t]*(?P<actual>[^;\n]*)", re.IGNORECASE),
+    re.compile(r"expected to (?:have|contain|be)[^\"'\n]*[\"'](?P<expected>[^\"'\n]+)[\"'].*?(?:\n|;)\s*"
+               r"(?:Actual value|Received(?: string)?):[ \t]*(?P<actual>[^;\n]*)", re.IGNORECASE),
     # ours: "expected status 200, got 404"; chai/jest-like "expected 200 to equal 404"
-    re.compile(r"expected (?:status |text |value )?(?P<expected>[^,\n]+?),? (?:but )?(?:got|was|received) (?P<actual>[^\n]+)",
+    re.compile(r"expected (?:status |text |value )?(?P<expected>[^,\n;]+?),? (?:but )?(?:got|was|received) (?P<actual>[^\n;]+)",
                re.IGNORECASE),
-    re.compile(r"expected (?P<actual>\S+) to (?:equal|be|eql) (?P<expected>[^\n]+)", re.IGNORECASE),
+    re.compile(r"expected (?P<actual>\S+) to (?:equal|be|eql) (?P<expected>[^\n;]+)", re.IGNORECASE),
     # pytest: "assert 404 == 200"
-    re.compile(r"assert (?P<actual>\S+) == (?P<expected>[^\n]+)"),
+    re.compile(r"assert (?P<actual>\S+) == (?P<expected>[^\n;]+)"),
 ]
 
 
 def expected_actual(error: str | None) -> tuple[str, str] | None:
     for pattern in _PAIRS:
         if found := pattern.search(error or ""):
-            return found.group("expected").strip()[:500], found.group("actual").strip()[:500]
+            return found.group("expected").strip()[:500], found.group("actual").strip()[:500] or "(nothing)"
     return None
 
 

@@ -288,7 +288,7 @@ async def test_invalid_graphs_are_refused_with_every_problem(stack: PlatformStac
                                 "--api", stack.api_url], capture_output=True, text=True, timeout=60)
     assert templates.returncode == 0
     assert [t["name"] for t in json.loads(templates.stdout)] == ["nightly-regression", "requirement-approval", "ci-triage",
-                                                                 "verify-fix"]
+                                                                 "verify-fix", "failed-run-ticket", "triage-owner"]
 
 
 async def test_every_action_reaches_its_service(api: httpx.AsyncClient, project: dict, outside: FakeServices) -> None:
