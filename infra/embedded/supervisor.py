@@ -124,7 +124,8 @@ class Supervisor:
         if spec.port is not None and port_in_use(spec.port):
             raise StartFailed(
                 f"port {spec.port} for {spec.name} is already in use on 127.0.0.1: stop what uses it, "
-                f"or choose another port (see `cognitest up --help`), or point Cognitest at a running "
+                f"or move every embedded port at once (`cognitest up --ports-from 28000`; `cognitest up --help` lists "
+                f"them), or point Cognitest at a running "
                 f"service by URL"
             )
         env = {**os.environ, **spec.env}

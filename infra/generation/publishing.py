@@ -140,6 +140,7 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
     weak = [key for key, s in status.items() if s == WEAKLY_COVERED]
     quality = {"requirements": total, "cases": case_count, "duplicates_merged": sum(d["drafts"] for d in duplicates),
                "identical_merged": identical, "history": _history(job),
+               **({"note": _nothing_new(job, duplicates, total)} if case_count == 0 else {}),
                "generic_steps": generic_steps, "weakly_covered": len(weak),
                "cases_per_requirement": round(case_count / total, 2) if total else 0.0}
     app = _dry_run(job, emit, executable)
@@ -223,3 +224,17 @@ def _history(job: PublishJob) -> dict[str, Any]:
     with_history = {e.for_key for e in job.examples if e.kind == "case" and e.for_key}
     nearest = [{"key": e.for_key, "nearest": e.score} for e in job.examples if e.kind == "nearest" and e.for_key]
     return {"requirements_with_history": len(with_history), "without_history": nearest[:200]}
+
+
+def _nothing_new(job: PublishJob, duplicates: list[dict[str, Any]], requirements: int) -> str:
+    """Why a generation added no case, said in its result rather than left to guess."""
+    drafts = sum(len(f.cases) for f in job.features)
+    if requirements == 0:
+        return "no requirement to generate from: upload a document first (cognitest requirements add)"
+    if drafts and duplicates:
+        linked = sum(d["drafts"] for d in duplicates)
+        return (f"no new case: {linked} of {drafts} drafts matched cases the project already has (linked to the "
+                f"requirements instead); regenerate a suite (--suite) to replace its unedited AI cases")
+    if drafts:
+        return f"no new case: the {drafts} drafts were left out (people rejected similar ones, see avoided)"
+    return "no case drafted for these requirements"

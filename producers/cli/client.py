@@ -126,6 +126,10 @@ def _message(response: httpx.Response) -> str:
     message = body.get("message") if isinstance(body, dict) else None
     details = body.get("details") if isinstance(body, dict) else None
     text = f"{message or json.dumps(body)[:300]} (HTTP {response.status_code})"
+    if response.status_code == 401:  # say how this CLI authenticates, not only that it did not
+        text += ("\n  The CLI sends COGNITEST_TOKEN (an API token: `cognitest tokens create -p P --name ci`, or an OIDC "
+                 "access token); without it, the admin token of the local stack in COGNITEST_DATA_DIR "
+                 "(DATA_DIR/secrets/admin-token): set COGNITEST_DATA_DIR to the --data-dir `up` runs with.")
     if isinstance(details, list) and len(details) > 1:
         text += "".join(f"\n  {'.'.join(map(str, d.get('loc', [])))}: {d.get('msg')}" for d in details[:10])
     return text

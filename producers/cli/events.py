@@ -62,11 +62,17 @@ def tail(
     project: str = typer.Option(None, "--project", "-p", envvar="COGNITEST_PROJECT", help="only this project's events"),
     event_type: str = typer.Option(None, "--type", "-t", help="type pattern: run.*, plan.created, ..."),
     since: int = typer.Option(None, "--since", help="start at this stream sequence (default: new events only)"),
-    count: int = typer.Option(0, "--count", "-n", help="stop after this many events (0 = follow forever)"),
+    count: int = typer.Option(0, "--count", "-n", help="stop after this many events (0 = follow forever); without "
+                              "--since, in a project: the last N events so far, then stop"),
     api: str = API,
     as_json: bool = JSON,
 ) -> None:
     """Follow events live (one JSON line per event with --json)."""
+    if count and since is None and project:  # the last N so far: start at the oldest of them (the audit log's order)
+        recent = Api(api).get(f"/api/v1/projects/{project}/audit", type=event_type, limit=count)["items"]
+        if not recent:
+            return
+        since = min(int(item["seq"]) for item in recent)
     params = {k: v for k, v in {"project": project, "type": event_type, "since": since}.items() if v is not None}
     seen = 0
     try:

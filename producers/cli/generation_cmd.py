@@ -119,6 +119,8 @@ def generate(project: str = PROJECT,
         console.print(f"Quality: {quality.get('cases_per_requirement', 0)} cases per requirement, "
                       f"{quality.get('generic_steps', 0)} placeholder step(s), "
                       f"{quality.get('duplicates_merged', 0)} duplicate(s) merged")
+    if quality.get("note"):
+        console.print(f"[yellow]{quality['note']}[/]")
     history = quality.get("history") or {}
     if history.get("note"):
         console.print(f"History: {history['note']}")
@@ -253,9 +255,13 @@ def run(project: str = PROJECT, suite: str = typer.Option(None, "--suite"), plan
 
 
 def import_collection(file: Path = typer.Argument(..., help="a Postman Collection v2.1 or OpenAPI 3 file (JSON or YAML)"),
-                      project: str = PROJECT, api: str = API, as_json: bool = JSON) -> None:
+                      project: str = PROJECT, id_only: bool = typer.Option(False, "--id", help="print only the new id"),
+                      api: str = API, as_json: bool = JSON) -> None:
     """Import an API collection; prints its id, how many requests were imported and what was skipped and why."""
     result = Api(api).upload(f"/api/v1/projects/{project}/collections/import", "file", [file])
+    if id_only:
+        print(result["collection_id"])
+        return
     if as_json:
         emit_json({"collection_id": result["collection_id"], "requests": result["requests"], "skipped": result["skipped"]})
         return

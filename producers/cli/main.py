@@ -5,7 +5,9 @@ import sys
 
 import typer
 
-from cognitest.producers.cli import access_cmd, automations_cmd, events, feedback_cmd, generation_cmd, resources, stack
+from cognitest.producers.cli import (
+    access_cmd, automations_cmd, doctor, events, feedback_cmd, generation_cmd, resources, stack,
+)
 from pydantic import ValidationError
 
 from cognitest.producers.cli.exits import CliError, report
@@ -36,6 +38,7 @@ app.add_typer(access_cmd.tokens_app, name="tokens")
 app.add_typer(access_cmd.members_app, name="members")
 app.command("audit")(access_cmd.audit)
 app.command("alerts")(access_cmd.alerts)
+app.command("doctor")(doctor.doctor)
 
 
 def run() -> None:

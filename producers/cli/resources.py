@@ -171,6 +171,9 @@ def resource_app(res: Resource) -> typer.Typer:
     def create(**kw: Any) -> None:
         body = _body_from(kw, res, creating=True)
         result = Api(kw["api"]).post(_base(res, kw.get("project")), body, wait=None if kw["no_wait"] else "true")
+        if kw.get("id_only"):  # for scripts: SUITE=$(cognitest suites create --name X --id)
+            print(result.get("id") or result.get("resource_id"))
+            return
         show(result, as_json=kw["as_json"])
 
     def update(**kw: Any) -> None:
@@ -212,7 +215,10 @@ def resource_app(res: Resource) -> typer.Typer:
         inspect.Parameter("offset", KW, annotation=int, default=typer.Option(0, min=0)),
     ]
 
-    app.command("create")(_signed(create, _params(res, with_project=nested, creating=True), f"Create a {res.singular}."))
+    id_only = [inspect.Parameter("id_only", KW, annotation=bool, default=typer.Option(
+        False, "--id", help="print only the new id (for scripts: ID=$(cognitest ... create ... --id))"))]
+    app.command("create")(_signed(create, _params(res, with_project=nested, creating=True) + id_only,
+                                  f"Create a {res.singular}."))
     app.command("list")(_signed(list_items, [*project, *list_params, *common], f"List {res.plural}."))
     app.command("show")(_signed(show_one, [id_param, *project, *common], f"Show one {res.singular}."))
     app.command("update")(_signed(update, [id_param, *_params(res, with_project=nested, creating=False)],

@@ -15,7 +15,7 @@ from cognitest.infra.identity.keys import admin_token
 from cognitest.infra.settings import Settings
 from cognitest.producers.cli.client import Api
 from cognitest.producers.cli.demo import DEMO_PROJECT, seed_demo
-from cognitest.producers.cli.exits import UNREACHABLE, CliError
+from cognitest.producers.cli.exits import UNREACHABLE, CliError, fail
 
 DEMO_MARKER = ".demo-seeded"
 ADMIN_EMAIL = "admin@localhost"
@@ -40,9 +40,26 @@ async def ensure_first_admin(settings: Settings) -> None:
         await engine.dispose()
 
 
-def settings_with(data_dir: Path | None, port: int | None) -> Settings:
+# every port the embedded stack listens on, by setting, as offsets from --ports-from
+PORTS = (("COGNITEST_HTTP__PORT", 0), ("COGNITEST_NATS__PORT", 1), ("COGNITEST_NATS__MONITOR_PORT", 2),
+         ("COGNITEST_DATABASE__PORT", 3), ("COGNITEST_TEMPORAL__PORT", 4), ("COGNITEST_TEMPORAL__UI_PORT", 5),
+         ("COGNITEST_METRICS__CONSUMERS_PORT", 6), ("COGNITEST_METRICS__WORKER_PORT", 7),
+         ("COGNITEST_METRICS__TEMPORAL_SDK_PORT", 8), ("COGNITEST_METRICS__KNOWLEDGE_PORT", 9))
+
+
+def ports_from(first: int) -> dict[str, str]:
+    """Every embedded port moved at once: a second instance beside the first with one option."""
+    if not 1024 <= first <= 65535 - 20:
+        raise ValueError(f"--ports-from {first}: give a port between 1024 and {65535 - 20}")
+    # Temporal's dev server also takes the frontend port + 1000 for its HTTP API; keep clear of the others
+    return {name: str(first + offset) for name, offset in PORTS}
+
+
+def settings_with(data_dir: Path | None, port: int | None, first_port: int | None = None) -> Settings:
     if data_dir is not None:
         os.environ["COGNITEST_DATA_DIR"] = str(data_dir)
+    if first_port is not None:
+        os.environ.update(ports_from(first_port))
     if port is not None:
         os.environ["COGNITEST_HTTP__PORT"] = str(port)
     settings = Settings()
@@ -164,11 +181,20 @@ def register(app: typer.Typer) -> None:
                                       help="where NATS, PostgreSQL and Temporal keep their data (default: a per-user data directory)"),
         port: int = typer.Option(None, "--port", help="API port (default 8000; COGNITEST_HTTP__PORT)"),
         demo: bool = typer.Option(None, "--demo/--no-demo", help="seed the demo project (default: on first start only)"),
+        first_port: int = typer.Option(None, "--ports-from", help="move every embedded port at once: API N, NATS N+1 "
+                                       "(monitor N+2), PostgreSQL N+3, Temporal N+4 (UI N+5), metrics N+6..N+9 "
+                                       "(a second instance beside the first: --ports-from 28000 --data-dir ...)"),
     ) -> None:
         """Run the whole platform on the embedded stack: NATS, PostgreSQL, Temporal (with its UI), the API,
         the consumers and the worker. Services given by URL in settings are used instead of embedded ones.
-        Embedded ports: NATS 14222, PostgreSQL 15432, Temporal 17233, Temporal UI 18233."""
-        settings = settings_with(data_dir, port)
+        Embedded ports: API 8000, NATS 14222 (monitor 18222), PostgreSQL 15432, Temporal 17233, Temporal UI 18233,
+        metrics 19100-19103; `--ports-from N` moves them all."""
+        if first_port is not None:
+            try:
+                ports_from(first_port)
+            except ValueError as exc:
+                fail(str(exc))
+        settings = settings_with(data_dir, port, first_port)
         raise SystemExit(asyncio.run(run_up(settings, demo=demo)))
 
     @app.command()

@@ -7,7 +7,7 @@ import json
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.support.serving import LocalServer
+from tests.support.serving import LocalServer, serve_from_command_line
 
 TOKEN = "abc123"
 JWT = "jwt.conduit.token"
@@ -116,3 +116,20 @@ class BookingApp(LocalServer):
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _route  # noqa: N815
 
         self._serve(Handler)
+
+
+def postman_environment(url: str) -> str:
+    """restful-booker's environment export (tests/fixtures/collections) pointing at `url`."""
+    from pathlib import Path
+
+    exported = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "collections" /
+                           "restful-booker.postman_environment.json").read_text())
+    for value in exported["values"]:
+        if value["key"] == "baseURL":
+            value["value"] = url
+    return json.dumps(exported, indent=2)
+
+
+if __name__ == "__main__":
+    serve_from_command_line(BookingApp(), "A practice hotel API as restful-booker (and a Conduit-like blog API)",
+                            {"postman-env": postman_environment})

@@ -4,15 +4,14 @@ case-insensitive catalogue search, a contact form with validation, loans behind 
 "Delete my account" link that exploration must not follow. `broken` switches one behaviour off
 (`search-case`: the search becomes case-sensitive), so the cases that check it fail.
 
-    python -m tests.support.bookshelf_app [search-case]   # serves on a free port of 127.0.0.1, prints the URL
+    python -m tests.support.bookshelf_app [--url-file F]   # serves on a free port of 127.0.0.1, prints the URL
 """
 
 import html
-import sys
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
-from tests.support.serving import LocalServer
+from tests.support.serving import LocalServer, serve_from_command_line
 
 BOOKS = [("Dune", "Frank Herbert"), ("Emma", "Jane Austen"), ("Neuromancer", "William Gibson"),
          ("The Hobbit", "J. R. R. Tolkien")]
@@ -135,12 +134,4 @@ def _contact(errors: list[str] | None = None) -> bytes:
 
 
 if __name__ == "__main__":
-    served = BookshelfApp(sys.argv[1] if len(sys.argv) > 1 else None)
-    print(served.url)  # noqa: T201  a helper script for people trying the feature by hand
-    try:
-        import time
-
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        served.close()
+    serve_from_command_line(BookshelfApp(), "Bookshelf, a small library web app to test (sign in, search, contact)")
