@@ -41,6 +41,16 @@ app.command("alerts")(access_cmd.alerts)
 app.command("doctor")(doctor.doctor)
 
 
+@app.command("mcp")
+def mcp_server(api: str = typer.Option(None, "--api", envvar="COGNITEST_API", help="API base URL")) -> None:
+    """Serve Cognitest's tools to AI agents over the Model Context Protocol (stdio). Authenticates like every
+    CLI command: COGNITEST_TOKEN (a project API token: the agent can do what its role allows), else the local
+    stack's admin token. Add it to an agent as the command `cognitest mcp`."""
+    from cognitest.producers.mcp.server import serve_stdio
+
+    serve_stdio(api)
+
+
 def run() -> None:
     try:
         app()

@@ -1,0 +1,1 @@
+"""The MCP server: Cognitest as tools for AI agents."""
