@@ -21,9 +21,9 @@ def _server(stack: PlatformStack, token: str) -> StdioServerParameters:
 
 
 def _data(result) -> object:  # type: ignore[no-untyped-def]
-    assert not result.isError, result.content
-    if getattr(result, "structuredContent", None) is not None:
-        data = result.structuredContent
+    assert not result.is_error, result.content
+    if getattr(result, "structured_content", None) is not None:
+        data = result.structured_content
         return data.get("result", data) if isinstance(data, dict) and set(data) == {"result"} else data
     return json.loads(result.content[0].text)
 
@@ -59,11 +59,11 @@ async def test_an_agent_adds_requirements_generates_reviews_and_writes_a_case(
         assert made["title"] == "Forgot password link"
         bad = await client.call_tool("create_case", {"project_id": pid, "title": "x",
                                                      "executable_steps": [{"action": "teleport"}]})
-        assert bad.isError and "teleport" in bad.content[0].text  # the API's validation message, as a tool error
+        assert bad.is_error and "teleport" in bad.content[0].text  # the API's validation message, as a tool error
 
     async with Client(_server(stack, viewer["token"]), read_timeout_seconds=120) as client:
         refused = await client.call_tool("create_case", {"project_id": pid, "title": "not allowed"})
-        assert refused.isError and "403" in refused.content[0].text
+        assert refused.is_error and "403" in refused.content[0].text
         assert _data(await client.call_tool("list_cases", {"project_id": pid, "q": "Forgot password link"}))
 
     audit = (await api.get(f"/api/v1/projects/{pid}/audit", params={"type": "case.created"})).json()["items"]
