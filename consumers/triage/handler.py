@@ -94,8 +94,9 @@ class Triage:
                 hints = await self._hints(failure, sig, cases.get(failure.case_id))
                 environment = await run_environment(self.store.sessions, failure.run_id, failure.browser)
                 links = artifact_links(self.public_url, event.project_id, failure.artifacts)
+                recent = history.get(failure.case_id, []) if failure.case_id else []
                 out.append(self._event(self._detected(issue_id, failure, sig, cases.get(failure.case_id), hints,
-                                                      environment, links), event, "issue", issue_id))
+                                                      environment, links, recent), event, "issue", issue_id))
             out.append(self._event(IssueOccurred(
                 issue_id=issue_id, signature=sig.digest, run_id=failure.run_id, case_id=failure.case_id,
                 case_key=failure.key[:500], error=sig.headline[:2000], match=match, similarity=score), event,
@@ -111,7 +112,7 @@ class Triage:
 
     @staticmethod
     def _detected(issue_id: UUID, failure: Failure, sig: Signature, case: CaseInfo | None, hints: list[str],
-                  environment: dict[str, Any], links: list[dict[str, str]]) -> IssueDetected:
+                  environment: dict[str, Any], links: list[dict[str, str]], recent: list[str] | None = None) -> IssueDetected:
         title = f"{case.title if case else failure.key}: {sig.headline}" if sig.headline else (case.title if case else failure.key)
         steps = case.steps if case else []
         pair = expected_actual(failure.error)
@@ -120,6 +121,9 @@ class Triage:
             facts.append(f"Failing step: {failure.failing_step}")
         if pair:
             facts += [f"Expected: {pair[0]}", f"Actual: {pair[1]}"]
+        if recent:  # the case's history: a regression after a long green streak reads differently from a flaky case
+            marks = "".join("✓" if o == "passed" else "✗" if o in ("failed", "error") else "·" for o in recent[-10:])
+            facts.append(f"Recent results of this case (oldest first): {marks}")
         return IssueDetected(
             issue_id=issue_id, related_test_case_id=failure.case_id if case else None, title=title[:500],
             description="\n".join(facts) + f"\n\n{failure.error[:20_000]}", attachments=links,

@@ -22,3 +22,24 @@ def test_artifact_links_open_the_projects_artifact_route() -> None:
                                                          {"kind": "trace"}])
     assert link == {"kind": "screenshot", "name": "s.png",
                     "url": "https://qa.example/api/v1/projects/p1/artifacts?ref=sha256%2Fab%2Bc"}
+
+
+def test_a_detected_issue_says_where_what_and_the_cases_history() -> None:
+    import uuid
+
+    from cognitest.consumers.triage.handler import Triage
+    from cognitest.infra.triage.failures import Failure
+    from cognitest.infra.triage.signature import signature_of
+
+    error = "step 5 (expect_text): Locator expected to contain text 'Welcome back'; Actual value: Wrong password"
+    failure = Failure(0, uuid.uuid4(), None, "login shows the dashboard", "failed", error, "expect_text", "chromium",
+                      [{"kind": "screenshot", "ref": "r1"}])
+    links = artifact_links("https://qa.example", "p", failure.artifacts)
+    issue = Triage._detected(uuid.uuid4(), failure, signature_of(error, "expect_text"), None, ["look at the login"],
+                             {"base_url": "https://staging.example", "browser": "chromium", "run_name": "nightly 812"},
+                             links, ["passed", "passed", "passed", "failed"])
+    assert issue.description.startswith("First seen in run nightly 812 (failed).\nFailing step: expect_text\n"
+                                        "Expected: Welcome back\nActual: Wrong password\n"
+                                        "Recent results of this case (oldest first): ✓✓✓✗")
+    assert issue.environment["base_url"] == "https://staging.example" and issue.attachments == links
+    assert issue.metadata["expected"] == "Welcome back"
