@@ -141,6 +141,7 @@ class FeatureResult(BaseModel):
     cases: list[CaseDraft]
     usage: Usage
     avoided: list[dict] = Field(default_factory=list, description="drafts left out: people rejected similar ones")
+    fallback: str | None = Field(default=None, description="the model failed this feature (why): offline cases instead")
 
 
 class PlanJob(BaseModel):

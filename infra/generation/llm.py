@@ -184,8 +184,9 @@ class LlmEngine:
         covered = {k for c in cases for k in c.requirement_keys}
         for requirement in job.requirements:  # never leave a requirement uncovered: fill the gap offline
             if requirement.key not in covered:
-                for case in cases_for(requirement)[:1]:
+                for case in cases_for(requirement):  # all of them, and said to be the offline engine's
                     cases.append(case.model_copy(update={
+                        "tags": sorted({*case.tags, "offline-gap-fill"}),
                         "confidence_reasons": [*case.confidence_reasons, "gap filled by the offline engine"]}))
         if job.app_map is not None and job.app_map.pages:
             cases = ground_cases([checked(c, job.app_map) for c in cases], job.requirements, job.app_map)

@@ -40,8 +40,9 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
                                 correlationid=g.correlationid, event_id=str(derived(g.generation_id, "event", *parts))))
 
     usage = Usage(engine="offline")
-    for result in job.features:
-        usage = usage.add(result.usage).model_copy(update={"engine": result.usage.engine})
+    for result in job.features:  # the model's label stays when some features fell back to the offline engine
+        engine = result.usage.engine if result.usage.engine != "offline" or usage.engine == "offline" else usage.engine
+        usage = usage.add(result.usage).model_copy(update={"engine": engine, "model": usage.model or result.usage.model})
     if job.plan is not None:
         usage = usage.add(job.plan.usage).model_copy(update={"engine": job.plan.usage.engine})
     engine_label = f"{usage.engine}:{usage.model}" if usage.model else usage.engine
@@ -140,6 +141,7 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
     weak = [key for key, s in status.items() if s == WEAKLY_COVERED]
     quality = {"requirements": total, "cases": case_count, "duplicates_merged": sum(d["drafts"] for d in duplicates),
                "identical_merged": identical, "history": _history(job),
+               "offline_fallbacks": [f.fallback for f in job.features if f.fallback],
                **({"note": _nothing_new(job, duplicates, total)} if case_count == 0 else {}),
                "generic_steps": generic_steps, "weakly_covered": len(weak),
                "cases_per_requirement": round(case_count / total, 2) if total else 0.0}

@@ -121,6 +121,8 @@ def generate(project: str = PROJECT,
                       f"{quality.get('duplicates_merged', 0)} duplicate(s) merged")
     if quality.get("note"):
         console.print(f"[yellow]{quality['note']}[/]")
+    for fallback in quality.get("offline_fallbacks") or []:
+        console.print(f"[yellow]The model failed a feature; the offline engine wrote its cases: {fallback}[/]")
     history = quality.get("history") or {}
     if history.get("note"):
         console.print(f"History: {history['note']}")

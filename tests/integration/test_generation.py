@@ -2,6 +2,7 @@
 consumers and the GenerationPipeline workflow on real NATS, PostgreSQL and Temporal."""
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -182,3 +183,33 @@ async def test_regenerating_one_case_replaces_its_content_in_place(api: httpx.As
     assert case["metadata"]["regenerated"] is True
     assert (await api.get(f"/api/v1/projects/{pid}/cases", params={"limit": 1})).json()["total"] == total_before
     assert first["result"]["plan_id"]
+
+
+async def test_a_feature_the_model_fails_gets_offline_cases_and_the_others_keep_theirs(
+        api: httpx.AsyncClient, project: dict, fake_llm: FakeLlm) -> None:
+    from tests.support.fake_llm import good_answer
+
+    pid = project["id"]
+    spec = (b"# Shop\n\n## Returns\n\nRET-1: Customers shall return an item within 30 days.\n\n"
+            b"## Vouchers\n\nVOU-1: A voucher code must be between 6 and 12 characters long.\n")
+    assert (await upload(api, pid, ("shop.md", spec))).status_code == 201
+
+    def answer(body: dict) -> str:  # the model answers the Vouchers feature with cases of requirements it was not given
+        user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+        if "VOU-1" in user and "test plan" not in user:
+            return json.dumps({"cases": [{"title": "made up", "steps": [{"action": "a"}], "expected_result": "b",
+                                          "requirement_keys": []}]})
+        return good_answer(body)
+    for model in ("gpt-4o-mini", "gpt-4o"):
+        fake_llm.script[model].extend([answer] * 8)
+    status = await generate(api, pid, engine="llm", timeout=180)
+    for model in ("gpt-4o-mini", "gpt-4o"):
+        fake_llm.script[model].clear()
+    assert status["status"] == "completed", status
+    result = status["result"]
+    assert result["engine"].startswith("llm") and result["covered_requirements"] == 2
+    [fallback] = result["quality"]["offline_fallbacks"]
+    assert fallback.startswith("Vouchers:")
+    cases = (await api.get(f"/api/v1/projects/{pid}/cases", params={"limit": 100})).json()["items"]
+    assert any(c["title"].startswith("LLM case for RET-1") for c in cases)  # the good feature's model cases kept
+    assert any("VOU-1" in c["title"] and c["generated_by"] for c in cases)  # offline cases for the failed one

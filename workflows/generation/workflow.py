@@ -76,6 +76,23 @@ class GenerationPipeline:
             workflow.logger.warning("knowledge base unavailable, going on without it: %s", exc.cause or exc)
             return []
 
+    async def _feature(self, job: FeatureJob) -> FeatureResult:
+        """One feature's cases; when the model fails it for good, the offline engine writes them instead
+        (and the result says which feature and why): one bad answer never discards the others."""
+        async def attempt(one: FeatureJob) -> FeatureResult:
+            return await workflow.execute_activity("generate_feature", one, result_type=FeatureResult,
+                                                   start_to_close_timeout=timedelta(minutes=5),
+                                                   heartbeat_timeout=timedelta(seconds=20), retry_policy=MODEL)
+        try:
+            return await attempt(job)
+        except ActivityError as exc:
+            if job.engine == "offline" or not workflow.patched("feature-offline-fallback"):
+                raise
+            reason = str(exc.cause or exc)[:500]
+            workflow.logger.warning("feature %s: the model failed (%s); offline cases instead", job.feature, reason)
+            result = await attempt(job.model_copy(update={"engine": "offline"}))
+            return result.model_copy(update={"fallback": f"{job.feature}: {reason}"})
+
     async def _run(self, data: GenerationInput) -> GenerationSummary:
         loaded: Loaded = await workflow.execute_activity(
             "load_requirements", data, result_type=Loaded, start_to_close_timeout=timedelta(seconds=60), retry_policy=QUICK)
@@ -106,11 +123,7 @@ class GenerationPipeline:
         jobs = [FeatureJob(generation_id=data.generation_id, project_id=data.project_id, feature=name,
                            requirements=reqs, examples=examples, engine=data.engine, app_map=app_map)
                 for name, reqs in groups.items()]
-        results: list[FeatureResult] = list(await asyncio.gather(*[
-            workflow.execute_activity("generate_feature", job, result_type=FeatureResult,
-                                      start_to_close_timeout=timedelta(minutes=5),
-                                      heartbeat_timeout=timedelta(seconds=20), retry_policy=MODEL)
-            for job in jobs]))
+        results: list[FeatureResult] = list(await asyncio.gather(*[self._feature(job) for job in jobs]))
         await self._progress(data, "cases", len(results), len(jobs), f"{sum(len(r.cases) for r in results)} cases")
         duplicates: list[Duplicate] = []
         if data.case_id is None:  # one case regenerated in place cannot duplicate anything new
