@@ -3,7 +3,7 @@
 from typing import Any
 
 import structlog
-from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, TimeoutError as PoolTimeout
 from temporalio.service import RPCError
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,6 +16,9 @@ from cognitest.infra.bus.publisher import EventTooLarge, PublishFailed
 from cognitest.infra.temporal import TemporalUnavailable
 from cognitest.schemas import InvalidEvent, UnknownEventType
 
+# the driver's words for "the server is not there right now" (asyncpg's exception classes)
+OUTAGE_ERRORS = {"CannotConnectNowError", "ConnectionDoesNotExistError", "AdminShutdownError", "CrashShutdownError",
+                 "TooManyConnectionsError", "ConnectionFailureError", "InterfaceError"}
 log = structlog.get_logger(__name__)
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -184,6 +187,15 @@ def install(app: FastAPI) -> None:
     async def temporal_error(request: Request, exc: Exception) -> JSONResponse:
         log.warning("api.temporal_failed", error=str(exc))
         return _json(request, 503, f"the workflow engine is unavailable; retry: {exc}")
+
+    @app.exception_handler(DBAPIError)
+    async def database_refused(request: Request, exc: DBAPIError) -> JSONResponse:
+        """PostgreSQL starting up, shutting down or dropping the connection is an outage (503), not a bug."""
+        if exc.connection_invalidated or type(getattr(exc, "orig", None)).__name__ in OUTAGE_ERRORS or any(
+                word in str(exc) for word in ("starting up", "shutting down", "terminating connection")):
+            return await database_error(request, exc)
+        log.exception("api.unhandled", path=request.url.path)
+        return _json(request, 500, "internal error; the request id identifies it in the server log")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

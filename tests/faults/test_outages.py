@@ -33,8 +33,12 @@ async def test_postgres_stopped_mid_burst_loses_nothing_and_burns_no_delivery(
     assert read.status_code == 503
     await asyncio.sleep(OUTAGE_SECONDS)
     await stack.start("postgres")
-    for event in events[2990:]:  # the API client retries what was refused
-        r = await api.post("/api/v1/events", json=json.loads(event.model_dump_json()))
+    for event in events[2990:]:  # the API client retries what was refused (503 while PostgreSQL is still starting)
+        for _ in range(60):
+            r = await api.post("/api/v1/events", json=json.loads(event.model_dump_json()))
+            if r.status_code != 503:
+                break
+            await asyncio.sleep(0.5)
         assert r.status_code == 202, r.text
     back = asyncio.get_running_loop().time()
     await stack.wait_caught_up(timeout=120)

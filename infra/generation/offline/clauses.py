@@ -129,6 +129,10 @@ def _modal(text: str) -> Derived | None:
         return None  # "Each passkey gets a name the user can edit": the modal sits in a relative clause
     expected = _stated(subject, pred)
     verb = pred.split()[0].lower()
+    if allowed := re.match(r"^(?:allow|enable|permit)\s+(?P<actor>.+?)\s+to\s+(?P<vp>.+)$|^let\s+(?P<actor2>(?:(?:a|an|the|any|every)\s+)?[\w-]+)\s+"
+                           r"(?P<vp2>(?!be\b)\w+\b.*)$", pred, re.IGNORECASE):
+        actor, vp = allowed.group("actor") or allowed.group("actor2"), allowed.group("vp") or allowed.group("vp2")
+        return Derived(None, f"As {_low(actor)}, {vp}", f"{_cap(actor)} can {vp}", "what an actor may do")
     if ability := re.match(r"^be able to\s+(.+)$", pred, re.IGNORECASE):
         return Derived(None, f"As {_low(subject)}, {ability.group(1)}", expected, "what an actor can do")
     if found.group("modal").lower() == "can" and _ACTOR.search(subject):
