@@ -5,7 +5,7 @@ against them before anything is published."""
 
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cognitest.schemas.enums import Priority, RequirementKind
 from cognitest.schemas.events.requirements import GherkinStep
@@ -37,6 +37,15 @@ class CaseDraft(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, max_length=500)
     category: str = Field(default="functional", description="one of " + ", ".join(CATEGORIES))
+
+    @field_validator("category", mode="before")
+    @classmethod
+    def _known_category(cls, value: object) -> object:
+        """A category names a suite: only the known ones (never a path or free text)."""
+        text = str(value).strip().lower() if value is not None else "functional"
+        if text not in CATEGORIES:
+            raise ValueError(f"category must be one of {', '.join(CATEGORIES)}")
+        return text
     preconditions: str | None = Field(default=None, max_length=5000)
     steps: list[ManualStep] = Field(min_length=1, max_length=50)
     expected_result: str = Field(min_length=1, max_length=5000)

@@ -82,6 +82,14 @@ def _schema_text(schema: type[BaseModel]) -> str:
     return json.dumps(schema.model_json_schema(), separators=(",", ":"))
 
 
+def leaked(instructions: str, answer: str, span: int = 12) -> bool:
+    """Whether the answer repeats a run of `span` words of the instructions (a prompt leak): the
+    canary only guards one line; this catches the rest of the system prompt quoted back."""
+    words = re.findall(r"\w+", instructions.lower())
+    said = " " + " ".join(re.findall(r"\w+", answer.lower())) + " "
+    return any(" " + " ".join(words[i:i + span]) + " " in said for i in range(0, max(len(words) - span + 1, 0), 3))
+
+
 def _strip_fences(text: str) -> str:
     text = text.strip()
     match = re.match(r"^```(?:json)?\s*(.*?)\s*```$", text, re.DOTALL)
@@ -130,6 +138,8 @@ class LlmEngine:
             content = response.choices[0].message.content or ""
             if canary in content:
                 last_error = "the answer repeats the guard from the instructions"
+            elif leaked(system, content):
+                last_error = "the answer repeats the instructions (answer with the JSON object only)"
             else:
                 try:
                     return schema.model_validate_json(_strip_fences(content)), usage
@@ -176,11 +186,14 @@ class LlmEngine:
             data["app_pages"] = page_summary(job.app_map)
         batch, usage = await self.ask(CASES_TASK, data, CaseBatch)
         keys = {r.key for r in job.requirements}
-        cases = []
+        cases, untraced = [], []
         for case in batch.cases:
             known = [k for k in case.requirement_keys if k in keys]
             if known:
                 cases.append(case.model_copy(update={"requirement_keys": known}))
+            else:  # said in the result, not dropped in silence
+                untraced.append({"title": case.title[:200], "category": case.category,
+                                 "because": f"traces no requirement given ({', '.join(case.requirement_keys)[:100]})"})
         covered = {k for c in cases for k in c.requirement_keys}
         for requirement in job.requirements:  # never leave a requirement uncovered: fill the gap offline
             if requirement.key not in covered:
@@ -191,4 +204,4 @@ class LlmEngine:
         if job.app_map is not None and job.app_map.pages:
             cases = ground_cases([checked(c, job.app_map) for c in cases], job.requirements, job.app_map)
         cases, avoided = apply_history(cases, job.examples)
-        return FeatureResult(feature=job.feature, cases=cases, usage=usage, avoided=avoided)
+        return FeatureResult(feature=job.feature, cases=cases, usage=usage, avoided=[*avoided, *untraced])

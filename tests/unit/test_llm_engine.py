@@ -152,3 +152,32 @@ def test_a_provider_embedding_model_through_litellm(fake: FakeLlm) -> None:
     assert embedder.dimensions == 8 and len(vectors) == 2 and vectors[0] != vectors[1]
     assert embedder.name == "litellm-openai-text-embedding-3-small"
     assert fake.embedding_requests[-1]["model"] == "text-embedding-3-small" and fake.embedding_requests[-1]["input"] == ["first", "second"]
+
+
+def test_a_leaked_prompt_a_free_text_category_and_untraced_cases_are_not_taken(fake: FakeLlm) -> None:
+    from cognitest.infra.generation.llm import SYSTEM, leaked
+
+    instructions = SYSTEM.format(role="a test engineer", tag="requirements", schema="{}")
+    quoted = " ".join(instructions.split()[5:25])
+    assert leaked(instructions, json.dumps({"cases": [], "note": quoted}))
+    assert not leaked(instructions, json.dumps({"cases": [{"title": "Log in with a wrong password"}]}))
+
+    def answer(body: dict) -> str:
+        return json.dumps({"cases": [
+            {"title": "t1", "category": "../../Etc", "steps": [{"action": "a", "expected": "b"}],
+             "expected_result": "b", "requirement_keys": ["FR-1"]}]})
+    fake.script["gpt-4o-mini"].extend([answer] * 3)
+    fake.script["gpt-4o"].extend([answer] * 3)
+    with pytest.raises(InvalidModelOutput, match="category must be one of"):
+        asyncio.run(engine(fake).feature_cases(job()))
+
+    def untraced(body: dict) -> str:
+        return json.dumps({"cases": [
+            {"title": "About FR-1", "category": "Functional", "steps": [{"action": "a", "expected": "b"}],
+             "expected_result": "b", "requirement_keys": ["FR-1"]},
+            {"title": "About nothing", "steps": [{"action": "a", "expected": "b"}], "expected_result": "b",
+             "requirement_keys": ["FR-99"]}]})
+    fake.script["gpt-4o-mini"].append(untraced)
+    result = asyncio.run(engine(fake).feature_cases(job()))
+    assert result.cases[0].category == "functional"  # normalised, never free text
+    assert any(a["title"] == "About nothing" and "FR-99" in a["because"] for a in result.avoided)
