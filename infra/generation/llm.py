@@ -29,7 +29,12 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class InvalidModelOutput(RuntimeError):
-    """The model's answer stayed invalid after repairs; nothing is written."""
+    """The model's answer stayed invalid after repairs; nothing is written. `usage`: what the failed
+    attempts cost (they are paid for, and counted with the generation)."""
+
+    def __init__(self, message: str, usage: Usage | None = None) -> None:
+        super().__init__(message)
+        self.usage = usage
 
 
 SYSTEM = """{role}
@@ -151,7 +156,8 @@ class LlmEngine:
                 messages += [{"role": "assistant", "content": content[:20_000]},
                              {"role": "user", "content": f"That answer is invalid: {last_error}. "
                                                          "Reply with the corrected JSON object only."}]
-        raise InvalidModelOutput(f"the model's answer stayed invalid after {self.settings.max_repairs} repair(s): {last_error}")
+        raise InvalidModelOutput(f"the model's answer stayed invalid after {self.settings.max_repairs} repair(s): {last_error}",
+                                 usage)
 
     def _usage(self, response: Any) -> Usage:
         used = getattr(response, "usage", None)

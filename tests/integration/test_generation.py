@@ -202,12 +202,15 @@ async def test_a_feature_the_model_fails_gets_offline_cases_and_the_others_keep_
         return good_answer(body)
     for model in ("gpt-4o-mini", "gpt-4o"):
         fake_llm.script[model].extend([answer] * 8)
+    calls = len(fake_llm.requests)
     status = await generate(api, pid, engine="llm", timeout=180)
+    answered = len(fake_llm.requests) - calls
     for model in ("gpt-4o-mini", "gpt-4o"):
         fake_llm.script[model].clear()
     assert status["status"] == "completed", status
     result = status["result"]
     assert result["engine"].startswith("llm") and result["covered_requirements"] == 2
+    assert result["tokens"] == 1500 * answered  # every answered call is counted, the failed attempts too
     [fallback] = result["quality"]["offline_fallbacks"]
     assert fallback.startswith("Vouchers:")
     cases = (await api.get(f"/api/v1/projects/{pid}/cases", params={"limit": 100})).json()["items"]

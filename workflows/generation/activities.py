@@ -13,6 +13,7 @@ from temporalio.exceptions import ApplicationError
 from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.execution_guard import project_policy
 from cognitest.infra.generation.engine import engine_for
+from cognitest.infra.generation.llm import InvalidModelOutput
 from cognitest.infra.generation.explore import explore
 from cognitest.infra.generation.publishing import build_events, derived
 from cognitest.infra.generation.reading import NothingToGenerate, load
@@ -83,7 +84,11 @@ class GenerationActivities:
     async def generate_feature(self, job: FeatureJob) -> FeatureResult:
         engine = self._engine(job.engine)
         started = time.perf_counter()
-        result = await _heartbeating(engine.feature_cases(job))
+        try:
+            result = await _heartbeating(engine.feature_cases(job))
+        except InvalidModelOutput as exc:  # not retried (it cannot get better); the tokens it cost travel with it
+            usage = exc.usage.model_dump(mode="json") if exc.usage else {}
+            raise ApplicationError(str(exc), usage, type="InvalidModelOutput", non_retryable=True) from None
         GENERATION_SECONDS.labels(engine.name, "feature").observe(time.perf_counter() - started)
         return result
 

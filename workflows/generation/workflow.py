@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         GenerationSummary,
         PlanJob,
         PlanResult,
+        Usage,
     )
     from cognitest.schemas.pipeline import (
         DraftQuery,
@@ -42,6 +43,18 @@ QUICK = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=time
 KNOWLEDGE = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=2)
 MODEL = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(seconds=30), maximum_attempts=4,
                     non_retryable_error_types=["InvalidModelOutput", "ValueError"])
+
+
+def _spent(exc: ActivityError) -> "Usage | None":
+    """The usage a failed model call reported in its error's details."""
+    cause = exc.cause
+    details = getattr(cause, "details", None) or ()
+    if isinstance(cause, ApplicationError) and details and isinstance(details[0], dict) and details[0]:
+        try:
+            return Usage.model_validate(details[0])
+        except ValueError:
+            return None
+    return None
 
 
 def feature_of(requirement) -> str:  # type: ignore[no-untyped-def]
@@ -91,7 +104,9 @@ class GenerationPipeline:
             reason = str(exc.cause or exc)[:500]
             workflow.logger.warning("feature %s: the model failed (%s); offline cases instead", job.feature, reason)
             result = await attempt(job.model_copy(update={"engine": "offline"}))
-            return result.model_copy(update={"fallback": f"{job.feature}: {reason}"})
+            spent = _spent(exc)  # the failed attempts were paid for: counted with the generation
+            usage = result.usage.add(spent).model_copy(update={"engine": result.usage.engine}) if spent else result.usage
+            return result.model_copy(update={"fallback": f"{job.feature}: {reason}", "usage": usage})
 
     async def _run(self, data: GenerationInput) -> GenerationSummary:
         loaded: Loaded = await workflow.execute_activity(
