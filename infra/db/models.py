@@ -227,6 +227,7 @@ class Requirement(Base):
     section: Mapped[str | None] = mapped_column(String(500))
     line_start: Mapped[int | None] = mapped_column(Integer)
     line_end: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, server_default=sa_text("0"), default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_event_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=sa_text("0"))
     __table_args__ = (Index("idx_requirements_project", "project_id"), Index("idx_requirements_document", "document_id"))

@@ -63,7 +63,7 @@ async def load(sessions: async_sessionmaker, data: GenerationInput) -> Loaded:
         parsed = [d for d in documents if d.status == "parsed"]
         rows = list(await session.scalars(
             select(m.Requirement).where(m.Requirement.document_id.in_([d.id for d in parsed]))
-            .order_by(m.Requirement.document_id, m.Requirement.created_at, m.Requirement.key)))
+            .order_by(m.Requirement.document_id, m.Requirement.position, m.Requirement.key)))
     order = {d.id: i for i, d in enumerate(parsed)}
     rows.sort(key=lambda r: (order[r.document_id], _natural(r.key)))
     if wanted_ids is not None:

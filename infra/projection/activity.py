@@ -44,12 +44,13 @@ async def requirement_parsed(tx: Tx, event: Envelope[Any], seq: int) -> None:
     d = event.data
     if not await tx.update_row(documents, d.document_id, event, seq, {"status": "parsed"}):
         return
-    for req in d.requirements:
+    for position, req in enumerate(d.requirements):
         tx.insert(requirements, {
             "id": derived_id(d.document_id, req.key), "project_id": event.project_id, "document_id": d.document_id,
             "key": req.key, "title": req.title, "text": req.text, "kind": req.kind.value,
             "priority": req.priority.value, "section": req.section, "created_at": event.time, "last_event_seq": seq,
             "line_start": req.lines[0] if req.lines else None, "line_end": req.lines[1] if req.lines else None,
+            "position": position,
             "acceptance_criteria": [[s.model_dump() for s in scenario] for scenario in req.acceptance_criteria],
         })
 

@@ -29,13 +29,17 @@ async def test_schemathesis_finds_no_server_errors_or_schema_violations(stack: P
     # in a thread: the test's event loop must go on reading the platform's logs (a full pipe would
     # block the API's writes)
     done = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, timeout=900, cwd=tmp_path)
-    requests, errors = 0, []
+    requests, errors, generator_errors = 0, [], 0
     for line in (next(report.glob("*.ndjson"))).read_text().splitlines():
         event = json.loads(line)
         if "ScenarioFinished" in event:
             requests += len((event["ScenarioFinished"].get("recorder") or {}).get("interactions") or {})
         if "NonFatalError" in event:
-            errors.append(f"{event['NonFatalError']['label']}: {event['NonFatalError']['value']['message'][:300]}")
+            value = event["NonFatalError"]["value"]
+            if _in_generator(value, done.stdout):
+                generator_errors += 1  # schemathesis could not build a request: no request was sent, nothing to judge
+                continue
+            errors.append(f"{event['NonFatalError']['label']}: {value['message'][:300]}")
     failures = done.stdout.split("FAILURES", 1)[-1] if "FAILURES" in done.stdout else done.stdout
     tail = "\n".join(failures.splitlines()[:150])
     # the report keeps an error's message only; schemathesis prints its cause (the first failure of a
@@ -45,3 +49,12 @@ async def test_schemathesis_finds_no_server_errors_or_schema_violations(stack: P
                         + "\n" + printed)
     assert done.returncode == 0, f"schemathesis found failures:\n{tail}\n{done.stderr[-3000:]}"
     assert requests >= 1000, f"only {requests} requests were generated:\n{tail}"
+    assert generator_errors <= 2, f"schemathesis failed to build requests for {generator_errors} operations"
+
+
+def _in_generator(value: dict, printed: str) -> bool:
+    """An error raised inside schemathesis's own data generation (its coverage phase building a large
+    array, reported as "Inconsistent results") rather than by a request to the platform: the report
+    keeps only the message; the traceback schemathesis prints shows where it was raised."""
+    return ("Inconsistent results" in value.get("message", "") and "specs/openapi/coverage/" in printed
+            and "generate_from_schema" in printed)

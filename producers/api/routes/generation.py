@@ -80,7 +80,7 @@ async def traceability(state: State, project_id: UUID, plan_id: UUID) -> dict[st
         suites = select(m.TestSuite.id).where(m.TestSuite.test_plan_id == plan_id, m.TestSuite.deleted_at.is_(None))
         documents = [d for d in map(_uuid, plan.source_documents or []) if d is not None]
         requirements = list(await session.scalars(select(m.Requirement).where(m.Requirement.document_id.in_(documents))
-                                                  .order_by(m.Requirement.document_id, m.Requirement.created_at)))
+                                                  .order_by(m.Requirement.document_id, m.Requirement.position)))
         # the plan's own cases, and cases elsewhere in the project linked to its requirements (a
         # generated duplicate is linked to the existing case instead of added)
         ours = m.TestCase.test_suite_id.in_(suites)

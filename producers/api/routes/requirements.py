@@ -43,7 +43,8 @@ async def documents_with_requirements(state: AppState, project_id: UUID, ids: li
         if ids is not None:
             q = q.where(m.RequirementDocument.id.in_(ids))
         docs = list(await session.scalars(q.order_by(m.RequirementDocument.created_at)))
-        reqs = list(await session.scalars(select(m.Requirement).where(m.Requirement.document_id.in_([d.id for d in docs]))))
+        reqs = list(await session.scalars(select(m.Requirement).where(m.Requirement.document_id.in_([d.id for d in docs]))
+                                          .order_by(m.Requirement.position)))
     by_doc: dict[UUID, list[m.Requirement]] = {}
     for r in reqs:
         by_doc.setdefault(r.document_id, []).append(r)
@@ -124,5 +125,5 @@ async def list_requirements(state: State, project_id: UUID, document_id: UUID | 
     if priority:
         q = q.where(m.Requirement.priority == priority)
     async with state.sessions() as session:
-        rows = list(await session.scalars(q.order_by(m.Requirement.document_id, m.Requirement.created_at)))
+        rows = list(await session.scalars(q.order_by(m.Requirement.document_id, m.Requirement.position)))
     return {"items": jsonable_encoder([_requirement(r) for r in rows]), "total": len(rows)}
