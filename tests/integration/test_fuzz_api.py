@@ -47,7 +47,9 @@ async def test_schemathesis_finds_no_server_errors_or_schema_violations(stack: P
     printed = done.stdout.split("ERRORS", 1)[-1][:6000] if "ERRORS" in done.stdout else done.stdout[-3000:]
     assert not errors, ("requests that failed outright (timeouts, dropped connections):\n" + "\n".join(errors[:20])
                         + "\n" + printed)
-    assert done.returncode == 0, f"schemathesis found failures:\n{tail}\n{done.stderr[-3000:]}"
+    # a failed check is listed under FAILURES; an exit code set only by generation errors (counted above) is not one
+    assert "FAILURES" not in done.stdout and (done.returncode == 0 or generator_errors), \
+        f"schemathesis found failures:\n{tail}\n{done.stderr[-3000:]}"
     assert requests >= 1000, f"only {requests} requests were generated:\n{tail}"
     assert generator_errors <= 2, f"schemathesis failed to build requests for {generator_errors} operations"
 
