@@ -38,7 +38,10 @@ def ensure_installed() -> None:
         return
     print("installing Cognitest and its dependencies into .venv ...", flush=True)
     subprocess.run([str(PY), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
-    subprocess.run([str(PY), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]"], check=True)
+    # setuptools warns on every editable install that a folder named like the package could shadow it;
+    # there is no `cognitest` folder here (setup.py maps the top-level folders under that name)
+    quiet = {**os.environ, "PYTHONWARNINGS": "ignore:Editable installation"}
+    subprocess.run([str(PY), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]"], check=True, env=quiet)
     STAMP.write_text(_fingerprint())
 
 
