@@ -6,7 +6,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from cognitest.infra.generation.quality import (
-    UNCOVERED, WEAKLY_COVERED, case_strength, is_generic, requirement_status, signature,
+    UNCOVERED, WEAKLY_COVERED, case_strength, is_generic, requirement_status, absorbed,
 )
 from cognitest.schemas import Envelope, new_event
 from cognitest.schemas.events.generation import GenerationCompleted
@@ -78,11 +78,9 @@ def build_events(job: PublishJob, source: str) -> tuple[list[Envelope[Any]], Gen
                 continue
             if keep and case.category not in keep:
                 continue
-            if (first := drafted.get(sig := signature(case))) is not None:  # the same check drafted twice
-                first.requirement_keys = list(dict.fromkeys([*first.requirement_keys, *case.requirement_keys]))
+            if absorbed(drafted, case):  # the same check drafted twice: one case traces both
                 identical += 1
                 continue
-            drafted[sig] = case
             name = loaded.suite_name or (result.feature if case.category == "functional"
                                          else CATEGORY_SUITES.get(case.category, case.category.title()))
             suites.setdefault(name, []).append(case)

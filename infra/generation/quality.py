@@ -56,12 +56,16 @@ def merge_identical(cases: Iterable[CaseDraft]) -> tuple[list[CaseDraft], int]:
     """One case per signature, tracing every requirement its copies traced (a security check drafted
     for three features is one case of three requirements); and how many copies were merged."""
     kept: dict[str, CaseDraft] = {}
-    merged = 0
-    for case in cases:
-        first = kept.get(key := signature(case))
-        if first is None:
-            kept[key] = case
-            continue
-        merged += 1
-        first.requirement_keys = list(dict.fromkeys([*first.requirement_keys, *case.requirement_keys]))
+    merged = sum(absorbed(kept, case) for case in cases)
     return list(kept.values()), merged
+
+
+def absorbed(kept: dict[str, CaseDraft], case: CaseDraft) -> bool:
+    """Whether `case` repeats one already in `kept` (by signature): then that one traces its
+    requirements too and `case` is not published; otherwise `case` joins `kept`."""
+    first = kept.get(key := signature(case))
+    if first is None:
+        kept[key] = case
+        return False
+    first.requirement_keys = list(dict.fromkeys([*first.requirement_keys, *case.requirement_keys]))
+    return True

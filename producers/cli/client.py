@@ -85,6 +85,24 @@ class Api:
             raise CliError(_message(response), UNREACHABLE if response.status_code in (502, 503, 504) else BAD_INPUT)
         return response.json()
 
+    def until(self, path: str, ended: Any, timeout: float, every: float = 0.5, on_poll: Any = None) -> dict[str, Any]:
+        """GET `path` until `ended(state)` or `timeout`; a resource not projected yet (404) reads as {}.
+        Returns the last state seen; `on_poll(state)` sees each one (progress lines)."""
+        deadline, state = time.monotonic() + timeout, {}
+        while time.monotonic() < deadline:
+            try:
+                state = self.get(path)
+            except CliError as exc:
+                if "not found" not in str(exc):
+                    raise
+                state = {}
+            if ended(state):
+                break
+            if on_poll is not None:
+                on_poll(state)
+            time.sleep(every)
+        return state
+
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params)
 

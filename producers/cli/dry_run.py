@@ -2,11 +2,9 @@
 cases, then say which were verified against the live app, which fail (a real finding or a wrong
 guess, for review) and how many stayed manual."""
 
-import time
 from typing import Any
 
 from cognitest.producers.cli.client import Api
-from cognitest.producers.cli.exits import CliError
 
 TERMINAL = ("completed", "failed", "cancelled", "awaiting_manual")
 
@@ -18,17 +16,7 @@ def follow(client: Api, project: str, app: dict[str, Any], cases: int, timeout: 
     run_id = app.get("dry_run_id")
     if not run_id:
         return report
-    deadline, state = time.monotonic() + timeout, {}
-    while time.monotonic() < deadline:
-        try:
-            state = client.get(f"/api/v1/projects/{project}/runs/{run_id}")
-        except CliError as exc:
-            if "not found" not in str(exc):
-                raise
-            state = {}
-        if state.get("status") in TERMINAL:
-            break
-        time.sleep(0.5)
+    state = client.until(f"/api/v1/projects/{project}/runs/{run_id}", lambda s: s.get("status") in TERMINAL, timeout)
     report["status"] = state.get("status") or "not started"
     results = client.get(f"/api/v1/projects/{project}/runs/{run_id}/results", limit=5000)["items"] if state else []
     report["verified"] = sum(1 for r in results if r["outcome"] in ("passed", "flaky"))

@@ -72,23 +72,14 @@ def generate(project: str = PROJECT,
     if not wait:
         emit_json({"generation_id": generation_id}) if as_json else print(generation_id)
         return
-    deadline = time.monotonic() + timeout
-    status: dict = {}
     with console.status("generating…", spinner="dots") as spinner:
-        while time.monotonic() < deadline:
-            try:
-                status = client.get(f"/api/v1/projects/{project}/generations/{generation_id}")
-            except CliError as exc:
-                if "not found" not in str(exc):
-                    raise
-                status = {"status": "requested"}
-            if status["status"] in ("completed", "failed"):
-                break
-            progress = status.get("progress") or {}
+        def show_progress(state: dict) -> None:
+            progress = state.get("progress") or {}
             if not as_json and progress:
                 spinner.update(f"{progress.get('stage')}: {progress.get('done')}/{progress.get('total')} "
                                f"{progress.get('message') or ''}")
-            time.sleep(0.3)
+        status = client.until(f"/api/v1/projects/{project}/generations/{generation_id}",
+                              lambda s: s.get("status") in ("completed", "failed"), timeout, 0.3, show_progress)
     if status.get("status") == "failed":
         if as_json:
             emit_json({"generation_id": generation_id, "status": "failed", "error": status.get("error")})

@@ -11,6 +11,7 @@ gives nothing: its case stays weak, and coverage says so."""
 import re
 
 from cognitest.infra.generation.offline.statements import Derived
+from cognitest.infra.generation.offline.statements import _base as _verb_base  # Submitting -> Submit
 
 _STORY = re.compile(r"^as an? (?P<role>[^,]+?),?\s+I (?:want|need|would like)\s+(?P<goal>.+?)"
                     r"(?:,?\s+so that\s+(?P<benefit>.+))?$", re.IGNORECASE)
@@ -72,12 +73,6 @@ def _base_of(participle: str) -> str:
             return stem + "e"
         return stem
     return word
-
-
-def _verb_base(gerund: str) -> str:
-    from cognitest.infra.generation.offline.statements import _base
-
-    return _base(gerund)
 
 
 def _third(verb: str, plural: bool) -> str:

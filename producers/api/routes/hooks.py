@@ -25,8 +25,18 @@ from cognitest.schemas.events.automations import WorkflowRunRequested
 
 State = Annotated[AppState, Depends(get_state)]
 router = APIRouter(prefix="/api/v1/hooks", tags=["automations"])
-# the sender's id of one delivery (GitHub, GitLab, anyone with an Idempotency-Key)
-DELIVERY_HEADERS = ("x-github-delivery", "x-gitlab-event-uuid", "idempotency-key")
+# the sender's id of one delivery (GitHub, GitLab, JIRA, anyone with an Idempotency-Key)
+DELIVERY_HEADERS = ("x-github-delivery", "x-gitlab-event-uuid", "x-atlassian-webhook-identifier", "idempotency-key")
+
+
+def delivery_id(request: Request) -> str | None:
+    return next((request.headers[h][:200] for h in DELIVERY_HEADERS if request.headers.get(h)), None)
+
+
+async def replayed(ledger: Ledger, key: str, delivery: str | None) -> JSONResponse | None:
+    """The first answer again (200) when the sender replays a delivery it names; None otherwise."""
+    seen = await ledger.done(key) if delivery else None
+    return None if seen is None else JSONResponse({"duplicate": True, "delivery": delivery, **seen}, status_code=200)
 
 
 @router.post("/{project_id}/{automation_id}", status_code=202, summary="Start an automation from a webhook",
@@ -56,12 +66,11 @@ async def webhook(request: Request, state: State, project_id: UUID, automation_i
     request.state.principal = Principal("webhook", f"webhook:{automation_id}")
     payload = WorkflowRunRequested(workflow_id=row.id, trigger="webhook", trigger_node=node["id"], input=body)
     event = envelope_for(request, state, payload, project_id)
-    delivery = next((request.headers[h][:200] for h in DELIVERY_HEADERS if request.headers.get(h)), None)
+    delivery = delivery_id(request)
     ledger, key = Ledger(state.sessions), f"hook:{automation_id}:{delivery}"
-    if delivery:  # the sender's delivery id: a replay (a redelivery, a retry) starts nothing new
-        seen = await ledger.done(key)
-        if seen is not None:
-            return JSONResponse({"duplicate": True, "delivery": delivery, **seen}, status_code=200)
+    if (replay := await replayed(ledger, key, delivery)) is not None:  # a redelivery or retry starts nothing new
+        return replay
+    if delivery:
         event = event.model_copy(update={"id": str(uuid5(NAMESPACE_URL, f"cognitest:{key}"))})
     published, _ = await publish(state, event, wait=False)
     execution_id = execution_id_for(event.id)

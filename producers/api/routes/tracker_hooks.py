@@ -22,12 +22,12 @@ from cognitest.infra.integrations.signing import verify
 from cognitest.producers.api.access.principal import Principal
 from cognitest.producers.api.commands import envelope_for, publish
 from cognitest.producers.api.errors import ApiError
+from cognitest.producers.api.routes.hooks import delivery_id, replayed
 from cognitest.producers.api.state import AppState, get_state
 from cognitest.schemas.events.issues import IssueChanges, IssueLinked, IssueResolved, IssueUpdated
 
 State = Annotated[AppState, Depends(get_state)]
 router = APIRouter(prefix="/api/v1/hooks", tags=["issues"])
-DELIVERY = ("x-github-delivery", "x-atlassian-webhook-identifier", "idempotency-key")
 _MARKER = re.compile(r"cognitest-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
 _OPEN = {"open", "in_progress"}
 
@@ -87,11 +87,11 @@ async def tracker_webhook(request: Request, state: State, project_id: UUID, trac
         raise ApiError(422, "the body must be JSON") from None
     if not isinstance(body, dict):
         raise ApiError(422, "the body must be a JSON object")
-    delivery = next((request.headers[h][:200] for h in DELIVERY if request.headers.get(h)), None)
+    delivery = delivery_id(request)
     ledger = Ledger(state.sessions)
     replay_key = f"tracker-hook:{project_id}:{tracker}:{delivery}"
-    if delivery and (seen := await ledger.done(replay_key)) is not None:
-        return JSONResponse({"duplicate": True, "delivery": delivery, **seen}, status_code=200)
+    if (replay := await replayed(ledger, replay_key, delivery)) is not None:
+        return replay
     ticket = _ticket(tracker, body)
     if ticket is None:
         return JSONResponse({"changed": False, "reason": "not a ticket status change"}, status_code=200)
