@@ -3,7 +3,8 @@
 1. Offline engine: documents per second, and the time to parse and generate from a 50-page
    specification (aim: under one second).
 2. LLM engine: our overhead per call over a bare litellm call to the same local
-   OpenAI-compatible server, in the same run.
+   OpenAI-compatible server, in the same run; and per generation (a plan and one call per
+   feature, as the pipeline makes them) over the same bare calls, with the tokens per case.
 
     .venv/bin/python -m bench.generation
 
@@ -97,6 +98,46 @@ async def llm_overhead(calls: int = 30) -> dict:
         fake.close()
 
 
+async def llm_generation_overhead(features: int = 5, per_feature: int = 4, rounds: int = 5) -> dict:
+    """A whole generation's model work through our engine (plan + every feature: prompts,
+    validation, tracing, gap filling, grounding) against the same calls made bare."""
+    import litellm
+
+    fake = FakeLlm()
+    try:
+        reqs = [Requirement(id=uuid.uuid4(), key=f"F{f}-{r}", title=f"r{f}.{r}", section=f"Feature {f}",
+                            text=f"The system shall let a customer do thing {r} of feature {f} within {r + 2} seconds.")
+                for f in range(features) for r in range(per_feature)]
+        engine = LlmEngine(LlmSettings(model="openai/gpt-4o-mini", api_base=fake.url, api_key="x", timeout=10))
+        generation = uuid.uuid4()
+
+        async def ours() -> tuple[int, int]:
+            plan = await engine.plan(PlanJob(generation_id=generation, project_id=generation, title="spec", requirements=reqs))
+            results = [await engine.feature_cases(FeatureJob(
+                generation_id=generation, project_id=generation, feature=f"Feature {f}",
+                requirements=[r for r in reqs if r.section == f"Feature {f}"])) for f in range(features)]
+            tokens = plan.usage.prompt_tokens + plan.usage.completion_tokens + sum(
+                r.usage.prompt_tokens + r.usage.completion_tokens for r in results)
+            return tokens, sum(len(r.cases) for r in results)
+        await ours()  # warm up, and record the prompts the bare path sends
+        prompts = [r["messages"] for r in fake.requests[-(features + 1):]]
+        ours_s, bare_s, tokens, cases = [], [], 0, 0
+        for _ in range(rounds):
+            started = time.perf_counter()
+            tokens, cases = await ours()
+            ours_s.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            for messages in prompts:
+                await litellm.acompletion(model="openai/gpt-4o-mini", api_base=fake.url, api_key="x", messages=messages,
+                                          response_format={"type": "json_object"})
+            bare_s.append(time.perf_counter() - started)
+        return {"ours_ms_median": statistics.median(ours_s) * 1000, "bare_ms_median": statistics.median(bare_s) * 1000,
+                "overhead_ms": (statistics.median(ours_s) - statistics.median(bare_s)) * 1000, "calls": features + 1,
+                "cases": cases, "tokens_per_case": tokens / max(cases, 1)}
+    finally:
+        fake.close()
+
+
 async def main() -> dict:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     docs = [(FIXTURES / n).read_bytes() for n in ("login_spec.md", "checkout_stories.feature", "stories.json", "stories.csv")]
@@ -108,13 +149,18 @@ async def main() -> dict:
     small = rounds * len(docs) / (time.perf_counter() - started)
     big = await offline(fifty_page_spec())
     over = await llm_overhead()
-    result = {"offline_small_documents_per_second": small, "offline_50_pages": big, "llm": over}
+    whole = await llm_generation_overhead()
+    result = {"offline_small_documents_per_second": small, "offline_50_pages": big, "llm": over,
+              "llm_generation": whole}
     print("\nGeneration benchmark")
     print(f"  offline engine, small documents (parse + plan + cases)   {small:,.0f} documents/s")
     print(f"  offline engine, ~50-page specification ({big['bytes'] // 1024} KB)       "
           f"{big['seconds_median'] * 1000:,.0f} ms for {big['requirements']} requirements -> {big['cases']} cases")
     print(f"  LLM engine call (validate, trace, gap fill) vs bare litellm  {over['ours_ms_median']:.1f} ms vs "
           f"{over['bare_ms_median']:.1f} ms (overhead {over['overhead_ms']:.1f} ms)")
+    print(f"  LLM generation ({whole['calls']} calls -> {whole['cases']} cases) vs the same bare calls  "
+          f"{whole['ours_ms_median']:.1f} ms vs {whole['bare_ms_median']:.1f} ms (overhead {whole['overhead_ms']:.1f} ms, "
+          f"{whole['tokens_per_case']:.0f} tokens per case)")
     save("generation", result)
     return result
 

@@ -91,6 +91,7 @@ class Usage(BaseModel):
     cost_usd: float = 0.0
     repairs: int = 0
     fallbacks_used: list[str] = Field(default_factory=list)
+    unpriced_calls: int = Field(default=0, description="calls to a model with no known price: their cost is not in cost_usd")
 
     def add(self, other: "Usage") -> "Usage":
         return Usage(engine=self.engine, model=self.model or other.model, calls=self.calls + other.calls,
@@ -98,7 +99,8 @@ class Usage(BaseModel):
                      cached_prompt_tokens=self.cached_prompt_tokens + other.cached_prompt_tokens,
                      completion_tokens=self.completion_tokens + other.completion_tokens,
                      cost_usd=self.cost_usd + other.cost_usd, repairs=self.repairs + other.repairs,
-                     fallbacks_used=[*self.fallbacks_used, *other.fallbacks_used])
+                     fallbacks_used=[*self.fallbacks_used, *other.fallbacks_used],
+                     unpriced_calls=self.unpriced_calls + other.unpriced_calls)
 
 
 KNOWLEDGE_QUEUE_SUFFIX = "-knowledge"  # the task queue of the process that owns the knowledge base

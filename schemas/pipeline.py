@@ -83,3 +83,15 @@ class Failure(BaseModel):
 
 
 
+
+
+# The retry policy of model calls (the generation workflow's MODEL), shared with the activities so
+# a failed attempt can say when the next one runs.
+MODEL_ATTEMPTS = 4
+MODEL_FIRST_DELAY = 2.0
+MODEL_MAX_DELAY = 30.0
+
+
+def retry_delay(attempt: int) -> float:
+    """Seconds Temporal waits after failed attempt `attempt` (backoff 2.0, capped)."""
+    return min(MODEL_FIRST_DELAY * 2 ** (attempt - 1), MODEL_MAX_DELAY)

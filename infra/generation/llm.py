@@ -21,6 +21,7 @@ from cognitest.infra.generation.grounded import checked, ground_cases, page_summ
 from cognitest.infra.generation.learning import apply_history
 from cognitest.infra.generation.offline.cases import cases_for
 from cognitest.infra.settings import LlmSettings
+from cognitest.schemas.step_reference import prompt_guide
 from cognitest.schemas.generation import CaseBatch, Example, FeatureJob, FeatureResult, PlanDraft, PlanJob, PlanResult, Usage
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no network fetch of prices at import
@@ -62,7 +63,10 @@ api, performance. accepted_examples are cases this team accepted or edited for s
 style, priorities and tags (and the changes people made). rejected_examples were rejected by this team: do not write
 cases like them. When app_pages is given, it maps the running application: its pages (path, title) and their elements
 (role, name, label, placeholder). Executable steps may only target elements listed there (by label, placeholder, or
-role and name); steps naming anything else are discarded."""
+role and name); steps naming anything else are discarded. One behaviour per case: a requirement usually needs 2 to 8
+cases (its positive path, then each limit, format, refusal and rule it states), never one case testing several."""
+# the step language, written from the validator's own models, in the cacheable system block of case calls
+CASE_WRITER = f"{TEST_ENGINEER}\n{prompt_guide()}"
 
 
 def _shown(example: Example) -> dict[str, Any]:
@@ -161,19 +165,35 @@ class LlmEngine:
 
     def _usage(self, response: Any) -> Usage:
         used = getattr(response, "usage", None)
-        model = getattr(response, "model", None) or self.settings.model
-        try:
-            cost = float(self._litellm.completion_cost(completion_response=response) or 0.0)
-        except Exception:  # noqa: BLE001  unknown price for a local or custom model
-            cost = 0.0
-        fell_back = [model] if model and self.settings.fallbacks and not str(model).endswith(
-            str(self.settings.model).split("/")[-1]) else []
+        hidden = getattr(response, "_hidden_params", None) or {}
+        # the configured deployment that answered (litellm names it in the answer's hidden params),
+        # whatever model name the server reports
+        model = str(hidden.get("litellm_model_name") or self.settings.model)
         details = getattr(used, "prompt_tokens_details", None)
         cached = (getattr(details, "cached_tokens", 0) or 0) or (getattr(used, "cache_read_input_tokens", 0) or 0)
-        return Usage(engine=self.name, model=model, calls=1,
-                     prompt_tokens=getattr(used, "prompt_tokens", 0) or 0, cached_prompt_tokens=cached,
-                     completion_tokens=getattr(used, "completion_tokens", 0) or 0, cost_usd=cost,
-                     fallbacks_used=fell_back)
+        prompt, completion = getattr(used, "prompt_tokens", 0) or 0, getattr(used, "completion_tokens", 0) or 0
+        cost = self._cost(model, prompt, cached, completion)
+        fell_back = [model] if model != self.settings.model else []
+        return Usage(engine=self.name, model=model, calls=1, prompt_tokens=prompt, cached_prompt_tokens=cached,
+                     completion_tokens=completion, cost_usd=cost or 0.0, fallbacks_used=fell_back,
+                     unpriced_calls=int(cost is None))
+
+    def _cost(self, model: str, prompt: int, cached: int, completion: int) -> float | None:
+        """USD for one call, priced by the configured model: the settings' price table, else
+        litellm's price list; None when neither knows the model."""
+        price = self.settings.prices.get(model)
+        if price is not None:
+            cached_rate = price.input if price.cached_input is None else price.cached_input
+            return ((prompt - cached) * price.input + cached * cached_rate + completion * price.output) / 1_000_000
+        try:
+            prompt_cost, completion_cost = self._litellm.cost_per_token(
+                model=model, prompt_tokens=prompt, completion_tokens=completion, cache_read_input_tokens=cached)
+        except Exception:  # noqa: BLE001  not in litellm's list (a local or custom model)
+            return None
+        total = float(prompt_cost or 0.0) + float(completion_cost or 0.0)
+        # litellm registers a model it does not know with zero prices: that is "unknown", not "free"
+        # (a free model goes in the price table with 0)
+        return None if total == 0 and (prompt or completion) else total
 
     async def plan(self, job: PlanJob) -> PlanResult:
         data = {"document_title": job.title,
@@ -190,7 +210,7 @@ class LlmEngine:
                 "rejected_examples": [_shown(e) for e in mine if e.verdict == "rejected"][:20]}
         if job.app_map is not None and job.app_map.pages:
             data["app_pages"] = page_summary(job.app_map)
-        batch, usage = await self.ask(CASES_TASK, data, CaseBatch)
+        batch, usage = await self.ask(CASES_TASK, data, CaseBatch, role=CASE_WRITER)
         keys = {r.key for r in job.requirements}
         cases, untraced = [], []
         for case in batch.cases:

@@ -1,6 +1,7 @@
 """AI generation of plans, suites and cases from a project's requirements."""
 
 from typing import Any
+from datetime import datetime
 from uuid import UUID
 
 from pydantic import Field
@@ -33,6 +34,9 @@ class GenerationProgress(Payload):
     done: int = Field(ge=0)
     total: int = Field(ge=0)
     message: str | None = Field(default=None, max_length=1_000)
+    attempt: int | None = Field(default=None, ge=1, description="the model call's attempt that failed (stage retrying)")
+    last_error: str | None = Field(default=None, max_length=1_000, description="why it failed, in plain words")
+    next_retry_at: datetime | None = Field(default=None, description="when it is tried again; unset = not again")
 
 
 @event("generation.completed")

@@ -216,3 +216,67 @@ async def test_a_feature_the_model_fails_gets_offline_cases_and_the_others_keep_
     cases = (await api.get(f"/api/v1/projects/{pid}/cases", params={"limit": 100})).json()["items"]
     assert any(c["title"].startswith("LLM case for RET-1") for c in cases)  # the good feature's model cases kept
     assert any("VOU-1" in c["title"] and c["generated_by"] for c in cases)  # offline cases for the failed one
+
+
+async def test_a_spent_budget_stops_model_calls_with_a_clear_reason(api: httpx.AsyncClient, project: dict,
+                                                                     fake_llm: FakeLlm) -> None:
+    pid = project["id"]
+    spec = b"# Shop\n\n## Returns\n\nRET-1: Customers shall return an item within 30 days.\n"
+    assert (await upload(api, pid, ("shop.md", spec))).status_code == 201
+    first = await generate(api, pid, engine="llm", timeout=120)  # paid for: the month's spend is its cost
+    assert first["status"] == "completed" and first["result"]["cost_usd"] > 0, first
+    r = await api.patch(f"/api/v1/projects/{pid}", params={"wait": "true"},
+                        json={"settings": {"llm_budget_usd": first["result"]["cost_usd"] / 2}})
+    assert r.status_code == 200, r.text
+    calls = len(fake_llm.requests)
+    second = await generate(api, pid, engine="llm", timeout=120)
+    assert second["status"] == "completed" and len(fake_llm.requests) == calls  # no model call at all
+    [fallback] = second["result"]["quality"]["offline_fallbacks"]
+    assert fallback.startswith("Returns:") and "budget is spent" in fallback and "llm_budget_usd" in fallback
+    assert second["result"]["covered_requirements"] == 1  # the offline engine's cases, said to be theirs
+
+
+async def test_a_rate_limited_model_shows_its_attempt_error_and_next_try_then_succeeds(
+        api: httpx.AsyncClient, project: dict, fake_llm: FakeLlm) -> None:
+    pid = project["id"]
+    spec = b"# Shop\n\n## Returns\n\nRET-1: Customers shall return an item within 30 days.\n"
+    assert (await upload(api, pid, ("shop.md", spec))).status_code == 201
+    for model in ("gpt-4o-mini", "gpt-4o"):  # the first two attempts: both models say 429
+        fake_llm.script[model].extend([429, 429])
+    r = await api.post(f"/api/v1/projects/{pid}/generations", json={"engine": "llm"})
+    gid = r.json()["resource_id"]
+    seen: list[dict] = []
+
+    async def finished():
+        got = await api.get(f"/api/v1/projects/{pid}/generations/{gid}")
+        if got.status_code != 200:
+            return None
+        state = got.json()
+        if (state.get("progress") or {}).get("stage") == "retrying":
+            seen.append(state["progress"])
+        return state if state["status"] in ("completed", "failed") else None
+    state = await eventually(finished, timeout=180, interval=0.2)
+    for model in ("gpt-4o-mini", "gpt-4o"):
+        fake_llm.script[model].clear()
+    assert state["status"] == "completed", state
+    assert seen, "the record never showed the failed attempt"
+    note = seen[0]
+    assert note["attempt"] >= 1 and note["last_error"].startswith("rate limited by the provider")
+    assert note["next_retry_at"] and "next try at" in note["message"]
+    assert "Model Group" not in note["message"]  # no raw provider text
+
+
+async def test_a_refused_api_key_is_not_retried_and_says_so_plainly(api: httpx.AsyncClient, project: dict,
+                                                                    fake_llm: FakeLlm) -> None:
+    pid = project["id"]
+    spec = b"# Shop\n\n## Returns\n\nRET-1: Customers shall return an item within 30 days.\n"
+    assert (await upload(api, pid, ("shop.md", spec))).status_code == 201
+    for model in ("gpt-4o-mini", "gpt-4o"):
+        fake_llm.script[model].extend([401] * 4)
+    calls = len(fake_llm.requests)
+    state = await generate(api, pid, engine="llm", timeout=120)
+    answered = len(fake_llm.requests) - calls
+    for model in ("gpt-4o-mini", "gpt-4o"):
+        fake_llm.script[model].clear()
+    assert answered <= 4  # one attempt each for the plan and the feature (both models), never retried
+    assert state["status"] == "failed" and "refused the API key" in state["error"], state

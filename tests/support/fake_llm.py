@@ -42,6 +42,7 @@ class FakeLlm:
         self.cached_prefixes: set[str] = set()
         self.embedding_requests: list[dict[str, Any]] = []
         self.script: dict[str, list[Any]] = defaultdict(list)  # model -> queued behaviours
+        self.reported_model: str | None = None  # the model name answers claim (a proxy's own), unset = the one asked
         self.delay = 0.0
         self._lock = threading.Lock()
         fake = self
@@ -74,7 +75,8 @@ class FakeLlm:
                 content = good_answer(body) if behaviour == "ok" else behaviour(body) if callable(behaviour) else behaviour
                 cached = fake.prompt_cache_hit(body)
                 self._send(200, {
-                    "id": "chatcmpl-1", "object": "chat.completion", "created": int(time.time()), "model": model,
+                    "id": "chatcmpl-1", "object": "chat.completion", "created": int(time.time()),
+                    "model": fake.reported_model or model,
                     "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
                     "usage": {"prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500,
                               "prompt_tokens_details": {"cached_tokens": 800 if cached else 0}},

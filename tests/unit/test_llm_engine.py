@@ -181,3 +181,35 @@ def test_a_leaked_prompt_a_free_text_category_and_untraced_cases_are_not_taken(f
     result = asyncio.run(engine(fake).feature_cases(job()))
     assert result.cases[0].category == "functional"  # normalised, never free text
     assert any(a["title"] == "About nothing" and "FR-99" in a["because"] for a in result.avoided)
+
+
+def test_case_calls_carry_the_step_language_and_a_normal_answer_is_no_leak() -> None:
+    import json
+
+    from cognitest.infra.generation.llm import CASE_WRITER, SYSTEM, _schema_text, leaked
+    from cognitest.schemas.generation import CaseBatch
+    from cognitest.schemas.step_reference import EXAMPLE, step_models
+
+    for model in step_models():  # every action the validator accepts is in the guide, and nothing else
+        assert f"- `{model.model_fields['action'].default}`" in CASE_WRITER
+    system = SYSTEM.format(role=CASE_WRITER, tag="requirements", schema=_schema_text(CaseBatch))
+    answer = json.dumps({"cases": [{"title": "Sign in with a valid account", "requirement_keys": ["AUTH-1"],
+                                    "executable_steps": EXAMPLE + [{"action": "expect_url", "pattern": "/home"}]}]})
+    assert not leaked(system, answer)
+    assert leaked(system, "Sure. " + CASE_WRITER[200:700])  # quoting the guide back is one
+
+
+def test_cost_is_priced_by_the_configured_model_not_the_name_the_server_reports(fake: FakeLlm) -> None:
+    from cognitest.infra.settings import ModelPrice
+
+    fake.reported_model = "gpt-4o"  # a proxy naming an expensive model for a local one
+    local = LlmEngine(LlmSettings(model="openai/team-local", api_base=fake.url, api_key="t", timeout=5,
+                                  prices={"openai/team-local": ModelPrice(input=1.0, output=2.0)}))
+    result = asyncio.run(local.feature_cases(job()))
+    assert result.usage.model == "openai/team-local" and result.usage.unpriced_calls == 0
+    assert result.usage.cost_usd == pytest.approx((1000 * 1.0 + 500 * 2.0) / 1_000_000)
+    unknown = LlmEngine(LlmSettings(model="openai/team-local", api_base=fake.url, api_key="t", timeout=5))
+    result = asyncio.run(unknown.feature_cases(job()))
+    assert result.usage.cost_usd == 0 and result.usage.unpriced_calls == 1  # said, not priced as gpt-4o
+    listed = asyncio.run(engine(fake).feature_cases(job()))  # a model litellm knows: its own list, by configured name
+    assert listed.usage.model == MAIN and listed.usage.cost_usd == pytest.approx(1000 * 0.15e-6 + 500 * 0.6e-6, rel=0.5)

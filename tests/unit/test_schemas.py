@@ -33,7 +33,7 @@ def test_catalogue_is_complete_and_every_type_is_projected() -> None:
     assert unhandled_types(list(registry)) == []
     for name, model in registry.items():
         assert registry.version(name) >= 1
-        assert getattr(model, "__event_description__"), f"{name} has no description"
+        assert model.__event_description__, f"{name} has no description"
 
 
 def test_envelope_round_trip_and_cloudevents_attributes() -> None:

@@ -2,6 +2,8 @@
 
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
 from collections.abc import Awaitable
 from typing import TypeVar
 
@@ -12,6 +14,8 @@ from temporalio.exceptions import ApplicationError
 
 from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.execution_guard import project_policy
+from cognitest.infra.generation import budget
+from cognitest.infra.generation.errors import plain
 from cognitest.infra.generation.engine import engine_for
 from cognitest.infra.generation.llm import InvalidModelOutput
 from cognitest.infra.generation.explore import explore
@@ -37,7 +41,7 @@ from cognitest.schemas.generation import (
     PlanJob,
     PlanResult,
 )
-from cognitest.schemas.pipeline import Failure, Loaded, Progress, PublishJob
+from cognitest.schemas.pipeline import MODEL_ATTEMPTS, Failure, Loaded, Progress, PublishJob, retry_delay
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -75,22 +79,59 @@ class GenerationActivities:
     @activity.defn(name="generate_plan")
     async def generate_plan(self, job: PlanJob) -> PlanResult:
         engine = self._engine(job.engine)
+        if engine.name != "offline":
+            try:
+                await budget.check(self.sessions, job.project_id)
+            except budget.BudgetExceeded:  # the plan is written offline; each feature says why
+                engine = self._engine("offline")
         started = time.perf_counter()
-        result = await _heartbeating(engine.plan(job))
+        try:
+            result = await _heartbeating(engine.plan(job))
+        except Exception as exc:  # noqa: BLE001  every model failure is said plainly; the retry policy decides
+            raise await self._failed_call(exc, job.generation_id, job.project_id, "the test plan") from None
         GENERATION_SECONDS.labels(engine.name, "plan").observe(time.perf_counter() - started)
         return result
 
     @activity.defn(name="generate_feature")
     async def generate_feature(self, job: FeatureJob) -> FeatureResult:
         engine = self._engine(job.engine)
+        if engine.name != "offline":
+            try:
+                await budget.check(self.sessions, job.project_id)
+            except budget.BudgetExceeded as exc:  # the workflow writes this feature offline, with this reason
+                raise ApplicationError(str(exc), type="BudgetExceeded", non_retryable=True) from None
         started = time.perf_counter()
         try:
             result = await _heartbeating(engine.feature_cases(job))
         except InvalidModelOutput as exc:  # not retried (it cannot get better); the tokens it cost travel with it
             usage = exc.usage.model_dump(mode="json") if exc.usage else {}
             raise ApplicationError(str(exc), usage, type="InvalidModelOutput", non_retryable=True) from None
+        except Exception as exc:  # noqa: BLE001  every model failure is said plainly; the retry policy decides
+            raise await self._failed_call(exc, job.generation_id, job.project_id, job.feature) from None
         GENERATION_SECONDS.labels(engine.name, "feature").observe(time.perf_counter() - started)
         return result
+
+    async def _failed_call(self, exc: Exception, generation_id: UUID, project_id: UUID, what: str) -> ApplicationError:
+        """Say on the generation record which attempt failed, why in plain words, and when the next
+        one runs (Temporal's retry policy, MODEL); the error the workflow sees is the plain one, and
+        a failure that cannot get better (a refused key, an unknown model) is not retried."""
+        said = plain(exc)
+        attempt = activity.info().attempt
+        again = said.retryable and attempt < MODEL_ATTEMPTS
+        next_at = datetime.now(UTC) + timedelta(seconds=retry_delay(attempt)) if again else None
+        when = f"next try at {next_at:%H:%M:%S} UTC" if next_at else "not tried again"
+        log.warning("generation.model_call_failed", generation_id=str(generation_id), project=str(project_id),
+                    what=what, attempt=attempt, error=said.message, raw=f"{type(exc).__name__}: {str(exc)[:300]}")
+        try:
+            await self.publisher.publish(new_event(
+                GenerationProgress(generation_id=generation_id, stage="retrying", done=attempt, total=MODEL_ATTEMPTS,
+                                   message=f"{what[:200]}: attempt {attempt} failed: {said.message}; {when}"[:1000],
+                                   attempt=attempt, last_error=said.message[:1000], next_retry_at=next_at),
+                project_id=project_id, actor="generation", source=self.settings.source,
+                event_id=str(derived(generation_id, "event", "retry", what, attempt))))
+        except Exception as publish_error:  # noqa: BLE001  the note is a courtesy: the retry happens regardless
+            log.info("generation.retry_note_lost", error=str(publish_error)[:200])
+        return ApplicationError(said.message, type=type(exc).__name__, non_retryable=not said.retryable)
 
     def _engine(self, name: str | None):  # type: ignore[no-untyped-def]
         try:

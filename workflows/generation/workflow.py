@@ -27,6 +27,9 @@ with workflow.unsafe.imports_passed_through():
         Usage,
     )
     from cognitest.schemas.pipeline import (
+        MODEL_ATTEMPTS,
+        MODEL_FIRST_DELAY,
+        MODEL_MAX_DELAY,
         DraftQuery,
         Duplicate,
         DuplicateJob,
@@ -41,8 +44,9 @@ with workflow.unsafe.imports_passed_through():
 QUICK = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=20), maximum_attempts=30,
                     non_retryable_error_types=["NothingToGenerate"])
 KNOWLEDGE = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=2)
-MODEL = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(seconds=30), maximum_attempts=4,
-                    non_retryable_error_types=["InvalidModelOutput", "ValueError"])
+MODEL = RetryPolicy(initial_interval=timedelta(seconds=MODEL_FIRST_DELAY), maximum_interval=timedelta(seconds=MODEL_MAX_DELAY),
+                    maximum_attempts=MODEL_ATTEMPTS, backoff_coefficient=2.0,
+                    non_retryable_error_types=["InvalidModelOutput", "ValueError", "BudgetExceeded"])
 
 
 def _spent(exc: ActivityError) -> "Usage | None":
