@@ -7,6 +7,7 @@ import structlog
 from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import Route
 
 from cognitest.infra.bus.connection import connect
 from cognitest.infra.bus.publisher import EventPublisher
@@ -47,11 +48,13 @@ from cognitest.producers.api.routes import (
     projects,
     requirements,
     results,
+    run_compare,
     runs,
 )
 from cognitest.producers.api.routes.nested import nested_routers
 from cognitest.producers.api.state import AppState
 from cognitest.producers.api.waiter import ProjectionWaiter
+from cognitest.producers.mcp.http import PATH as MCP_PATH, McpEndpoint
 from cognitest.producers.web import STATIC, web_routers
 
 log = structlog.get_logger(__name__)
@@ -59,7 +62,10 @@ log = structlog.get_logger(__name__)
 DESCRIPTION = """Cognitest's event API. Commands publish typed events and answer **202** with the event id and
 the resource id; add `?wait=true` (or `Prefer: return=representation`) to wait until the projection has
 applied the event and get the resource back. Reads come from the read models. Errors are JSON with
-`error`, `message` and `request_id`. Send `Idempotency-Key` to make a retried command publish one event."""
+`error`, `message` and `request_id`. Send `Idempotency-Key` to make a retried command publish one event.
+
+AI agents reach the same operations as Model Context Protocol tools at `/mcp` (streamable HTTP, stateless;
+`Authorization: Bearer <token>` on every request; the MCP protocol describes its own tools and resources)."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -87,7 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                        token_limit=SlidingWindow(settings.auth.tokens_per_minute))
         log.info("api.started", url=settings.http.effective_url)
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
             await waiter.stop()
             await auth.close()
@@ -112,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(knowledge.router)
     app.include_router(results.router)
     app.include_router(runs.router)
+    app.include_router(run_compare.router)
     app.include_router(automations.templates_router)
     app.include_router(automations.router)
     app.include_router(executions.router)
@@ -126,6 +134,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in web_routers():
         app.include_router(router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
+    mcp = McpEndpoint(app, settings.http.effective_url)
+    app.router.routes.append(Route(MCP_PATH, endpoint=mcp, methods=["GET", "POST", "DELETE"], include_in_schema=False))
 
     @app.get("/ui", include_in_schema=False)
     async def ui_home() -> RedirectResponse:

@@ -34,7 +34,7 @@ class Api:
             headers["idempotency-key"] = key or f"cli-{uuid.uuid4()}"
         for attempt in range(1, attempts + 1):
             try:
-                response = self.client.request(method, path, params=_clean(params), json=body, headers=headers)
+                response = self.client.request(method, path, params=clean_params(params), json=body, headers=headers)
             except httpx.TransportError as exc:
                 if method != "GET" and attempt < attempts and not isinstance(exc, httpx.ConnectError):
                     time.sleep(attempt)
@@ -49,7 +49,7 @@ class Api:
         if waited and response.status_code == 202 and response.headers.get("location"):
             return self._follow(response.headers["location"])
         if response.status_code >= 400:
-            raise CliError(_message(response), UNREACHABLE if response.status_code in (502, 503, 504) else BAD_INPUT)
+            raise CliError(error_message(response), UNREACHABLE if response.status_code in (502, 503, 504) else BAD_INPUT)
         if not response.content:
             return None
         try:
@@ -78,11 +78,11 @@ class Api:
             except OSError as exc:
                 raise CliError(f"cannot read {file}: {exc.strerror}") from None
         try:
-            response = self.client.post(path, files=parts, data=data or None, params=_clean(params))
+            response = self.client.post(path, files=parts, data=data or None, params=clean_params(params))
         except httpx.TransportError as exc:
             raise CliError(f"cannot reach the Cognitest API at {self.base} ({type(exc).__name__})", UNREACHABLE) from None
         if response.status_code >= 400:
-            raise CliError(_message(response), UNREACHABLE if response.status_code in (502, 503, 504) else BAD_INPUT)
+            raise CliError(error_message(response), UNREACHABLE if response.status_code in (502, 503, 504) else BAD_INPUT)
         return response.json()
 
     def until(self, path: str, ended: Any, timeout: float, every: float = 0.5, on_poll: Any = None) -> dict[str, Any]:
@@ -130,13 +130,13 @@ def identity() -> dict[str, str]:
     return {"authorization": f"Bearer {token}"} if token else {}
 
 
-def _clean(params: dict[str, Any] | None) -> dict[str, Any] | None:
+def clean_params(params: dict[str, Any] | None) -> dict[str, Any] | None:
     if not params:
         return None
     return {k: v for k, v in params.items() if v is not None and v != [] and v != ()}
 
 
-def _message(response: httpx.Response) -> str:
+def error_message(response: httpx.Response) -> str:
     try:
         body = response.json()
     except ValueError:

@@ -15,8 +15,8 @@ from typing import Any, Literal
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
-from cognitest.producers.cli.client import Api
-from cognitest.producers.cli.exits import CliError
+from cognitest.producers.mcp.backend import Backend, ClientBackend
+from cognitest.producers.mcp.resources import register_resources
 
 INSTRUCTIONS = """Cognitest is a test platform: projects hold requirements, test plans, suites, cases, runs and
 issues. Typical flows: add_requirements then generate (with base_url to ground cases in a running web app) then
@@ -24,28 +24,22 @@ review_case; create_case with executable steps then start_run; failed_cases of a
 update_issue. Every id is a UUID returned by an earlier tool."""
 
 
-def build(api_url: str | None = None) -> MCPServer:
+def build(backend: Backend | None = None) -> MCPServer:
+    """The server and its tools over `backend` (default: the CLI's HTTP client)."""
     server = MCPServer(name="cognitest", instructions=INSTRUCTIONS)
-    api = Api(api_url)
+    backend = backend or ClientBackend()
 
     async def call(method: str, path: str, *, body: Any = None, **params: Any) -> Any:
-        try:
-            if method == "GET":
-                return await asyncio.to_thread(api.get, path, **params)
-            if method == "PATCH":
-                return await asyncio.to_thread(api.patch, path, body, **params)
-            return await asyncio.to_thread(api.post, path, body, **params)
-        except CliError as exc:  # the API's own message (403: the token's role may not do it)
-            raise ToolError(str(exc)) from None
+        return await backend.request(method, path, params=params, body=body)
 
     async def until(check: Any, ctx: Context | None, what: str, timeout: float) -> Any:
         started = time.monotonic()
         while time.monotonic() - started < timeout:
+            if ctx is not None:  # from the start: an agent sees at once that the work is under way
+                await ctx.report_progress(time.monotonic() - started, timeout, f"waiting for {what}")
             found = await check()
             if found is not None:
                 return found
-            if ctx is not None:
-                await ctx.report_progress(time.monotonic() - started, timeout, f"waiting for {what}")
             await asyncio.sleep(1.0)
         raise ToolError(f"{what} did not finish within {timeout:.0f} s; ask again with its id")
 
@@ -76,13 +70,8 @@ def build(api_url: str | None = None) -> MCPServer:
                              "StrictDoc) as text; returns the requirements parsed from it with their keys. "
                              "Example: filename='login.md', text='# Login\\nFR-1: The user shall sign in ...'")
     async def add_requirements(project_id: str, filename: str, text: str) -> dict[str, Any]:
-        def upload() -> Any:
-            response = api.client.post(f"/api/v1/projects/{project_id}/requirements", params={"wait": "true"},
-                                       files=[("files", (Path(filename).name, text.encode()))])
-            if response.status_code >= 400:
-                raise ToolError(f"{response.json().get('message', response.text)} (HTTP {response.status_code})")
-            return response.json()
-        answer = await asyncio.to_thread(upload)
+        answer = await backend.request("POST", f"/api/v1/projects/{project_id}/requirements", params={"wait": "true"},
+                                       files=[("files", (Path(filename).name, text.encode(), "text/plain"))])
         documents = answer.get("documents") or answer.get("items") or [answer]
         return {"documents": [{"id": d.get("id") or d.get("document_id"), "status": d.get("status"),
                                "reason": d.get("reason"),
@@ -145,8 +134,8 @@ def build(api_url: str | None = None) -> MCPServer:
     async def start_run(project_id: str, suite_id: str | None = None, case_ids: list[str] | None = None,
                         base_url: str | None = None, ctx: Context | None = None) -> dict[str, Any]:
         body = {"suite_id": suite_id, "case_ids": case_ids or [], "environment": {"base_url": base_url} if base_url else {}}
-        run_id = (await call("POST", f"/api/v1/projects/{project_id}/runs",
-                             body={k: v for k, v in body.items() if v})["resource_id"])
+        accepted = await call("POST", f"/api/v1/projects/{project_id}/runs", body={k: v for k, v in body.items() if v})
+        run_id = accepted["resource_id"]
 
         async def ended() -> Any:
             try:
@@ -168,20 +157,15 @@ def build(api_url: str | None = None) -> MCPServer:
             failing = [e for e in r.get("log") or [] if isinstance(e, dict) and e.get("ok") is False]
             out.append({"case_id": r.get("case_id"), "key": r.get("key"), "outcome": r["outcome"], "error": r.get("error"),
                         "failing_step": failing[-1] if failing else None,
-                        "artifacts": [f"{api.base}/api/v1/projects/{project_id}/artifacts?ref={a['ref']}"
+                        "artifacts": [f"{backend.base}/api/v1/projects/{project_id}/artifacts?ref={a['ref']}"
                                       for a in r.get("artifacts") or [] if isinstance(a, dict) and a.get("ref")]})
         return out
 
     @server.tool(description="Import a JUnit XML report (any CI runner's) as a run; returns the run and its totals.")
     async def import_junit(project_id: str, xml: str, run_name: str | None = None) -> dict[str, Any]:
-        def upload() -> Any:
-            response = api.client.post(f"/api/v1/projects/{project_id}/results", params={"wait": "true"},
+        answer = await backend.request("POST", f"/api/v1/projects/{project_id}/results", params={"wait": "true"},
                                        data={"run_name": run_name} if run_name else None,
                                        files=[("files", ("report.xml", xml.encode(), "application/xml"))])
-            if response.status_code >= 400:
-                raise ToolError(f"{response.json().get('message', response.text)} (HTTP {response.status_code})")
-            return response.json()
-        answer = await asyncio.to_thread(upload)
         return {"run_id": answer.get("run_id"), "totals": answer.get("totals")}
 
     @server.tool(description="Triage an issue: set its status (open, in_progress, resolved, closed), severity, or "
@@ -193,8 +177,61 @@ def build(api_url: str | None = None) -> MCPServer:
                            body={k: v for k, v in body.items() if v is not None}, wait="true")
         return {k: issue.get(k) for k in ("id", "title", "status", "severity", "assigned_to", "resolved_at")}
 
+    @server.tool(description="Change a test case: title, priority (low, medium, high, critical), status (draft, "
+                             "ready, ...), steps, executable_steps, expected_result, tags. Only the fields given change.")
+    async def update_case(project_id: str, case_id: str, title: str | None = None, priority: str | None = None,
+                          status: str | None = None, steps: list[dict[str, Any]] | None = None,
+                          executable_steps: list[dict[str, Any]] | None = None, expected_result: str | None = None,
+                          tags: list[str] | None = None) -> dict[str, Any]:
+        body = {"title": title, "priority": priority, "status": status, "steps": steps,
+                "executable_steps": executable_steps, "expected_result": expected_result, "tags": tags}
+        case = await call("PATCH", f"/api/v1/projects/{project_id}/cases/{case_id}",
+                          body={k: v for k, v in body.items() if v is not None}, wait="true")
+        return {k: case.get(k) for k in ("id", "title", "priority", "status", "tags")}
+
+    @server.tool(description="Cancel a run: running cases stop and the run ends as cancelled.")
+    async def cancel_run(project_id: str, run_id: str) -> dict[str, Any]:
+        await call("POST", f"/api/v1/projects/{project_id}/runs/{run_id}/cancel")
+
+        async def ended() -> Any:
+            state = await call("GET", f"/api/v1/projects/{project_id}/runs/{run_id}")
+            return state if state["status"] in ("completed", "failed", "cancelled") else None
+        state = await until(ended, None, "the run to stop", 120)
+        return {"run_id": run_id, "status": state["status"], "totals": state.get("totals")}
+
+    @server.tool(description="Compare a run with another (base_run_id unset = the run before it on the same "
+                             "branch): new failures, fixed, still failing, flaky, not checked, added, removed, "
+                             "much slower.")
+    async def compare_runs(project_id: str, run_id: str, base_run_id: str | None = None) -> dict[str, Any]:
+        return await call("GET", f"/api/v1/projects/{project_id}/runs/{run_id}/compare", base=base_run_id)
+
+    @server.tool(description="Run an automation now (its manual trigger, with optional input) and wait until it "
+                             "ends or waits for an approval; returns its status and step log.")
+    async def run_automation(project_id: str, automation_id: str, input: dict[str, Any] | None = None,
+                             ctx: Context | None = None) -> dict[str, Any]:
+        started = await call("POST", f"/api/v1/projects/{project_id}/automations/{automation_id}/run",
+                             body={"input": input or {}})
+        execution = started["execution_id"]
+
+        async def settled() -> Any:
+            try:
+                state = await call("GET", f"/api/v1/projects/{project_id}/executions/{execution}")
+            except ToolError:
+                return None
+            return state if state["status"] in ("completed", "failed", "cancelled", "timed_out", "waiting") else None
+        state = await until(settled, ctx, "the automation", 1800)
+        return {k: state.get(k) for k in ("id", "status", "steps", "output", "error", "temporal_url")}
+
+    @server.tool(description="Approve or reject an automation execution waiting at an approval step.")
+    async def answer_approval(project_id: str, execution_id: str, approved: bool,
+                              comment: str | None = None) -> dict[str, Any]:
+        body = {"approved": approved, "comment": comment}
+        return await call("POST", f"/api/v1/projects/{project_id}/executions/{execution_id}/approval",
+                          body={k: v for k, v in body.items() if v is not None})
+
+    register_resources(server, backend)
     return server
 
 
 def serve_stdio(api_url: str | None = None) -> None:
-    build(api_url).run("stdio")
+    build(ClientBackend(api_url)).run("stdio")
