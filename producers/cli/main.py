@@ -6,7 +6,7 @@ import sys
 import typer
 
 from cognitest.producers.cli import (
-    access_cmd, automations_cmd, doctor, events, feedback_cmd, generation_cmd, resources, stack,
+    access_cmd, automations_cmd, doctor, events, feedback_cmd, generation_cmd, resources, runs_cmd, stack,
 )
 from pydantic import ValidationError
 
@@ -29,7 +29,7 @@ app.add_typer(generation_cmd.requirements_app, name="requirements")
 app.command("generate")(generation_cmd.generate)
 app.command("report")(generation_cmd.report)
 app.command("run")(generation_cmd.run)
-app.add_typer(generation_cmd.runs_app, name="runs")
+app.add_typer(runs_cmd.runs_app, name="runs")
 app.add_typer(automations_cmd.automations_app, name="automations")
 app.add_typer(feedback_cmd.feedback_app, name="feedback")
 app.add_typer(feedback_cmd.knowledge_app, name="knowledge")

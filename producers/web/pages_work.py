@@ -8,6 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
+from cognitest.infra.insight.compare import compare
+from cognitest.infra.insight.runs import outcomes, previous
 from cognitest.infra.db import models as m
 from cognitest.infra.db.queries import ListQuery, list_rows
 from cognitest.producers.api.body import MAX_OFFSET
@@ -68,7 +70,8 @@ async def runs_page(request: Request, state: State, project_id: UUID,
 
 
 @router.get(PROJECT + "/runs/{run_id}", response_class=HTMLResponse)
-async def run_page(request: Request, state: State, project_id: UUID, run_id: UUID) -> HTMLResponse:
+async def run_page(request: Request, state: State, project_id: UUID, run_id: UUID,
+                   base: UUID | None = Query(None, description="the run to compare with")) -> HTMLResponse:
     project = await project_of(state, project_id)
     async with state.sessions() as session:
         run = await session.get(m.Run, run_id)
@@ -76,6 +79,13 @@ async def run_page(request: Request, state: State, project_id: UUID, run_id: UUI
             raise ApiError(404, f"run {run_id} not found")
         rows = list(await session.scalars(select(m.RunResult).where(m.RunResult.run_id == run_id)
                                           .order_by(m.RunResult.created_at).limit(5000)))
+        other = await session.get(m.Run, base) if base else await previous(session, run)
+        if other is not None and other.project_id != project_id:
+            other = None
+        comparison = compare(await outcomes(session, other.id), await outcomes(session, run.id)) if other else None
+        recent = list(await session.execute(select(m.Run.id, m.Run.name, m.Run.created_at).where(
+            m.Run.project_id == project_id, m.Run.id != run_id, m.Run.deleted_at.is_(None))
+            .order_by(m.Run.created_at.desc()).limit(30)))
     # a manual case recorded later replaces its "manual" placeholder: the latest result per case and key
     # (the key carries the browser), rows without a case each stand alone
     latest: dict[Any, m.RunResult] = {}
@@ -83,7 +93,8 @@ async def run_page(request: Request, state: State, project_id: UUID, run_id: UUI
         latest[(row.test_case_id, row.key) if row.test_case_id else row.id] = row
     results = sorted(latest.values(), key=lambda r: (r.outcome, r.key or ""))
     failed = [r for r in results if r.outcome in ("failed", "error", "unverified")]
-    return page(request, "run.html", project=project, active="runs", run=run, results=results, failed=failed)
+    return page(request, "run.html", project=project, active="runs", run=run, results=results, failed=failed,
+                base=other, comparison=comparison, recent=recent)
 
 
 @router.get(PROJECT + "/issues", response_class=HTMLResponse)

@@ -37,7 +37,7 @@ async def people(stack: PlatformStack) -> dict[str, Any]:
         out["nobody"] = httpx.AsyncClient(base_url=stack.api_url, timeout=30)
         out["instance admin"] = stack.client()
     yield out
-    for key, value in out.items():
+    for value in out.values():
         if isinstance(value, httpx.AsyncClient):
             await value.aclose()
 

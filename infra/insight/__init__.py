@@ -1,0 +1,1 @@
+"""What the results say over more than one run: run comparison."""

@@ -1,0 +1,89 @@
+"""`cognitest runs list|show|cancel|record|close|compare`: runs after they started."""
+
+import typer
+
+from cognitest.producers.cli.client import Api
+from cognitest.producers.cli.exits import FAILED, fail
+from cognitest.producers.cli.output import console, emit_json, show
+
+API = typer.Option(None, "--api", envvar="COGNITEST_API", help="API base URL")
+JSON = typer.Option(False, "--json", help="print only JSON")
+PROJECT = typer.Option(..., "--project", "-p", envvar="COGNITEST_PROJECT", help="project id")
+
+runs_app = typer.Typer(help="Runs: list, show, cancel, record a manual result, compare two runs.", no_args_is_help=True)
+
+
+@runs_app.command("list")
+def runs_list(project: str = PROJECT, status: str = typer.Option(None, "--status"), api: str = API, as_json: bool = JSON) -> None:
+    """List runs, newest first."""
+    show(Api(api).get(f"/api/v1/projects/{project}/runs", status=status), as_json=as_json, title="runs",
+         columns=["id", "name", "status", "source", "totals", "created_at"])
+
+
+@runs_app.command("show")
+def runs_show(run_id: str = typer.Argument(..., metavar="RUN_ID"), project: str = PROJECT, api: str = API,
+              as_json: bool = JSON) -> None:
+    """A run with its totals and its results."""
+    client = Api(api)
+    data = client.get(f"/api/v1/projects/{project}/runs/{run_id}")
+    data["results"] = client.get(f"/api/v1/projects/{project}/runs/{run_id}/results")["items"]
+    show(data, as_json=as_json)
+
+
+@runs_app.command("cancel")
+def runs_cancel(run_id: str = typer.Argument(..., metavar="RUN_ID"), project: str = PROJECT, api: str = API,
+                as_json: bool = JSON) -> None:
+    """Cancel a run: running cases stop, the run ends as cancelled."""
+    show(Api(api).post(f"/api/v1/projects/{project}/runs/{run_id}/cancel"), as_json=as_json)
+
+
+@runs_app.command("record")
+def runs_record(run_id: str = typer.Argument(..., metavar="RUN_ID"), project: str = PROJECT,
+                case: str = typer.Option(..., "--case", help="the manual case"),
+                outcome: str = typer.Option(..., "--outcome", help="passed, failed, skipped or error"),
+                comment: str = typer.Option(None, "--comment"), api: str = API, as_json: bool = JSON) -> None:
+    """Record the result of a case done by hand."""
+    body = {"case_id": case, "outcome": outcome, "comment": comment}
+    show(Api(api).post(f"/api/v1/projects/{project}/runs/{run_id}/results", body, wait="true"), as_json=as_json)
+
+
+@runs_app.command("close")
+def runs_close(run_id: str = typer.Argument(..., metavar="RUN_ID"), project: str = PROJECT,
+               reason: str = typer.Option(None, "--reason", help="why the rest was not tested"), api: str = API,
+               as_json: bool = JSON) -> None:
+    """Close a run awaiting manual results: the manual cases not recorded yet become 'untested'."""
+    body = {"reason": reason} if reason else {}
+    show(Api(api).post(f"/api/v1/projects/{project}/runs/{run_id}/close", body, wait="true"), as_json=as_json)
+
+
+SECTIONS = (("new_failures", "new failures"), ("fixed", "fixed"), ("still_failing", "still failing"),
+            ("flaky", "flaky"), ("not_checked", "not checked"), ("added", "added"), ("removed", "removed"),
+            ("slower", "much slower"))
+
+
+@runs_app.command("compare")
+def runs_compare(run_id: str = typer.Argument(..., metavar="RUN_ID", help="the newer run"),
+                 base: str = typer.Argument(None, metavar="[BASE_RUN_ID]",
+                                            help="the run to compare with; unset = the one before on the same branch"),
+                 project: str = PROJECT, api: str = API, as_json: bool = JSON,
+                 fail_on_new: bool = typer.Option(False, "--fail-on-new", help="exit 1 when anything newly fails")) -> None:
+    """Compare two runs: new failures, fixed, still failing, flaky, not checked, added, removed, slower.
+
+    For a CI comment: `cognitest runs compare $RUN --json`, or `--fail-on-new` to fail the build only on
+    failures this change introduced."""
+    data = Api(api).get(f"/api/v1/projects/{project}/runs/{run_id}/compare", base=base)
+    if as_json:
+        emit_json(data)
+    else:
+        head, other, counts = data["head"], data["base"], data["counts"]
+        console.print(f"{head.get('name') or head['id']} compared with {other.get('name') or other['id']}"
+                      + (f" (branch {head['branch']})" if head.get("branch") else ""))
+        console.print(", ".join(f"{counts[key]} {label}" for key, label in SECTIONS))
+        for key, label in SECTIONS:
+            for entry in data[key][:20]:
+                name = entry.get("key") or entry.get("case_id")
+                extra = f" ({entry['was_ms']} -> {entry['duration_ms']} ms)" if key == "slower" else ""
+                error = f": {entry['error']}" if entry.get("error") and key in ("new_failures", "still_failing") else ""
+                console.print(f"  {label}: {name}{extra}{error}", markup=False, highlight=False)
+    if fail_on_new and data["counts"]["new_failures"]:
+        fail(f"{data['counts']['new_failures']} case(s) newly failing", FAILED)
