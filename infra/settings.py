@@ -158,6 +158,12 @@ class RequirementsSettings(BaseModel):
     max_zip_ratio: float = Field(default=100.0, description="largest compression ratio of a DOCX member")
 
 
+class ModelPrice(BaseModel):
+    input: float = Field(ge=0, description="USD per million prompt tokens")
+    output: float = Field(ge=0, description="USD per million completion tokens")
+    cached_input: float | None = Field(default=None, ge=0, description="USD per million cached prompt tokens; unset = input")
+
+
 class LlmSettings(BaseModel):
     model: str | None = Field(default=None, description="litellm model name; unset = the offline engine")
     fallbacks: list[str] = Field(default_factory=list, description="models tried when the main one fails")
@@ -167,6 +173,9 @@ class LlmSettings(BaseModel):
     temperature: float = 0.2
     max_repairs: int = Field(default=2, description="times an invalid answer is sent back for repair")
     remediation: bool = Field(default=True, description="when a model is configured, triage asks it for remediation hints")
+    prices: dict[str, ModelPrice] = Field(default_factory=dict, description=(
+        "USD per million tokens by configured model name (wins over litellm's price list); a model in neither is "
+        "counted with cost 0 and `unpriced_calls`"))
 
 
 class ExecutionSettings(BaseModel):
@@ -196,6 +205,11 @@ class IntegrationsSettings(BaseModel):
 
     public_url: str | None = Field(default=None, description="base URL of the API/UI used in links; unset = the API's URL")
     slack_webhook_url: str | None = Field(default=None, description="default Slack incoming webhook")
+    slack_bot_token: str | None = Field(default=None, description=(
+        "a Slack bot token (chat:write, channels:history): posts through the Web API, so a post interrupted by a "
+        "crash is found in the channel instead of sent twice"))
+    slack_channel: str | None = Field(default=None, description="default channel id (C0123...) for the bot token")
+    slack_api_url: str = "https://slack.com/api"
     webhook_secret: str | None = Field(default=None, description="HMAC key signing generic outgoing webhooks")
     jira_url: str | None = Field(default=None, description="https://your-site.atlassian.net")
     jira_email: str | None = None

@@ -4,7 +4,7 @@ at rest."""
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SECRET_FIELDS = ("slack_webhook_url", "webhook_secret", "jira_token", "github_token", "smtp_password",
+SECRET_FIELDS = ("slack_webhook_url", "slack_bot_token", "webhook_secret", "jira_token", "github_token", "smtp_password",
                  "tracker_webhook_secret")
 URL = r"^https?://"
 
@@ -13,6 +13,10 @@ class ProjectIntegrations(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     slack_webhook_url: str | None = Field(default=None, max_length=4000, description="Slack incoming webhook (secret)")
+    slack_bot_token: str | None = Field(default=None, max_length=4000, description=(
+        "Slack bot token (secret): posts through the Web API, found again after a crash mid-post"))
+    slack_channel: str | None = Field(default=None, max_length=100, description="default Slack channel id for the bot token")
+    slack_api_url: str | None = Field(default=None, max_length=2000, pattern=URL)
     webhook_secret: str | None = Field(default=None, max_length=4000, description="signs outgoing webhooks (secret)")
     jira_url: str | None = Field(default=None, max_length=2000, pattern=URL)
     jira_email: str | None = Field(default=None, max_length=255)

@@ -32,7 +32,9 @@ class NotificationRule(BaseModel):
     name: str = Field(default="rule", max_length=100)
     channel: Literal["slack", "webhook", "email"]
     target: str | None = Field(default=None, max_length=4000,
-                               description="Slack webhook or webhook URL, or comma-separated emails; Slack may default")
+                               description=(
+        "Slack: an incoming-webhook URL or, with a bot token, a channel id; webhook: its URL; email: comma-separated "
+        "addresses. Slack may default"))
     secret: str | None = Field(default=None, max_length=512, description="signs webhook deliveries (X-Hub-Signature-256); "
                                   "write-only, encrypted at rest")
     events: list[str] = Field(default_factory=lambda: ["run.failed", "issue.detected"], min_length=1,

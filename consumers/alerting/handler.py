@@ -73,7 +73,7 @@ class Alerting(Outlets):
         bound = log.bind(event_id=event.id, project=event.subject, event_type=event.type)
         try:  # an outage (PostgreSQL, NATS) is waited out without burning deliveries
             failures = await until_available([msg], self.settings.bus, lambda: self._evaluate(event, bound), bound)
-        except Exception as exc:  # a bug or bad data: retry later, then dead-letter
+        except Exception as exc:  # noqa: BLE001  a bug or bad data: retry later, then dead-letter
             bound.warning("event.handler_failed", consumer=CONSUMER, error=f"{type(exc).__name__}: {exc}")
             await retry_or_dead_letter(self.js, CONSUMER, msg, self.settings.bus, f"{type(exc).__name__}: {exc}")
             return
@@ -137,15 +137,17 @@ class Alerting(Outlets):
                 continue
             try:
                 response = await self.ledger.once(key, rule.channel, lambda r=rule, k=key: self._send(
-                    outbound, r, event, subject, text, k, rich))
+                    outbound, r, event, subject, text, k, rich), find=self._find(outbound, rule, key))
             except DeliveryFailed as exc:
                 bound.warning("alerting.delivery_failed", rule=rule.name, channel=rule.channel, error=str(exc))
                 failures.append((index, rule, exc))
                 continue
             if not response.get("deduplicated"):
                 ALERTS.labels(rule.channel, "true").inc()
-                await self._record(event, index, rule, ok=True, status_code=response.get("status_code"))
-                bound.info("alerting.sent", rule=rule.name, channel=rule.channel)
+            # recorded again on a redelivery (found at the target, or sent before a crash that lost the
+            # record): the record's id is derived from the event, so a repeat changes nothing
+            await self._record(event, index, rule, ok=True, status_code=response.get("status_code"))
+            bound.info("alerting.sent", rule=rule.name, channel=rule.channel, repeat=bool(response.get("deduplicated")))
         return failures
 
     async def _run(self, run_id: str) -> dict[str, Any] | None:
@@ -187,7 +189,7 @@ class Alerting(Outlets):
     async def _send(outbound: Outbound, rule: NotificationRule, event: Envelope[Any], subject: str,
                     text: str, key: str, rich: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         if rule.channel == "slack":
-            return await outbound.slack(text, rule.target, blocks=rich)
+            return await outbound.slack(text, rule.target, blocks=rich, key=key)
         if rule.channel == "webhook":
             if not rule.target:
                 raise DeliveryFailed(f"rule {rule.name!r}: a webhook needs a target URL", retryable=False)
@@ -199,12 +201,22 @@ class Alerting(Outlets):
             raise DeliveryFailed(f"rule {rule.name!r}: email needs recipients", retryable=False)
         return await outbound.email(recipients, subject, text, idempotency_key=key)
 
+    @staticmethod
+    def _find(outbound: Outbound, rule: NotificationRule, key: str) -> Any:
+        """How to ask the target whether an interrupted delivery arrived: Slack's Web API by the key
+        in the message's metadata. Webhooks carry the key (Idempotency-Key) and e-mail a Message-ID
+        derived from it, for the receiver to drop a repeat; they cannot be asked."""
+        if rule.channel == "slack":
+            return lambda: outbound.slack_find(rule.target, key)
+        return None
+
     async def _record(self, event: Envelope[Any], index: int, rule: NotificationRule, *, ok: bool,
                       status_code: int | None = None, error: str | None = None) -> None:
         target = rule.target or "default"
         if rule.channel in ("slack", "webhook"):  # webhook URLs can hold credentials: record only the host
             plain = reveal(self.outbound.box, rule.target)
-            target = f"{rule.channel}:" + (urlsplit(plain).hostname or "?" if plain else "default")
+            where = plain if plain and not plain.startswith(("http://", "https://")) else None  # a Slack channel id
+            target = f"{rule.channel}:" + (where or (urlsplit(plain).hostname or "?") if plain else "default")
         await self.publisher.publish(new_event(
             AlertSent(alert_id=derived(event.id, index, ok), channel=rule.channel, target=target[:500],
                       about_event_id=event.id, ok=ok, status_code=status_code, error=error),

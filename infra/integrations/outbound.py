@@ -14,6 +14,10 @@ from cognitest.infra.settings import IntegrationsSettings
 from cognitest.schemas.integrations import SECRET_FIELDS
 
 
+SLACK_EVENT_TYPE = "cognitest_delivery"  # the metadata type of every message posted through the Web API
+SLACK_TRANSIENT = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+
+
 class DeliveryFailed(Exception):
     def __init__(self, message: str, retryable: bool, status_code: int | None = None) -> None:
         super().__init__(message)
@@ -49,7 +53,7 @@ class Outbound:
                   if value is not None and key in IntegrationsSettings.model_fields}
         derived = Outbound(self.settings.model_copy(update=values), client=self.client, box=self.box)
         derived.policy = TargetPolicy.of(project_settings, [], allow_private)
-        derived.untrusted = {key for key in ("slack_webhook_url", "jira_url", "github_api_url") if key in values}
+        derived.untrusted = {key for key in ("slack_webhook_url", "slack_api_url", "jira_url", "github_api_url") if key in values}
         return derived
 
     def _guard(self, url: str, setting: str | None = None) -> None:
@@ -73,17 +77,76 @@ class Outbound:
                                  retryable=retryable, status_code=response.status_code)
         return response
 
-    async def slack(self, text: str, webhook_url: str | None = None, blocks: list[Any] | None = None) -> dict[str, Any]:
-        given = reveal(self.box, webhook_url)
-        url = given or self.settings.slack_webhook_url
-        if not url:
-            raise NotConfigured("Slack (integrations.slack_webhook_url)")
-        self._guard(url, None if given else "slack_webhook_url")
+    async def slack(self, text: str, target: str | None = None, blocks: list[Any] | None = None,
+                    key: str | None = None) -> dict[str, Any]:
+        """Post to Slack: `target` is an incoming-webhook URL or a channel (with a bot token: the Web
+        API's chat.postMessage, carrying `key` in the message's metadata so `slack_find` can ask
+        Slack whether an interrupted post arrived); unset = the configured channel or webhook."""
+        given = reveal(self.box, target)
         body: dict[str, Any] = {"text": text}
         if blocks:
             body["blocks"] = blocks
+        channel = self._slack_channel(given)
+        if channel is not None:
+            base, headers = self._slack_api()
+            if key:
+                body["metadata"] = {"event_type": SLACK_EVENT_TYPE, "event_payload": {"key": key}}
+            answer = await self._slack_call("POST", f"{base}/chat.postMessage", json={**body, "channel": channel},
+                                            headers=headers)
+            return {"status_code": 200, "target": f"slack:{answer.get('channel') or channel}", "ts": answer.get("ts"),
+                    "channel": answer.get("channel") or channel}
+        url = given or self.settings.slack_webhook_url
+        if not url:
+            raise NotConfigured("Slack (integrations.slack_webhook_url, or slack_bot_token and slack_channel)")
+        self._guard(url, None if given else "slack_webhook_url")
         response = await self._call("POST", url, json=body)
         return {"status_code": response.status_code, "target": _host(url)}  # the URL itself is a credential
+
+    def _slack_channel(self, given: str | None) -> str | None:
+        """The channel to post to through the Web API, or None to use an incoming webhook."""
+        if given and given.startswith(("http://", "https://")):
+            return None
+        if given:
+            if not self.settings.slack_bot_token:
+                raise NotConfigured(f"Slack channel {given!r} needs a bot token (integrations.slack_bot_token)")
+            return given
+        if self.settings.slack_bot_token and self.settings.slack_channel:
+            return self.settings.slack_channel
+        return None
+
+    def _slack_api(self) -> tuple[str, dict[str, str]]:
+        self._guard(self.settings.slack_api_url, "slack_api_url")
+        return (self.settings.slack_api_url.rstrip("/"),
+                {"authorization": f"Bearer {self.settings.slack_bot_token}", "content-type": "application/json; charset=utf-8"})
+
+    async def _slack_call(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+        """Slack's Web API answers 200 with `ok: false` for most errors; those are failures too."""
+        answer = (await self._call(method, url, **kwargs)).json()
+        if not answer.get("ok"):
+            error = str(answer.get("error") or "unknown error")
+            raise DeliveryFailed(f"Slack {url.rsplit('/', 1)[-1]}: {error}", retryable=error in SLACK_TRANSIENT)
+        return answer
+
+    async def slack_find(self, target: str | None, key: str) -> dict[str, Any] | None:
+        """The message an interrupted post left in the channel, found by the key in its metadata
+        (the channel's latest 200 messages); None when there is none or Slack cannot be asked (an
+        incoming webhook, a channel given by name rather than id)."""
+        channel = self._slack_channel(reveal(self.box, target))
+        if channel is None:
+            return None
+        base, headers = self._slack_api()
+        try:
+            answer = await self._slack_call("GET", f"{base}/conversations.history", headers=headers,
+                                            params={"channel": channel, "limit": 200, "include_all_metadata": "true"})
+        except DeliveryFailed as exc:
+            if exc.retryable:
+                raise
+            return None  # not readable by this token (a name, not an id; no history scope): post again
+        for message in answer.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == SLACK_EVENT_TYPE and (metadata.get("event_payload") or {}).get("key") == key:
+                return {"status_code": 200, "target": f"slack:{channel}", "ts": message.get("ts"), "channel": channel}
+        return None
 
     async def webhook(self, url: str, payload: dict[str, Any], secret: str | None = None,
                       idempotency_key: str | None = None) -> dict[str, Any]:

@@ -95,6 +95,8 @@ class HttpRequest(NodeConfig):
 class SlackMessage(NodeConfig):
     text: str = Field(min_length=1, max_length=40_000)
     webhook_url: str | None = Field(default=None, max_length=4000, description="unset = the configured default")
+    channel: str | None = Field(default=None, max_length=100, description=(
+        "a channel id for the bot token (integrations.slack_bot_token) instead of a webhook"))
 
 
 class JiraIssue(NodeConfig):

@@ -153,3 +153,76 @@ async def test_consumers_killed_while_filing_a_ticket_file_it_once(stack: Platfo
                      int(not made), asyncio.get_running_loop().time() - back, "events = tickets")
     assert len(made) == 1, made
     assert issue["external"][tracker]["key"] in ("COG-" + str(len(outside.jira_issues)), str(len(outside.github_issues)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("channel", ["slack", "webhook", "email"])
+async def test_consumers_killed_while_alerting_tell_the_team_once(stack: PlatformStack, api: httpx.AsyncClient,
+                                                                  project: dict, outside: FakeServices,
+                                                                  fault_report: FaultReport, channel: str) -> None:
+    """The target takes the alert at once and answers 8 s later; the process that sent it is killed
+    in between. Slack (Web API) is asked for the message by the key in its metadata and not posted
+    to again; a webhook receiver gets the same Idempotency-Key on the repeat and applies it once;
+    an e-mail is repeated with the same Message-ID, which mail clients show as one message."""
+    from tests.conftest import bootstrapped
+    from tests.integration.test_triage_alerting import upload
+
+    pid, token = project["id"], uuid.uuid4().hex[:10]
+    await bootstrapped(api, pid)
+    target = {"slack": f"C{token.upper()}", "webhook": f"{outside.url}/hook/{token}", "email": f"{token}@team.test"}[channel]
+    rule = {"name": f"kill {channel}", "channel": channel, "target": target, "events": ["results.ingested"]}
+    r = await api.patch(f"/api/v1/projects/{pid}", params={"wait": "true"},
+                        json={"settings": {"notifications": {"rules": [rule]}}})
+    assert r.status_code == 200, r.text
+
+    def arrived() -> list:  # type: ignore[type-arg]
+        if channel == "slack":
+            return [m for m in outside.slack_messages if m["channel"] == target]
+        if channel == "webhook":
+            return outside.at(f"/hook/{token}")
+        return [m for m in outside.mails if target in m.recipients]
+
+    def distinct() -> set[str]:  # what the team sees: one per message id / idempotency key
+        if channel == "slack":
+            return {m["metadata"]["event_payload"]["key"] for m in arrived()}
+        if channel == "webhook":
+            return {r.headers["idempotency-key"] for r in arrived()}
+        return {line.split(":", 1)[1].strip() for m in arrived() for line in m.content.splitlines()
+                if line.lower().startswith("message-id:")}
+
+    if channel == "email":
+        outside.smtp_handler.delay = 8.0
+    else:
+        outside.delays["/slack-api/chat.postMessage" if channel == "slack" else f"/hook/{token}"] = 8.0
+    try:
+        await upload(api, pid, {f"refund {token}": "AssertionError: refund total was 0"})
+
+        async def sent():
+            return bool(arrived())
+        await eventually(sent, timeout=60)
+        await restart_killed(stack, "consumers")  # mid-call: the target has it, its answer never arrived
+    finally:
+        outside.smtp_handler.delay = 0.0
+        outside.delays.clear()
+    back = asyncio.get_running_loop().time()
+
+    alerts: list[dict] = []  # type: ignore[type-arg]
+
+    async def recorded():
+        alerts[:] = (await api.get(f"/api/v1/projects/{pid}/alerts", params={"limit": 100})).json()["items"]
+        return [a for a in alerts if a["ok"]] or None
+    try:
+        told = await eventually(recorded, timeout=120, interval=0.5)
+    except AssertionError as exc:  # what was recorded instead, and what the target saw
+        raise AssertionError(f"{exc}: alerts {alerts}, received {arrived()}, "
+                             f"asked {[r.path for r in outside.reads]}") from None
+    seen = distinct()
+    fault_report.add(f"SIGKILL consumers while alerting by {channel}", 1, len(seen), max(0, len(seen) - 1), int(not seen),
+                     asyncio.get_running_loop().time() - back, f"distinct messages ({len(arrived())} received)")
+    assert len(told) == 1 and told[0]["channel"] == channel
+    assert len(seen) == 1, arrived()  # one message as the team sees it
+    if channel == "slack":
+        assert len(arrived()) == 1  # found in the channel, not posted again
+        assert any("conversations.history" in r.path for r in outside.reads)
+    else:
+        assert 1 <= len(arrived()) <= 2  # the receiver may get the repeat, with the same key

@@ -17,6 +17,9 @@ from cognitest.infra.embedded.supervisor import free_port
 from tests.support.oidc import AUDIENCE, CLIENT_ID, ISSUER_PATH, Idp
 
 
+SLACK_BOT_TOKEN = "xoxb-test-token"
+
+
 @dataclass
 class Received:
     method: str
@@ -36,9 +39,14 @@ class Mail:
 class _SmtpHandler:
     def __init__(self, sink: list[Mail]) -> None:
         self.sink = sink
+        self.delay = 0.0  # seconds between taking a message and saying so: a sender killed meanwhile
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        import asyncio
+
         self.sink.append(Mail(envelope.mail_from, list(envelope.rcpt_tos), envelope.content.decode("utf-8", "replace")))
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 OK"
 
 
@@ -51,6 +59,7 @@ class FakeServices:
     reads: list[Received] = field(default_factory=list)  # GETs to the trackers (lookups)
     jira_issues: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> fields, status
     github_issues: dict[int, dict[str, Any]] = field(default_factory=dict)  # number -> title, body, labels, state
+    slack_messages: list[dict[str, Any]] = field(default_factory=list)  # posted through Slack's Web API
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -64,7 +73,7 @@ class FakeServices:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802
-                if self.path.startswith(("/jira/", "/github/")):
+                if self.path.startswith(("/jira/", "/github/", "/slack-api/")):
                     with fake._lock:  # lookups are kept apart: `received` holds what was sent to be done
                         fake.reads.append(Received("GET", self.path, {k.lower(): v for k, v in self.headers.items()}, b""))
                     self._send(*fake._read(self.path))
@@ -96,7 +105,8 @@ class FakeServices:
                     self._send(scripted, {"error": "scripted failure"})
                     return
                 delay = next((d for p, d in fake.delays.items() if self.path.startswith(p)), 0.0)
-                answer = fake._answer(self.path, body)  # done at once, answered late: a caller killed meanwhile
+                answer = fake._answer(self.path, body, self.headers.get("authorization"))  # done at once, answered
+                # late: a caller killed meanwhile
                 if delay:
                     time.sleep(delay)
                 self._send(*answer)
@@ -122,12 +132,21 @@ class FakeServices:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.smtp_port = free_port()
-        self.smtp = Controller(_SmtpHandler(self.mails), hostname="127.0.0.1", port=self.smtp_port)
+        self.smtp_handler = _SmtpHandler(self.mails)
+        self.smtp = Controller(self.smtp_handler, hostname="127.0.0.1", port=self.smtp_port)
         self.smtp.start()
         self.idp.issuer = f"{self.url}{ISSUER_PATH}"
 
-    def _answer(self, path: str, body: Any = None) -> tuple[int, Any]:
+    def _answer(self, path: str, body: Any = None, authorization: str | None = None) -> tuple[int, Any]:
         with self._lock:
+            if path.startswith("/slack-api/chat.postMessage"):  # Slack's Web API: 200 with ok true/false
+                if authorization != f"Bearer {SLACK_BOT_TOKEN}":
+                    return 200, {"ok": False, "error": "invalid_auth"}
+                if not (body or {}).get("channel", "").startswith("C"):
+                    return 200, {"ok": False, "error": "channel_not_found"}
+                ts = f"{time.time():.6f}"
+                self.slack_messages.append({**body, "ts": ts})
+                return 200, {"ok": True, "channel": body["channel"], "ts": ts}
             if path.startswith("/jira/rest/api/2/issue") and path.endswith("/comment"):
                 return 201, {"id": str(len(self.received))}
             if path.startswith("/jira/rest/api/2/issue") and path.endswith("/transitions"):
@@ -157,6 +176,10 @@ class FakeServices:
         parts = urlsplit(path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         with self._lock:
+            if parts.path == "/slack-api/conversations.history":  # newest first; metadata only when asked
+                messages = [{k: v for k, v in m.items() if k != "metadata" or query.get("include_all_metadata") == "true"}
+                            for m in reversed(self.slack_messages) if m.get("channel") == query.get("channel")]
+                return 200, {"ok": True, "messages": messages[: int(query.get("limit") or 100)]}
             if parts.path == "/jira/rest/api/2/search":
                 label = query.get("jql", "").split('labels = "', 1)[-1].split('"', 1)[0]
                 found = [{"key": k, "id": k} for k, i in self.jira_issues.items() if label in i["fields"].get("labels", [])]
@@ -175,6 +198,8 @@ class FakeServices:
     def env(self) -> dict[str, str]:
         return {
             "COGNITEST_INTEGRATIONS__SLACK_WEBHOOK_URL": f"{self.url}/slack/default",
+            "COGNITEST_INTEGRATIONS__SLACK_BOT_TOKEN": SLACK_BOT_TOKEN,  # for rules naming a channel
+            "COGNITEST_INTEGRATIONS__SLACK_API_URL": f"{self.url}/slack-api",
             "COGNITEST_INTEGRATIONS__JIRA_URL": f"{self.url}/jira",
             "COGNITEST_INTEGRATIONS__JIRA_EMAIL": "bot@example.com",
             "COGNITEST_INTEGRATIONS__JIRA_TOKEN": "jira-token",

@@ -194,7 +194,9 @@ class AutomationActivities:
     @activity.defn(name="automation_slack")
     async def slack(self, job: StepJob) -> dict[str, Any]:
         outbound = await self._outbound(job)
-        return await self._once(job, "slack", lambda: outbound.slack(job.config["text"], job.config.get("webhook_url")))
+        target = job.config.get("webhook_url") or job.config.get("channel")
+        return await self._once(job, "slack", lambda: outbound.slack(job.config["text"], target, key=job.key),
+                                find=lambda: outbound.slack_find(target, job.key))
 
     @activity.defn(name="automation_jira")
     async def jira(self, job: StepJob) -> dict[str, Any]:

@@ -208,7 +208,7 @@ class AutomationRun:
         try:
             await workflow.wait_condition(lambda: awaited in self.finished,
                                           timeout=timedelta(minutes=int(rendered.get("timeout_minutes") or 60)))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise StepFailed(f"{node.id}: {node.type} {awaited} did not finish in time") from None
         finally:
             self.waiting_for = None
@@ -224,7 +224,7 @@ class AutomationRun:
 
         try:
             await workflow.wait_condition(lambda: decided() is not None, timeout=timedelta(hours=config.timeout_hours))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return {"approved": False, "by": None, "comment": "no decision in time", "timed_out": True}
         finally:
             self.waiting_for = None

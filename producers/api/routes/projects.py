@@ -119,6 +119,9 @@ def secured(state: AppState, settings: dict[str, Any] | None, current: dict[str,
             where = ".".join(str(p) for p in first["loc"])
             raise ApiError(422, f"settings.{key}.{where}: {first['msg']}",
                            [{"loc": ["settings", key, *e["loc"]], "msg": e["msg"]} for e in exc.errors()]) from None
+    budget = settings.get("llm_budget_usd")
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int | float) or budget < 0):
+        raise ApiError(422, "settings.llm_budget_usd: a number of US dollars per month, 0 or more (null = no budget)")
     return seal_document(state.cipher, settings)
 
 
