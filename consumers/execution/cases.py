@@ -165,7 +165,7 @@ class CaseRunner:
                 return f"step {index} ({step['action']}): {failure_text(exc)}"
             except (TargetRefused, ScriptBlocked, RequestSkipped):
                 raise
-            except Exception as exc:  # Playwright errors (timeouts, detached elements) are step failures
+            except Exception as exc:  # noqa: BLE001  Playwright errors (timeouts, detached elements) are step failures
                 log.append({"step": index, "action": step["action"], "ms": _ms(started), "ok": False})
                 return f"step {index} ({step['action']}): {failure_text(exc)}"
             log.append({"step": index, "action": step["action"], "ms": _ms(started), "ok": True})

@@ -125,7 +125,7 @@ class WebCase:
             self.policy.check(url)
             try:
                 await page.goto(url)
-            except Exception as exc:  # blocked (a redirect the guard refused) or unreachable
+            except Exception as exc:  # noqa: BLE001  blocked (a redirect the guard refused) or unreachable
                 if self.blocked:
                     raise TargetRefused(self.blocked[-1]) from None
                 raise StepFailed(f"could not open {url}: {str(exc).splitlines()[0]}") from None

@@ -1,7 +1,6 @@
 """Replaying the event stream into the knowledge base: after a model change (a new collection)
 or on request for one project."""
 
-import asyncio
 from typing import Any
 
 from nats.js import JetStreamContext
@@ -27,7 +26,7 @@ async def replay_into(js: JetStreamContext, writer: KnowledgeWriter, project: st
         while seq < end:
             try:
                 msg = await sub.next_msg(timeout=5)
-            except (TimeoutError, asyncio.TimeoutError):
+            except TimeoutError:
                 break
             seq = msg.metadata.sequence.stream
             event_type = msg.subject.split(".", 3)[-1]

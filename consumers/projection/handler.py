@@ -59,7 +59,7 @@ class ProjectionHandler:
     async def _apply_parsed(self, parsed: list[tuple[Msg, Incoming]]) -> None:
         try:
             applied = await self._apply_with_db_retry([i for _, i in parsed], [m for m, _ in parsed])
-        except Exception as exc:  # one bad event must not block the batch: isolate it
+        except Exception as exc:  # noqa: BLE001  one bad event must not block the batch: isolate it
             log.info("projection.batch_failed", size=len(parsed), error=_describe(exc))
             for msg, item in parsed:
                 await self._one(msg, item)
@@ -138,7 +138,7 @@ class ProjectionHandler:
         for project, body in by_project.items():
             try:
                 await self.nc.publish(applied_subject(project), json.dumps(body).encode())
-            except Exception:  # a missed notice only makes a waiter fall back to polling
+            except Exception:  # noqa: BLE001  a missed notice only makes a waiter fall back to polling
                 log.debug("projection.notify_failed", project=project)
 
     async def _notify_failed(self, data: bytes, reason: str) -> None:

@@ -45,7 +45,7 @@ class RequirementParser:
         except BlobNotFound:
             payload = RequirementRejected(document_id=event.data.document_id,
                                           reason="the uploaded file is missing from the blob store")
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001  transient or not, the message is kept: retried or dead-lettered
             if is_transient(exc):
                 await retry_or_dead_letter(self.js, CONSUMER, msg, self.bus, f"{type(exc).__name__}: {exc}")
                 return
@@ -57,7 +57,7 @@ class RequirementParser:
                             event_id=outcome_event_id(event.data.document_id))
         try:
             await self.publisher.publish(outcome)
-        except Exception as exc:  # the bus is away: try again later
+        except Exception as exc:  # noqa: BLE001  the bus is away: try again later
             await retry_or_dead_letter(self.js, CONSUMER, msg, self.bus, f"{type(exc).__name__}: {exc}")
             return
         await msg.ack()

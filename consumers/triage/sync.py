@@ -67,7 +67,7 @@ class IssueSync(Outlets):
             else:
                 await to_dead_letter(self.js, CONSUMER, msg, str(exc))
             return
-        except Exception as exc:  # PostgreSQL or NATS away
+        except Exception as exc:  # noqa: BLE001  PostgreSQL or NATS away
             await retry_or_dead_letter(self.js, CONSUMER, msg, self.settings.bus, f"{type(exc).__name__}: {exc}")
             return
         await msg.ack()

@@ -47,7 +47,7 @@ async def run_outcome(sessions: async_sessionmaker, run_id: str, settings: Setti
               "error": first_line(r.error), "outcome": r.outcome, "failing_step": _failing_step(r.log),
               "expected_actual": expected_actual(r.error), "artifacts": artifact_links(base, run.project_id, r.artifacts)}
              for r in failed]
-    new = [c for c, r in zip(cases, failed) if (r.test_case_id or r.key) not in failed_before]
+    new = [c for c, r in zip(cases, failed, strict=True) if (r.test_case_id or r.key) not in failed_before]
     totals = dict(run.totals or {})
     url = f"{public_url(settings)}/ui/projects/{run.project_id}/runs/{run.id}"  # the run's page in the UI
     return {

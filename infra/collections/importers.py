@@ -79,7 +79,7 @@ def _pm_url(url: Any) -> str:
     for variable in url.get("variable") or []:
         key, value = variable.get("key"), variable.get("value")
         if key and value not in (None, ""):
-            text = re.sub(rf"/:{re.escape(str(key))}(?=[/?#]|$)", lambda _: f"/{value}", text)
+            text = re.sub(rf"/:{re.escape(str(key))}(?=[/?#]|$)", lambda _: f"/{value}", text)  # noqa: B023  used at once
     return text
 
 

@@ -5,7 +5,7 @@ accepted and later rejected is a rejection). Rates are over those judged artifac
 acceptance = (accepted + modified) / judged, modification = modified / judged. Ratings are
 averaged over every rating given. The trend buckets the latest verdicts by day or week."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any, Literal
 from uuid import UUID
 
@@ -31,7 +31,7 @@ def _rates(accepted: int, modified: int, rejected: int) -> dict[str, Any]:
 
 async def feedback_stats(sessions: async_sessionmaker, project_id: UUID, *, days: int = 90,
                          bucket: Literal["day", "week"] = "day", now: datetime | None = None) -> dict[str, Any]:
-    since = (now or datetime.now(timezone.utc)) - timedelta(days=days)
+    since = (now or datetime.now(UTC)) - timedelta(days=days)
     params = {"project": project_id, "since": since}
     async with sessions() as session:
         counts = (await session.execute(text(_LATEST + """

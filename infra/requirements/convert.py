@@ -44,7 +44,7 @@ def _pdf(data: bytes) -> Converted:
         pages = [page.extract_text() or "" for page in reader.pages]
     except DocumentError:
         raise
-    except Exception as exc:  # pypdf raises many types for damaged files
+    except Exception as exc:  # noqa: BLE001  pypdf raises many types for damaged files
         raise DocumentError(f"the PDF is damaged and cannot be read ({type(exc).__name__}: {exc})") from None
     title = None
     try:
@@ -62,7 +62,7 @@ def _docx(data: bytes) -> Converted:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError) as exc:
         raise DocumentError(f"the DOCX is damaged and cannot be read ({exc})") from None
-    except Exception as exc:  # lxml and zipfile errors for broken parts
+    except Exception as exc:  # noqa: BLE001  lxml and zipfile errors for broken parts
         raise DocumentError(f"the DOCX is damaged and cannot be read ({type(exc).__name__})") from None
     out = Converted(title=document.core_properties.title or None)
     for paragraph in document.paragraphs:

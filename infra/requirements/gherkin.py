@@ -23,7 +23,7 @@ def _expanded(scenario: dict[str, Any], steps: list[tuple[str, str]]) -> list[li
         names = [c["value"] for c in (examples.get("tableHeader") or {}).get("cells", [])]
         for row in examples.get("tableBody", []):
             values = dict(zip(names, (c["value"] for c in row.get("cells", [])), strict=False))
-            scenarios.append([(k, re.sub(r"<([^<>]+)>", lambda m: values.get(m.group(1), m.group(0)), t))
+            scenarios.append([(k, re.sub(r"<([^<>]+)>", lambda m, v=values: v.get(m.group(1), m.group(0)), t))
                               for k, t in steps])
     return scenarios or [steps]
 
@@ -69,7 +69,7 @@ def from_feature(data: bytes) -> Converted:
 
     try:
         document = Parser().parse(TokenScanner(decode_text(data)))
-    except Exception as exc:  # the parser raises CompositeParserException with line numbers
+    except Exception as exc:  # noqa: BLE001  the parser raises CompositeParserException with line numbers
         raise DocumentError(f"the feature file is not valid Gherkin: {exc}") from None
     feature = document.get("feature") or {}
     out = Converted(title=feature.get("name"))

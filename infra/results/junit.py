@@ -74,7 +74,7 @@ def parse_junit(data: bytes, filename: str = "report.xml") -> list[JUnitResult]:
         root = fromstring(data, forbid_dtd=True)
     except DefusedXmlException as exc:
         raise MalformedReport(f"{filename}: refused, the XML declares entities or a DTD ({type(exc).__name__})") from None
-    except Exception as exc:  # ParseError and friends: malformed XML
+    except Exception as exc:  # noqa: BLE001  ParseError and friends: malformed XML
         raise MalformedReport(f"{filename}: not well-formed XML ({exc})") from None
     results: list[JUnitResult] = []
     for suite in _suites(root):

@@ -52,4 +52,4 @@ def failures_of(event: Envelope[Any]) -> tuple[list[Failure], list[UUID]]:
 def flips(outcomes: list[str]) -> int:
     """How often a case's recent outcomes changed between pass and fail (oldest first)."""
     states = [o in FAILED for o in outcomes if o in FAILED or o == "passed"]
-    return sum(1 for a, b in zip(states, states[1:]) if a != b)
+    return sum(1 for a, b in zip(states, states[1:], strict=False) if a != b)

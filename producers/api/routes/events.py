@@ -1,6 +1,5 @@
 """The event API: publish any registered event, follow events live, manage dead letters."""
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -117,7 +116,7 @@ async def stream(request: Request, state: State,
             while not await request.is_disconnected():
                 try:
                     msg = await sub.next_msg(timeout=15)
-                except (TimeoutError, asyncio.TimeoutError):
+                except TimeoutError:
                     yield b": keep-alive\n\n"
                     continue
                 except Exception:  # noqa: BLE001  nats raises its own TimeoutError type too

@@ -1,7 +1,7 @@
 """Read models: the tables of the seed data model plus what the mission needs
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25 22:44:52.433200
 """
 
