@@ -19,7 +19,7 @@ from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.metrics import TRIAGED
 from cognitest.infra.settings import BusSettings
 from cognitest.infra.triage.context import artifact_links, expected_actual, run_environment
-from cognitest.infra.triage.failures import Failure, failures_of, flips
+from cognitest.infra.triage.failures import Failure, failures_of, flips, history
 from cognitest.infra.triage.remediation import remediation, severity
 from cognitest.infra.triage.remediation_llm import ModelRemediation
 from cognitest.infra.triage.signature import Signature, signature_of
@@ -122,8 +122,7 @@ class Triage:
         if pair:
             facts += [f"Expected: {pair[0]}", f"Actual: {pair[1]}"]
         if recent:  # the case's history: a regression after a long green streak reads differently from a flaky case
-            marks = "".join("✓" if o == "passed" else "✗" if o in ("failed", "error") else "·" for o in recent[-10:])
-            facts.append(f"Recent results of this case (oldest first): {marks}")
+            facts.append(history(recent))
         return IssueDetected(
             issue_id=issue_id, related_test_case_id=failure.case_id if case else None, title=title[:500],
             description="\n".join(facts) + f"\n\n{failure.error[:20_000]}", attachments=links,

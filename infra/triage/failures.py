@@ -53,3 +53,27 @@ def flips(outcomes: list[str]) -> int:
     """How often a case's recent outcomes changed between pass and fail (oldest first)."""
     states = [o in FAILED for o in outcomes if o in FAILED or o == "passed"]
     return sum(1 for a, b in zip(states, states[1:], strict=False) if a != b)
+
+
+def history(outcomes: list[str]) -> str:
+    """The case's recent results in one line a person reads at a glance (oldest first): the strip,
+    the passing streak the last failure broke, and how often the outcome flipped (flakiness)."""
+    if not outcomes:
+        return ""
+    recent = outcomes[-10:]
+    marks = "".join("✓" if o == "passed" else "✗" if o in FAILED else "·" for o in recent)
+    line = f"Recent results of this case (oldest first): {marks}"
+    judged = [o for o in recent if o in FAILED or o == "passed"]
+    if len(judged) < 3:
+        return line  # too few results to say more
+    streak = 0
+    for outcome in reversed(judged[:-1] if judged[-1] in FAILED else []):
+        if outcome != "passed":
+            break
+        streak += 1
+    changed = flips(judged)
+    if changed <= 1 and streak:
+        line += f"; a regression: it passed the {streak} run(s) before"
+    elif changed >= 3:
+        line += f"; flaky: the outcome changed {changed} times in {len(judged)} runs ({changed / (len(judged) - 1):.0%})"
+    return line

@@ -40,6 +40,11 @@ def test_a_detected_issue_says_where_what_and_the_cases_history() -> None:
                              links, ["passed", "passed", "passed", "failed"])
     assert issue.description.startswith("First seen in run nightly 812 (failed).\nFailing step: expect_text\n"
                                         "Expected: Welcome back\nActual: Wrong password\n"
-                                        "Recent results of this case (oldest first): ✓✓✓✗")
+                                        "Recent results of this case (oldest first): ✓✓✓✗; a regression: it passed the 3 run(s) before")
     assert issue.environment["base_url"] == "https://staging.example" and issue.attachments == links
+    flaky = Triage._detected(uuid.uuid4(), failure, signature_of(error, "expect_text"), None, [], {}, [],
+                             ["passed", "failed", "passed", "failed", "passed", "failed"])
+    assert "✓✗✓✗✓✗; flaky: the outcome changed 5 times in 6 runs (100%)" in flaky.description
+    assert "regression" not in Triage._detected(uuid.uuid4(), failure, signature_of(error, "expect_text"), None, [], {},
+                                                [], ["failed"]).description
     assert issue.metadata["expected"] == "Welcome back"
