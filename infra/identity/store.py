@@ -105,6 +105,27 @@ class IdentityStore:
             await session.commit()
         return _account(row)
 
+    async def set_password(self, email: str, password: str, *, current: str | None = None,
+                           keep_session: str | None = None) -> int | None:
+        """Set a built-in account's password (WeakPassword when too short) and end its other sessions
+        (all but `keep_session`, a cookie); with `current`, only when it is the present password.
+        The number of sessions ended, or None when there is no such account (or `current` is wrong)."""
+        new_hash = hash_password(password)
+        async with self.sessions() as session:
+            row = (await session.execute(select(users).where(users.c.email == email.strip().lower()))).first()
+            if row is None or row.password_hash == EXTERNAL:
+                verify_password(None, current or "")  # the same time whatever the reason
+                return None
+            if current is not None and not verify_password(row.password_hash, current):
+                return None
+            await session.execute(update(users).where(users.c.id == row.id).values(password_hash=new_hash))
+            ended = delete(sessions_table).where(sessions_table.c.user_id == row.id)
+            if keep_session:
+                ended = ended.where(sessions_table.c.token_hash != digest(keep_session))
+            count = (await session.execute(ended)).rowcount
+            await session.commit()
+        return int(count or 0)
+
     # --- browser sessions --------------------------------------------------------------------
     async def open_session(self, user_id: UUID, hours: float) -> tuple[str, str]:
         cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)

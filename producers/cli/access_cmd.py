@@ -2,6 +2,7 @@
 
 import sys
 from typing import Any
+from urllib.parse import quote
 
 import typer
 
@@ -42,6 +43,24 @@ def create_user(email: str = typer.Option(..., "--email", help="the sign-in emai
         emit_json(answer)
     else:
         console.print(f"created user {answer['email']} ({answer['id']}){' — instance admin' if answer['is_admin'] else ''}")
+
+
+@users_app.command("password")
+def set_password(email: str = typer.Argument(..., help="the account's sign-in email"),
+                 password_stdin: bool = typer.Option(False, "--password-stdin", help="read the new password from "
+                                                     "stdin (for scripts); otherwise it is prompted for"),
+                 api: str = API, as_json: bool = JSON) -> None:
+    """Set a user's password (instance admin): for a forgotten or leaked one. Every session of the
+    account is signed out. People change their own on the UI's account page."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt(
+        "New password", hide_input=True, confirmation_prompt=True)
+    if not password:
+        raise CliError("the password is empty")
+    answer = Api(api).request("PUT", f"/api/v1/users/{quote(email, safe='@')}/password", body={"password": password})
+    if as_json:
+        emit_json(answer)
+    else:
+        console.print(f"password of {answer['email']} set; {answer['sessions_ended']} session(s) signed out")
 
 
 @users_app.command("list")

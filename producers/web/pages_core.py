@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from cognitest.infra.db import models as m
 from cognitest.infra.identity.crypto import mask_document
+from cognitest.infra.identity.passwords import MIN_LENGTH
 from cognitest.producers.api.access import sessions
 from cognitest.producers.api.access.guard import principal_of
 from cognitest.producers.api.access.rate_limit import RateLimited
@@ -85,6 +86,12 @@ async def logout(request: Request, state: State) -> RedirectResponse:
     response = RedirectResponse("/ui/login", status_code=303)
     await sessions.end(state, request, response)
     return response
+
+
+@router.get("/account", response_class=HTMLResponse)
+async def account(request: Request) -> HTMLResponse:
+    """Your account: change the password of a built-in account."""
+    return page(request, "account.html", builtin=principal_of(request).kind == "user", min_length=MIN_LENGTH)
 
 
 @router.get("/projects", response_class=HTMLResponse)

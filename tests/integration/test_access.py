@@ -54,6 +54,43 @@ async def test_sessions_need_their_csrf_token_and_end_at_sign_out(stack: Platfor
         assert (await browser.get("/api/v1/auth/me")).status_code == 401  # the old cookie is dead
 
 
+async def test_people_change_their_password_and_the_admin_resets_one(stack: PlatformStack, api: httpx.AsyncClient) -> None:
+    email = await create_user(api, "rotates")
+    async with httpx.AsyncClient(base_url=stack.api_url) as laptop, httpx.AsyncClient(base_url=stack.api_url) as phone:
+        for browser in (laptop, phone):
+            assert (await browser.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})).status_code == 200
+        csrf = {"x-csrf-token": (await laptop.get("/api/v1/auth/me")).json()["csrf_token"]}
+        short = await laptop.post("/api/v1/auth/password", headers=csrf,
+                                  json={"current_password": PASSWORD, "new_password": "short"})
+        assert short.status_code == 422 and "new_password" in short.text
+        wrong = await laptop.post("/api/v1/auth/password", headers=csrf,
+                                  json={"current_password": "not the password", "new_password": "a much longer one"})
+        assert wrong.status_code == 403 and wrong.json()["message"] == "the current password is wrong"
+        changed = await laptop.post("/api/v1/auth/password", headers=csrf,
+                                    json={"current_password": PASSWORD, "new_password": "a much longer one"})
+        assert changed.status_code == 200 and changed.json() == {"changed": True, "other_sessions_ended": 1}
+        assert (await laptop.get("/api/v1/auth/me")).status_code == 200  # this session goes on
+        assert (await phone.get("/api/v1/auth/me")).status_code == 401  # the other one was signed out
+        page = await laptop.get("/ui/account")
+        assert page.status_code == 200 and 'data-api="/api/v1/auth/password"' in page.text
+    async with httpx.AsyncClient(base_url=stack.api_url) as browser:
+        old = await browser.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        assert old.status_code == 401
+        assert (await browser.post("/api/v1/auth/login", json={"email": email,
+                                                               "password": "a much longer one"})).status_code == 200
+    # an API token has no password to change; the instance admin sets a forgotten one
+    token = stack.client(token=(await token_for(api, await new_project(api, "pw"), "editor"))["token"])
+    async with token:
+        assert (await token.post("/api/v1/auth/password", json={"current_password": "x" * 10,
+                                                                "new_password": "y" * 10})).status_code == 403
+    reset = await api.put(f"/api/v1/users/{email}/password", json={"password": "set by the admin"})
+    assert reset.status_code == 200 and reset.json() == {"email": email, "sessions_ended": 2}  # laptop and browser
+    assert (await api.put("/api/v1/users/ghost@example.com/password", json={"password": "x" * 12})).status_code == 404
+    assert (await api.post("/api/v1/users", json={"email": "tiny@example.com", "password": "short"})).status_code == 422
+    schema = (await api.get("/openapi.json")).json()["components"]["schemas"]
+    assert schema["UserBody"]["properties"]["password"]["minLength"] == 10  # the rule is in the document
+
+
 async def test_login_attempts_are_rate_limited_per_account(stack: PlatformStack, api: httpx.AsyncClient) -> None:
     email = await create_user(api, "guess")
     async with httpx.AsyncClient(base_url=stack.api_url) as client:

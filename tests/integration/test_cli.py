@@ -111,3 +111,20 @@ def test_status_shows_health_and_consumer_lag(stack: PlatformStack) -> None:
     assert human.returncode == 0 and "projection" in human.stdout
     down = cli(stack, "status", "--api", "http://127.0.0.1:9")
     assert down.returncode == 3
+
+
+def test_the_admin_creates_a_user_and_sets_a_forgotten_password(stack: PlatformStack) -> None:
+    import httpx
+
+    email = f"cli-{uuid.uuid4().hex[:8]}@example.com"
+    created = ok_json(cli(stack, "users", "create", "--email", email, "--password-stdin", "--json",
+                          stdin="first password\n"))
+    assert created["email"] == email
+    short = cli(stack, "users", "password", email, "--password-stdin", stdin="short\n")
+    assert short.returncode != 0 and "at least 10 characters" in short.stderr + short.stdout
+    assert "Traceback" not in short.stderr
+    reset = cli(stack, "users", "password", email, "--password-stdin", stdin="second password\n")
+    assert reset.returncode == 0 and f"password of {email} set" in reset.stdout, reset.stderr
+    logins = [httpx.post(f"{stack.api_url}/api/v1/auth/login", json={"email": email, "password": p}).status_code
+              for p in ("first password", "second password")]
+    assert logins == [401, 200]

@@ -24,13 +24,14 @@ ROUTE_ACCESS: dict[str, Access] = {
     "GET /": PUBLIC, "GET /healthz": PUBLIC, "GET /readyz": PUBLIC, "GET /metrics": PUBLIC,
     "GET /docs": PUBLIC, "GET /redoc": PUBLIC, "GET /openapi.json": PUBLIC,
     "POST /api/v1/auth/login": PUBLIC, "POST /api/v1/auth/logout": SIGNED_IN, "GET /api/v1/auth/me": SIGNED_IN,
+    "POST /api/v1/auth/password": PERSON,  # the route takes built-in accounts only
     # the instance
     "GET /api/v1/status": SIGNED_IN, "GET /api/v1/event-types": SIGNED_IN, "GET /api/v1/automation-templates": SIGNED_IN,
     "POST /api/v1/events": SIGNED_IN,  # each event is checked against EVENT_PERMISSIONS by the route
     "GET /api/v1/events/stream": SIGNED_IN,  # the route limits it to projects the caller may view
     "GET /api/v1/dead-letters": ADMIN, "POST /api/v1/dead-letters/{seq}/redrive": ADMIN,
     "DELETE /api/v1/dead-letters/{seq}": ADMIN,
-    "GET /api/v1/users": ADMIN, "POST /api/v1/users": ADMIN,
+    "GET /api/v1/users": ADMIN, "POST /api/v1/users": ADMIN, "PUT /api/v1/users/{email}/password": ADMIN,
     # projects and members
     "GET /api/v1/projects": SIGNED_IN,  # lists the caller's projects only
     "POST /api/v1/projects": PERSON,    # the creator becomes the owner
@@ -75,6 +76,7 @@ ROUTE_ACCESS: dict[str, Access] = {
     "POST /api/v1/hooks/{project_id}/trackers/{tracker}": PUBLIC,  # authenticated by its HMAC signature
     # the web UI (pages answer an HTML error, and send people who are not signed in to /ui/login)
     "GET /ui": PUBLIC, "GET /ui/login": PUBLIC, "GET /ui/login/oidc": PUBLIC, "GET /ui/oidc/callback": PUBLIC, "POST /ui/login": PUBLIC, "POST /ui/logout": SIGNED_IN, "GET /ui/projects": SIGNED_IN,
+    "GET /ui/account": PERSON,
     **{f"GET /ui{_PROJECT.removeprefix('/api/v1')}{page}": P.view for page in (
         "", "/members", "/settings", "/cases", "/cases/{case_id}", "/runs", "/runs/{run_id}", "/issues",
         "/issues/{issue_id}", "/requirements", "/plans", "/plans/{plan_id}", "/automations",
