@@ -1,5 +1,6 @@
 """Errors as JSON with a message and the request id; no traceback ever reaches a client."""
 
+import errno
 from typing import Any
 
 import structlog
@@ -19,7 +20,31 @@ from cognitest.schemas import InvalidEvent, UnknownEventType
 # the driver's words for "the server is not there right now" (asyncpg's exception classes)
 OUTAGE_ERRORS = {"CannotConnectNowError", "ConnectionDoesNotExistError", "AdminShutdownError", "CrashShutdownError",
                  "TooManyConnectionsError", "ConnectionFailureError", "InterfaceError"}
+OUTAGE_WORDS = ("starting up", "shutting down", "terminating connection", "Connect call failed",
+                "connection was closed", "connection is closed")
+OUTAGE_ERRNOS = {errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE, errno.ETIMEDOUT,
+                 errno.EHOSTUNREACH, errno.ENETUNREACH}
 log = structlog.get_logger(__name__)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """A database or network outage anywhere in the exception's chain: asyncpg's connection errors
+    (also as SQLAlchemy's DBAPIError), a refused or reset socket (asyncpg raises a bare OSError
+    "Multiple exceptions: Connect call failed ..." when every address of the host refuses)."""
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if isinstance(link, DBAPIError) and link.connection_invalidated:
+            return True
+        if type(link).__name__ in OUTAGE_ERRORS or isinstance(link, ConnectionError | OperationalError | InterfaceError):
+            return True
+        if isinstance(link, OSError) and (link.errno in OUTAGE_ERRNOS or any(w in str(link) for w in OUTAGE_WORDS)):
+            return True
+        if isinstance(link, DBAPIError) and any(w in str(link) for w in OUTAGE_WORDS):
+            return True
+        link = link.__cause__ or link.__context__
+    return False
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid",
@@ -189,15 +214,11 @@ def install(app: FastAPI) -> None:
         return _json(request, 503, f"the workflow engine is unavailable; retry: {exc}")
 
     @app.exception_handler(DBAPIError)
-    async def database_refused(request: Request, exc: DBAPIError) -> JSONResponse:
-        """PostgreSQL starting up, shutting down or dropping the connection is an outage (503), not a bug."""
-        if exc.connection_invalidated or type(getattr(exc, "orig", None)).__name__ in OUTAGE_ERRORS or any(
-                word in str(exc) for word in ("starting up", "shutting down", "terminating connection")):
-            return await database_error(request, exc)
-        log.exception("api.unhandled", path=request.url.path)
-        return _json(request, 500, "internal error; the request id identifies it in the server log")
-
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        """PostgreSQL starting up, shutting down, refusing or dropping connections is an outage (503)
+        whatever wraps it; anything else is a bug (500, logged with its traceback)."""
+        if is_outage(exc):
+            return await database_error(request, exc)
         log.exception("api.unhandled", path=request.url.path)
         return _json(request, 500, "internal error; the request id identifies it in the server log")
