@@ -192,7 +192,9 @@ class ExecutionSettings(BaseModel):
     quota_poll: float = Field(default=1.0, gt=0, description="seconds between checks of a queued run's project quota")
     appium_url: str | None = Field(default=None, description="default Appium server for mobile runs")
     fixtures_dir: Path | None = Field(default=None, description="the only directory upload steps read files from "
-                                      "(paths relative to it); unset = upload steps fail with a clear message")
+                                      "by path (relative to it); a project's own files (`file:<id>`) work without it")
+    max_file_bytes: int = Field(default=25_000_000, ge=1, description="the largest test data file a project may "
+                                "upload for its upload steps (POST .../files)")
     postman_sandbox_dir: Path | None = Field(default=None, description="an npm prefix holding postman-sandbox (Postman's "
                                              "script runtime); installed there with npm at first need; unset = "
                                              "<data dir>/tools/postman")

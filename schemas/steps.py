@@ -25,16 +25,21 @@ def web_url(value: str) -> str:
     return value
 
 
+PROJECT_FILE = re.compile(r"^file:([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
+
+
 def upload_source(value: str) -> str:
-    """A file to upload names a file of the project's fixtures: a path relative to the fixtures
-    directory, never absolute, never `..`, never a URL (a step must not send a file of the host
-    running the tests to the site under test)."""
+    """A file to upload is one the project uploaded (`file:<id>`, POST .../files) or a file of the
+    instance's fixtures directory: a path relative to it, never absolute, never `..`, never a URL
+    (a step must not send a file of the host running the tests to the site under test)."""
     if "\x00" in value:
         raise ValueError("a file name must not contain NUL")
     stripped = value.strip()
+    if PROJECT_FILE.match(stripped):
+        return value
     if stripped.startswith(("/", "\\", "~")) or _WINDOWS_DRIVE.match(stripped) or _SCHEME.match(stripped):
-        raise ValueError("upload files are paths relative to the fixtures directory: absolute paths, home "
-                         "directories and URLs are refused")
+        raise ValueError("upload files are the project's files (file:<id>) or paths relative to the fixtures "
+                         "directory: absolute paths, home directories and URLs are refused")
     if ".." in re.split(r"[\\/]+", stripped):
         raise ValueError("upload files must stay inside the fixtures directory: '..' is refused")
     return value
@@ -118,7 +123,8 @@ class Upload(_Step):
     action: Literal["upload"] = "upload"
     target: Target
     files: list[UploadSource] = Field(min_length=1, max_length=20,
-                                      description="paths relative to the fixtures directory (COGNITEST_EXECUTION__FIXTURES_DIR)")
+                                      description="the project's files as `file:<id>` (POST .../files), or paths relative "
+                                      "to the fixtures directory (COGNITEST_EXECUTION__FIXTURES_DIR)")
 
 
 class WaitFor(_Step):

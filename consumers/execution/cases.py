@@ -12,6 +12,7 @@ from cognitest.consumers.execution.api_runner import ApiSession, StepFailed
 from cognitest.consumers.execution.mobile_runner import MobileCase
 from cognitest.consumers.execution.postman.sandbox import PostmanSandbox
 from cognitest.consumers.execution.postman.scripts import PostmanScopes, RequestSkipped, ScriptBlocked
+from cognitest.consumers.execution.uploads import ProjectFiles
 from cognitest.consumers.execution.web_runner import WebBrowsers, WebCase
 from cognitest.infra.blob import BlobStore
 from cognitest.infra.execution_guard import TargetPolicy, TargetRefused
@@ -70,8 +71,9 @@ def engine_of(steps: list[dict[str, Any]], device: str | None) -> str:
 
 class CaseRunner:
     def __init__(self, settings: ExecutionSettings, blobs: BlobStore, policy: TargetPolicy | None = None,
-                 sandbox: PostmanSandbox | None = None) -> None:
+                 sandbox: PostmanSandbox | None = None, files: ProjectFiles | None = None) -> None:
         self.settings = settings
+        self.files = files  # the run's project's own files, for upload steps
         self.blobs = blobs
         self.sandbox = sandbox
         self.policy = policy or TargetPolicy(tuple(settings.allowed_hosts), settings.allow_private_targets)
@@ -133,7 +135,7 @@ class CaseRunner:
                 elif engine == "web":
                     browser = await self.browsers.browser(case.browser or "chromium")
                     session = await WebCase.open(browser, env.get("base_url"), variables, self.settings.step_timeout_ms,
-                                                 self.policy, log, Path(tmp), self.settings.fixtures_dir)
+                                                 self.policy, log, Path(tmp), self.settings.fixtures_dir, self.files)
                 else:
                     session = await MobileCase.open(env.get("appium_url") or self.settings.appium_url or "",
                                                     env.get("capabilities") or {}, variables)

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from cognitest.consumers.execution.cases import CaseRunner, CaseSpec, engine_of
 from cognitest.consumers.execution.postman.sandbox import PostmanSandbox
 from cognitest.consumers.execution.targets import cancel_requested, finished_cases, resolve
+from cognitest.consumers.execution.uploads import ProjectFiles
 from cognitest.consumers.runtime.delivery import heartbeat
 from cognitest.infra.metrics import CASES, RUNS, RUNS_ACTIVE, RUNS_QUEUED
 from cognitest.infra.run_quota import RunQuota
@@ -174,7 +175,7 @@ class Executor:
         bound.info("run.started", cases=len(plan), resumed=len(plan) - len(todo))
         done_before = len(plan) - len(todo)
         runner = CaseRunner(self.settings, self.blobs, await project_policy(self.sessions, event.project_id, self.settings),
-                            self.scripts)
+                            self.scripts, ProjectFiles(self.sessions, self.blobs, event.project_id))
         # a collection's requests chain through shared variables: one after another, in order
         width = 1 if d.collection_id else max(1, min(d.parallelism, self.settings.max_parallel))
         gate = asyncio.Semaphore(width)

@@ -12,7 +12,7 @@ from playwright.async_api import Browser, BrowserContext, Locator, Page, Playwri
 from playwright.async_api import expect as pw_expect
 
 from cognitest.consumers.execution.api_runner import StepFailed
-from cognitest.consumers.execution.uploads import resolve_uploads
+from cognitest.consumers.execution.uploads import ProjectFiles, upload_payloads
 from cognitest.consumers.execution.variables import Unresolved, render, require_resolved
 from cognitest.infra.browser import CHROMIUM_ARGS, system_chromium
 from cognitest.infra.execution_guard import TargetPolicy, TargetRefused
@@ -69,9 +69,11 @@ def locate(page: Page, target: dict[str, Any], variables: dict[str, Any]) -> Loc
 class WebCase:
     def __init__(self, context: BrowserContext, page: Page, base_url: str | None, variables: dict[str, Any],
                  timeout_ms: int, workdir: Path, policy: TargetPolicy = TargetPolicy(),
-                 blocked: list[str] | None = None, fixtures: Path | None = None) -> None:
+                 blocked: list[str] | None = None, fixtures: Path | None = None,
+                 files: ProjectFiles | None = None) -> None:
         self.policy = policy
         self.fixtures = fixtures
+        self.files = files
         self.blocked = blocked if blocked is not None else []
         self.context = context
         self.page = page
@@ -84,7 +86,7 @@ class WebCase:
     @classmethod
     async def open(cls, browser: Browser, base_url: str | None, variables: dict[str, Any], timeout_ms: int,
                    policy: TargetPolicy, log: list[dict[str, Any]], workdir: Path,
-                   fixtures: Path | None = None) -> "WebCase":
+                   fixtures: Path | None = None, files: ProjectFiles | None = None) -> "WebCase":
         context = await browser.new_context(base_url=base_url or None)
         context.set_default_timeout(timeout_ms)
         await context.tracing.start(screenshots=True, snapshots=True)
@@ -106,7 +108,7 @@ class WebCase:
         page.on("console", lambda m: log.append({"console": m.type, "text": m.text[:500]}) if m.type == "error" else None)
         page.on("requestfailed", lambda r: log.append({"request_failed": r.url, "error": r.failure}))
         page.on("pageerror", lambda e: log.append({"page_error": str(e)[:500]}))
-        return cls(context, page, base_url, variables, timeout_ms, workdir, policy, blocked, fixtures)
+        return cls(context, page, base_url, variables, timeout_ms, workdir, policy, blocked, fixtures, files)
 
     def _url(self, url: str) -> str:
         url = render(url, self.variables)
@@ -143,7 +145,7 @@ class WebCase:
             await target().hover()
         elif a == "upload":
             files = [str(render(f, v)) for f in step["files"]]
-            await target().set_input_files(resolve_uploads(files, self.fixtures))
+            await target().set_input_files(await upload_payloads(files, self.fixtures, self.files))  # type: ignore[arg-type]
         elif a == "wait_for":
             if target:
                 await target().wait_for(state=step.get("state", "visible"), timeout=step.get("timeout_ms", 5000))

@@ -213,6 +213,21 @@ class RequirementDocument(Tracked, Base):
     __table_args__ = (Index("idx_requirement_documents_project", "project_id"),)
 
 
+class ProjectFile(Tracked, Base):
+    """A test data file of a project (upload steps name it `file:<id>`); the bytes are in the blob store."""
+
+    __tablename__ = "project_files"
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    project_id: Mapped[UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(255))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    blob_ref: Mapped[str] = mapped_column(String(1024))
+    created_by: Mapped[str] = mapped_column(String(255))
+    __table_args__ = (Index("idx_project_files_project", "project_id"),)
+
+
 class Requirement(Base):
     __tablename__ = "requirements"
     id: Mapped[UUID] = mapped_column(primary_key=True)

@@ -70,5 +70,6 @@ EVENT_PERMISSIONS: dict[str, Permission | None] = {
         "issue.occurred", "requirement.parsed", "requirement.rejected", "run.cancelled", "run.case_finished",
         "run.completed", "run.failed", "run.started", "workflow.completed", "workflow.step_finished",
         "workflow.triggered", "token.created", "token.revoked", "security.scan.finished",
+        "file.uploaded", "file.deleted",  # through the files route only: it stores the bytes it names
     )},
 }

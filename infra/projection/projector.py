@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cognitest.infra.db import models as m
 from cognitest.infra.projection import activity as _activity  # noqa: F401  registers handlers
 from cognitest.infra.projection import automations as _automations  # noqa: F401  registers handlers
+from cognitest.infra.projection import files as _files  # noqa: F401  registers handlers
 from cognitest.infra.projection import resources as _resources  # noqa: F401  registers handlers
 from cognitest.infra.projection.registry import HANDLERS
 from cognitest.infra.projection.tx import Tx

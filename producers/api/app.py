@@ -37,6 +37,7 @@ from cognitest.producers.api.routes import (
     users,
     automations,
     collection_import,
+    files,
     events,
     executions,
     feedback,
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in nested_routers():
         app.include_router(router)
     app.include_router(requirements.router)
+    app.include_router(files.router)
     app.include_router(generation.router)
     app.include_router(feedback.router)
     app.include_router(knowledge.router)
@@ -147,7 +149,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "temporal_ui": settings.temporal.effective_ui_url}
 
     app.add_middleware(RequestContext, max_body_bytes=settings.http.max_body_bytes,
-                       max_upload_bytes=settings.requirements.max_upload_bytes * 5 + 65_536)
+                       max_upload_bytes=max(settings.requirements.max_upload_bytes * 5,
+                                            settings.execution.max_file_bytes) + 65_536)
     app.add_middleware(SecurityHeaders)
     instrument_fastapi(app)
     return app

@@ -6,7 +6,7 @@ import sys
 import typer
 
 from cognitest.producers.cli import (
-    access_cmd, automations_cmd, doctor, events, feedback_cmd, generation_cmd, resources, runs_cmd, stack,
+    access_cmd, automations_cmd, doctor, events, feedback_cmd, files_cmd, generation_cmd, resources, runs_cmd, stack,
 )
 from pydantic import ValidationError
 
@@ -26,6 +26,7 @@ app.add_typer(events.events_app, name="events")
 app.add_typer(schemas_app, name="schemas")
 resources.register(app)
 app.add_typer(generation_cmd.requirements_app, name="requirements")
+app.add_typer(files_cmd.files_app, name="files")
 app.command("generate")(generation_cmd.generate)
 app.command("report")(generation_cmd.report)
 app.command("run")(generation_cmd.run)

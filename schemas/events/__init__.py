@@ -4,6 +4,7 @@ from cognitest.schemas.events import (  # noqa: F401
     automations,
     collections,
     feedback,
+    files,
     generation,
     identity,
     issues,

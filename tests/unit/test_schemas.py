@@ -12,7 +12,7 @@ from cognitest.schemas.subjects import event_subject, project_filter
 
 CATALOGUE = {
     "project.created", "project.updated", "project.deleted", "member.added", "member.role_changed", "member.removed",
-    "requirement.uploaded", "requirement.parsed", "requirement.rejected",
+    "requirement.uploaded", "requirement.parsed", "requirement.rejected", "file.uploaded", "file.deleted",
     "plan.created", "plan.updated", "plan.deleted", "plan.generated",
     "suite.created", "suite.updated", "suite.deleted", "suite.generated",
     "case.created", "case.updated", "case.deleted", "case.generated",

@@ -47,6 +47,8 @@ ROUTE_ACCESS: dict[str, Access] = {
     f"POST {_PROJECT}/collections/import": P.edit_tests,
     f"POST {_PROJECT}/requirements": P.edit_tests, f"GET {_PROJECT}/requirements": P.view,
     f"GET {_PROJECT}/documents": P.view,
+    f"POST {_PROJECT}/files": P.edit_tests, f"GET {_PROJECT}/files": P.view, f"GET {_PROJECT}/files/{{file_id}}": P.view,
+    f"DELETE {_PROJECT}/files/{{file_id}}": P.delete_tests,
     f"POST {_PROJECT}/generations": P.edit_tests, f"GET {_PROJECT}/generations/{{generation_id}}": P.view,
     f"GET {_PROJECT}/plans/{{plan_id}}/traceability": P.view,
     f"POST {_PROJECT}/feedback": P.edit_tests, f"GET {_PROJECT}/feedback": P.view,
