@@ -4,8 +4,10 @@ endpoint, as the HTTP caller's own bearer token). Either way every call passes t
 authentication, permission table and audit log; a refusal becomes a tool error with its message."""
 
 import asyncio
+import json
 import time
 import uuid
+from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from typing import Any, Protocol
 
@@ -25,6 +27,10 @@ class Backend(Protocol):
 
     async def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None,
                       files: Files | None = None, data: dict[str, str] | None = None) -> Any: ...
+
+    def follow(self, project: str) -> AsyncIterator[dict[str, Any]]:
+        """The project's events, each once the read models reflect it, until the stream drops."""
+        ...
 
 
 class ClientBackend:
@@ -48,12 +54,25 @@ class ClientBackend:
         except CliError as exc:  # the API's own message (403: the token's role may not do it)
             raise ToolError(str(exc)) from None
 
+    async def follow(self, project: str) -> AsyncIterator[dict[str, Any]]:
+        """The API's live event stream (server-sent events, `applied=true`), as this token."""
+        params = {"project": project, "named": "false", "applied": "true"}
+        async with httpx.AsyncClient(base_url=self.base, headers=self.api.client.headers, timeout=None) as client:
+            async with client.stream("GET", "/api/v1/events/stream", params=params) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    raise ToolError(error_message(response))
+                async for line in response.aiter_lines():
+                    if line.startswith("data: "):
+                        yield json.loads(line[6:])
+
 
 class InProcessBackend:
     """The API application called in-process (no socket) with the MCP caller's bearer token."""
 
     def __init__(self, app: Any, base: str) -> None:
         self.base = base.rstrip("/")
+        self.app = app
         self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=self.base, timeout=60.0)
 
     async def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None,
@@ -84,6 +103,15 @@ class InProcessBackend:
                 return found
             await asyncio.sleep(0.5)
         raise ToolError(f"the platform accepted the change but has not applied it yet; follow {location}")
+
+    async def follow(self, project: str) -> AsyncIterator[dict[str, Any]]:
+        """The events straight from the bus (the API's own follower: an ASGI call in-process would
+        buffer a stream that never ends); whoever listens was checked when the listen began."""
+        from cognitest.producers.api.follow import Follower  # here: the stdio server (in the CLI) never loads the API
+
+        async with Follower(self.app.state.cognitest, project, applied=True) as follower:
+            async for item in follower:
+                yield item.body()
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -1,6 +1,8 @@
 """What an agent can read without calling a tool (MCP resources): a case, a plan with its
 traceability, a run with its results, an issue, the event catalogue and the step-language
-reference; and one prompt, the loop of fixing a failing test with Cognitest's tools."""
+reference; and prompts for the loops an agent runs with Cognitest's tools: fixing a failing test,
+triaging the latest failed run, writing executable cases for a requirement, turning a bug report
+into a regression case."""
 
 import json
 from typing import Any
@@ -64,3 +66,38 @@ def register_resources(server: MCPServer, backend: Backend) -> None:
                 f"cognitest://reference/steps and fix the case with update_case, then start_run on those cases. "
                 f"4) For a failure caused by the application, leave the case alone: list_issues shows the issue "
                 f"triage opened; add what you found with update_issue. Never mark a case passed that you did not run.")
+
+    @server.prompt(name="triage_latest_failed_run", description="Triage the project's latest failed run: what is new, "
+                   "what is known, what is flaky, and who should look.")
+    def triage_latest_failed_run(project_id: str) -> str:
+        return (f"Triage the latest failed run of Cognitest project {project_id}. 1) Call list_runs and take the "
+                f"newest run whose totals show failures or errors. 2) Call compare_runs on it: new failures first, "
+                f"then the ones still failing. 3) For each failure call failed_cases and read the error, the failing "
+                f"step and the screenshot link. 4) Call list_issues (status open): each failure has been grouped into "
+                f"an issue by its signature; set severity and assignee with update_issue, and say in one line per "
+                f"issue whether it looks like a product bug, a test defect or an environment problem, and why. "
+                f"Do not resolve an issue you have not seen pass.")
+
+    @server.prompt(name="write_executable_cases", description="Write executable test cases for one requirement.")
+    def write_executable_cases(project_id: str, requirement: str, base_url: str | None = None) -> str:
+        target = f" against {base_url}" if base_url else ""
+        return (f"Write executable test cases for this requirement of Cognitest project {project_id}{target}:\n"
+                f"<requirement>\n{requirement}\n</requirement>\n"
+                f"1) Read cognitest://reference/steps: only those actions exist. 2) Write one case per behaviour: "
+                f"the main path, each boundary the requirement states (at, just below, just above) and each refusal "
+                f"it implies; every case ends with a check (expect_text, expect_url, expect_status ...), never with an "
+                f"action alone. 3) Call list_cases first and do not write a case that already exists. 4) Create each "
+                f"with create_case (executable_steps), then start_run on the new cases{target} and report which pass; "
+                f"a case that fails because the step is wrong is fixed with update_case, not left behind.")
+
+    @server.prompt(name="bug_report_to_regression_case", description="Turn a bug report into a regression case that "
+                   "fails while the bug is there.")
+    def bug_report_to_regression_case(project_id: str, report: str, base_url: str | None = None) -> str:
+        target = f" against {base_url}" if base_url else ""
+        return (f"Turn this bug report into a regression case in Cognitest project {project_id}:\n"
+                f"<bug-report>\n{report}\n</bug-report>\n"
+                f"1) Find the steps to reproduce and the expected behaviour in the report (ask if they are missing; "
+                f"do not invent them). 2) Read cognitest://reference/steps and write the steps as executable steps "
+                f"that end with a check of the expected behaviour. 3) create_case with the tag 'regression' and a "
+                f"title naming the bug. 4) start_run on it{target}: while the bug is there the case must fail on "
+                f"the check, not on a missing element; say so, with the error from failed_cases.")

@@ -14,9 +14,11 @@ from typing import Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.subscriptions import InMemorySubscriptionBus
 
 from cognitest.producers.mcp.backend import Backend, ClientBackend
 from cognitest.producers.mcp.resources import register_resources
+from cognitest.producers.mcp.updates import ListenGuard, ProjectFeeds
 
 INSTRUCTIONS = """Cognitest is a test platform: projects hold requirements, test plans, suites, cases, runs and
 issues. Typical flows: add_requirements then generate (with base_url to ground cases in a running web app) then
@@ -26,8 +28,10 @@ update_issue. Every id is a UUID returned by an earlier tool."""
 
 def build(backend: Backend | None = None) -> MCPServer:
     """The server and its tools over `backend` (default: the CLI's HTTP client)."""
-    server = MCPServer(name="cognitest", instructions=INSTRUCTIONS)
     backend = backend or ClientBackend()
+    bus = InMemorySubscriptionBus()
+    server = MCPServer(name="cognitest", instructions=INSTRUCTIONS, subscriptions=bus)
+    server.middleware.append(ListenGuard(ProjectFeeds(bus, backend)))
 
     async def call(method: str, path: str, *, body: Any = None, **params: Any) -> Any:
         return await backend.request(method, path, params=params, body=body)

@@ -174,3 +174,41 @@ async def test_a_remote_agent_over_http_runs_compares_cancels_and_is_held_to_its
         assert refused_tool.is_error and "403" in refused_tool.content[0].text
     audit = (await api.get(f"/api/v1/projects/{pid}/audit", params={"type": "run.cancel_requested"})).json()["items"]
     assert any(item["actor"] == f"token:{editor['id']}" for item in audit)  # the remote agent acted as itself
+
+
+async def test_a_listening_agent_is_told_when_what_it_reads_has_changed(
+        stack: PlatformStack, api: httpx.AsyncClient, project: dict) -> None:
+    """Resource subscriptions (`subscriptions/listen`) over stdio and over HTTP: an update to a case
+    the agent listens to arrives once the read models show it; a resource the caller cannot read
+    (unknown id, another scheme) is refused before any stream opens. The four prompts are listed."""
+    import anyio
+    from mcp.shared.exceptions import MCPError
+
+    from tests.integration.test_execution import make_case, suite_of
+
+    pid = project["id"]
+    editor = (await api.post(f"/api/v1/projects/{pid}/tokens", json={"name": "listener", "role": "editor"})).json()
+    case = await make_case(api, pid, await suite_of(api, pid, "Watched"), "Watched case",
+                           [{"action": "request", "url": "/"}, {"action": "expect_status", "status": 200}])
+    uri = f"cognitest://projects/{pid}/cases/{case['id']}"
+    for transport, connect in (("stdio", _server), ("http", _remote)):
+        async with Client(connect(stack, editor["token"]), read_timeout_seconds=120) as client:
+            prompts = {p.name for p in (await client.list_prompts()).prompts}
+            assert {"fix_failing_test", "triage_latest_failed_run", "write_executable_cases",
+                    "bug_report_to_regression_case"} <= prompts, transport
+            for refused in (f"cognitest://projects/{pid}/cases/00000000-0000-4000-8000-000000000000",
+                            "file:///etc/passwd"):
+                try:
+                    async with client.listen(resource_subscriptions=[refused]):
+                        raise AssertionError(f"{transport}: a listen to {refused} was served")
+                except MCPError as exc:
+                    assert refused.split("/")[-1] in str(exc) or "not a Cognitest resource" in str(exc), str(exc)
+            async with client.listen(resource_subscriptions=[uri]) as updates:
+                priority = {"stdio": "high", "http": "critical"}[transport]
+                changed = await api.patch(f"/api/v1/projects/{pid}/cases/{case['id']}", json={"priority": priority})
+                assert changed.status_code == 202, changed.text
+                with anyio.fail_after(60):
+                    event = await updates.__anext__()
+                assert getattr(event, "uri", None) == uri, (transport, event)
+                read = json.loads((await client.read_resource(uri)).contents[0].text)
+                assert read["priority"] == priority, transport  # told after the change is readable

@@ -7,7 +7,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import APIError, NotFoundError
 
 from cognitest.infra.bus import dlq
@@ -16,12 +15,12 @@ from cognitest.producers.api.access.guard import principal_of, require
 from cognitest.producers.api.access.principal import Principal
 from cognitest.producers.api.commands import accepted, publish, wants_wait
 from cognitest.producers.api.errors import ApiError
+from cognitest.producers.api.follow import Follower
 from cognitest.producers.api.references import check_event
 from cognitest.producers.api.routes.nested import require_project
 from cognitest.producers.api.routes.projects import require_person
 from cognitest.producers.api.state import AppState, actor_of, get_state
 from cognitest.schemas import parse_event, registry
-from cognitest.schemas.subjects import EVENTS_STREAM, project_filter
 
 State = Annotated[AppState, Depends(get_state)]
 SEQ = Annotated[int, Path(ge=1, le=2**63 - 1, description="the dead letter's sequence in the dead-letter stream")]
@@ -93,41 +92,31 @@ async def stream(request: Request, state: State,
                  type: str | None = Query(None, max_length=128, pattern=r"^[a-z_>*]+(\.[a-z_>*]+)*$"),
                  since: int | None = Query(None, ge=1, description="start at this stream sequence"),
                  named: bool = Query(True, description="name each SSE message by its event type (false: unnamed, "
-                                     "so a browser's EventSource.onmessage sees them all)")) -> StreamingResponse:
+                                     "so a browser's EventSource.onmessage sees them all)"),
+                 applied: bool = Query(False, description="send each event only once the read models reflect it "
+                                       "(the projection applied or refused it; at most 10 s later), so a client "
+                                       "that refetches on an event reads the change")) -> StreamingResponse:
     last_id = request.headers.get("last-event-id")
     start = since or (int(last_id) + 1 if last_id and last_id.isdigit() else None)
-    config = ConsumerConfig(
-        deliver_policy=DeliverPolicy.BY_START_SEQUENCE if start else DeliverPolicy.NEW,
-        opt_start_seq=start,
-    )
     principal = principal_of(request)
     if project is not None:
         await require(state, principal, project, Permission.view)
     elif not principal.instance_admin:
         raise ApiError(422, "project: name the project to follow (only the instance admin follows every project)")
-    sub = await state.publisher.js.subscribe(
-        project_filter(str(project) if project else None, type), ordered_consumer=True, config=config,
-        stream=EVENTS_STREAM,
-    )
+    follower = await Follower(state, str(project) if project else None, type, start, applied).__aenter__()
 
     async def frames() -> AsyncIterator[bytes]:
         try:
             yield b": connected\n\n"
             while not await request.is_disconnected():
-                try:
-                    msg = await sub.next_msg(timeout=15)
-                except TimeoutError:
+                item = await follower.next()
+                if item is None:
                     yield b": keep-alive\n\n"
                     continue
-                except Exception:  # noqa: BLE001  nats raises its own TimeoutError type too
-                    yield b": keep-alive\n\n"
-                    continue
-                seq = msg.metadata.sequence.stream
-                event_type = msg.headers.get("ce-type", "message") if msg.headers else "message"
-                name = f"event: {event_type}\n" if named else ""
-                yield f"id: {seq}\n{name}data: {msg.data.decode()}\n\n".encode()
+                name = f"event: {item.type}\n" if named else ""
+                yield f"id: {item.seq}\n{name}data: {item.raw.decode()}\n\n".encode()
         finally:
-            await sub.unsubscribe()
+            await follower.__aexit__()
 
     return StreamingResponse(frames(), media_type="text/event-stream",
                              headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
