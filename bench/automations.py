@@ -79,7 +79,7 @@ async def main(n: int = 200) -> dict[str, Any]:
         stack = PlatformStack(Path(tmp))
         await stack.start("temporal")
         try:
-            client = await connect_temporal(stack.settings.temporal)
+            client = await connect_temporal(stack.settings)
             queue = "bench-automations"
             async with Worker(client, task_queue=queue, workflows=[AutomationRun, HandWrittenAutomation],
                               activities=[load_definition, record_start, record_step, record_finish, http_request, slack],

@@ -173,7 +173,7 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
         temporal = None
         for group, module in (("bootstrap", bootstrap), ("generation", generation)):
             if group in groups:
-                temporal = temporal or await connect_temporal(settings.temporal)
+                temporal = temporal or await connect_temporal(settings)
                 starter = WorkflowStarter(module.CONSUMER, module.plan, temporal, js, bus, settings.temporal.task_queue)
                 await run_durable(module.CONSUMER, per_event(js, module.CONSUMER, starter.handle), 16, **slow)
         publisher = EventPublisher(nc, retries=bus.publish_retries)
@@ -189,7 +189,7 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
             scanner = SecurityScanner(session_factory(engine), publisher, js, bus, settings.execution, settings.source)
             await run_durable(SECURITY, per_event(js, SECURITY, scanner.handle), 2, **slow)
         if "automations" in groups:
-            temporal = temporal or await connect_temporal(settings.temporal)
+            temporal = temporal or await connect_temporal(settings)
             triggers = AutomationTriggers(session_factory(engine), temporal, js, bus, settings.temporal.task_queue)
             await run_durable(AUTOMATIONS, per_event(js, AUTOMATIONS, triggers.handle, watcher=True, wants=triggers.wants), 64, linger=0.0)
         outbound = Outbound(settings.integrations, box=SecretBox.from_settings(settings))
@@ -205,7 +205,7 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
             await run_durable(ALERTING, per_event(js, ALERTING, alerting.handle, watcher=True, wants=alerting.wants,
                                                              received=alerting.projects.received), 16, **slow)
         if "knowledge" in groups:
-            temporal = temporal or await connect_temporal(settings.temporal)
+            temporal = temporal or await connect_temporal(settings)
             stoppers.extend(await start_knowledge(settings, js, temporal, run_durable))
         for pull in runtime:
             await pull.start()

@@ -1,10 +1,15 @@
-"""Temporal client with the pydantic data converter, shared by API, consumers and worker."""
+"""Temporal client with the pydantic data converter and large payloads through the blob store,
+shared by API, consumers and worker."""
+
+import dataclasses
 
 from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from cognitest.infra.settings import TemporalSettings
+from cognitest.infra.blob import blob_store
+from cognitest.infra.settings import Settings
+from cognitest.infra.temporal_storage import external_storage
 from cognitest.infra.tracing import temporal_interceptors
 
 
@@ -12,12 +17,16 @@ class TemporalUnavailable(RuntimeError):
     pass
 
 
-async def connect_temporal(settings: TemporalSettings, runtime: Runtime | None = None) -> Client:
+async def connect_temporal(full: Settings, runtime: Runtime | None = None) -> Client:
+    """Every process that starts, runs or reads a workflow must connect this way: a payload one of
+    them stored in the blob store is read back by another."""
+    settings = full.temporal
+    converter = dataclasses.replace(pydantic_data_converter, external_storage=external_storage(blob_store(full)))
     try:
         return await Client.connect(
             settings.effective_address,
             namespace=settings.namespace,
-            data_converter=pydantic_data_converter,
+            data_converter=converter,
             runtime=runtime,
             interceptors=temporal_interceptors(),
         )

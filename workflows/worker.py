@@ -36,7 +36,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     await ensure_streams(publisher.js, settings.bus)
     metrics = settings.metrics
     serve(metrics.host, metrics.worker_port, "worker")
-    client = await connect_temporal(settings.temporal, metrics_runtime(metrics.host, metrics.temporal_sdk_port))
+    client = await connect_temporal(settings, metrics_runtime(metrics.host, metrics.temporal_sdk_port))
     bootstrap = BootstrapActivities(publisher, settings.source)
     engine = make_engine(settings.database.effective_url, pool_size=4)
     generation = GenerationActivities(settings, session_factory(engine), publisher)

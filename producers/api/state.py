@@ -36,7 +36,7 @@ class AppState:
     async def temporal(self) -> Any:
         async with self._temporal_lock:
             if self._temporal is None:
-                self._temporal = await connect_temporal(self.settings.temporal)
+                self._temporal = await connect_temporal(self.settings)
             return self._temporal
 
 

@@ -280,3 +280,38 @@ async def test_a_refused_api_key_is_not_retried_and_says_so_plainly(api: httpx.A
         fake_llm.script[model].clear()
     assert answered <= 4  # one attempt each for the plan and the feature (both models), never retried
     assert state["status"] == "failed" and "refused the API key" in state["error"], state
+
+
+async def test_an_answer_over_temporals_payload_limit_completes_through_the_blob_store(
+        stack: PlatformStack, api: httpx.AsyncClient, project: dict, fake_llm: FakeLlm) -> None:
+    """500 cases × 12 steps (~2.6 MB, over Temporal's 2 MB payload limit): the feature's cases and the
+    publish job travel by reference through the blob store, the model is asked once, every case lands."""
+    from tests.support.fake_llm import good_answer
+
+    pid = project["id"]
+    spec = b"# Shop\n\n## Search\n\nSRC-1: Customers shall find a product by any word of its name.\n"
+    assert (await upload(api, pid, ("search.md", spec))).status_code == 201
+    filler = "with the catalogue seeded from the fixture file and the search index rebuilt beforehand " * 4
+
+    def huge(body: dict) -> str:
+        user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+        if "test plan" in user:
+            return good_answer(body)
+        return json.dumps({"cases": [
+            {"title": f"Search for product word {i} of the catalogue", "category": "functional",
+             "steps": [{"action": f"Type word {i}.{s} into the search box {filler}",
+                        "expected": f"Product {i}.{s} is listed {filler}"} for s in range(12)],
+             "expected_result": f"Product {i} is found", "priority": "medium", "requirement_keys": ["SRC-1"],
+             "confidence": 0.7, "confidence_reasons": ["model"]} for i in range(500)]})
+    for model in ("gpt-4o-mini", "gpt-4o"):
+        fake_llm.script[model].extend([huge] * 4)
+    assert len(huge({"messages": [{"role": "user", "content": ""}]})) > 2_200_000
+    calls = len(fake_llm.requests)
+    state = await generate(api, pid, engine="llm", timeout=300)
+    answered = len(fake_llm.requests) - calls
+    for model in ("gpt-4o-mini", "gpt-4o"):
+        fake_llm.script[model].clear()
+    assert state["status"] == "completed", state
+    assert answered == 2 and not state["result"]["quality"].get("offline_fallbacks")  # the plan, then one feature call
+    count = (await api.get(f"/api/v1/projects/{pid}/cases", params={"limit": 1, "q": "product word"})).json()
+    assert count["total"] >= 500, count

@@ -130,7 +130,7 @@ async def test_readyz_and_bootstrap_workflow_visible_in_temporal(stack: Platform
         items = (await api.get(f"/api/v1/projects/{project['id']}/suites")).json()["items"]
         return sorted(s["name"] for s in items) if len(items) == 3 else None
     assert await eventually(default_suites) == ["Imported", "Regression", "Smoke"]
-    client = await connect_temporal(stack.settings.temporal)
+    client = await connect_temporal(stack.settings)
     handle = client.get_workflow_handle(bootstrap_workflow_id(project["id"]), result_type=BootstrapResult)
     result = await handle.result()
     assert set(result.suites) == {"Smoke", "Regression", "Imported"} and len(result.published) == 4
