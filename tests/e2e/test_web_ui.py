@@ -238,3 +238,41 @@ async def test_signing_in_through_the_identity_provider(stack: PlatformStack, ap
     async with httpx.AsyncClient(base_url=stack.api_url) as stranger:  # a callback that did not start here
         forged = await stranger.get("/ui/oidc/callback", params={"code": "stolen", "state": "guess"})
         assert forged.status_code == 400 and "sign in again" in forged.text
+
+
+async def test_an_approval_is_answered_on_the_automation_page(stack: PlatformStack, api: httpx.AsyncClient,
+                                                              browser, outside) -> None:  # type: ignore[no-untyped-def]
+    """An execution waiting at an approval is approved with a comment in the browser; the automation
+    goes on down its `approved` edge and the step records who decided, with the comment."""
+    from tests.integration.test_automations import create, execution
+
+    owner = await create_user(api, "approver")
+    project = (await api.post("/api/v1/projects", params={"wait": "true"},
+                              json={"name": f"Approvals {uuid.uuid4().hex[:6]}", "owner_id": owner})).json()
+    pid = project["id"]
+    flow = await create(api, pid, {
+        "nodes": [{"id": "start", "type": "trigger.manual"},
+                  {"id": "review", "type": "approval", "config": {"prompt": "Ship release 4.2?"}},
+                  {"id": "yes", "type": "slack", "config": {"text": "shipped ({{ execution.url }})",
+                                                            "webhook_url": f"{outside.url}/slack/{pid}"}}],
+        "edges": [{"source": "start", "target": "review"}, {"source": "review", "target": "yes", "label": "approved"}]})
+    started = (await api.post(f"/api/v1/projects/{pid}/automations/{flow['id']}/run", json={"input": {}})).json()
+    await execution(api, pid, started["execution_id"], statuses=("waiting",))
+    context = await browser.new_context(bypass_csp=True)
+    page = await context.new_page()
+    try:
+        await sign_in(page, stack.api_url, owner, f"/ui/projects/{pid}/automations/{flow['id']}")
+        await expect(page.get_by_text("Waiting for approval: Ship release 4.2?")).to_be_visible()
+        await accessible(page, "approval")
+        form = page.locator("form").filter(has=page.get_by_role("button", name="Approve"))
+        await form.get_by_label("Comment (approve)").fill("release notes checked")
+        await form.get_by_role("button", name="Approve").click()
+        await expect(form.get_by_role("alert")).to_contain_text("Approved")
+    finally:
+        await context.close()
+    done = await execution(api, pid, started["execution_id"])
+    review = next(s for s in done["steps"] if s["node"] == "review" and s["status"] != "waiting")
+    assert done["status"] == "completed" and review["output"]["approved"] is True
+    assert review["output"]["comment"] == "release notes checked" and review["output"]["by"] == owner
+    [told] = [m.body["text"] for m in outside.at(f"/slack/{pid}")]
+    assert told == f"shipped ({stack.api_url}/ui/projects/{pid}/automations/{flow['id']})"

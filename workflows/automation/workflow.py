@@ -97,7 +97,9 @@ class AutomationRun:
         await self._bookkeeping("record_start", record)
         context: dict[str, Any] = {
             "trigger": data.input, "nodes": {},
-            "execution": {"id": execution_id, "trigger": data.trigger, "automation": str(data.workflow_id)},
+            # url: the automation's page, where a waiting approval is answered (for links in messages)
+            "execution": {"id": execution_id, "trigger": data.trigger, "automation": str(data.workflow_id),
+                          "url": f"{definition.project_url}/automations/{data.workflow_id}" if definition.project_url else ""},
             "project": {"id": str(data.project_id), "url": definition.project_url or ""},
         }
         status, error = "completed", None
