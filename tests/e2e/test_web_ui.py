@@ -101,6 +101,24 @@ async def test_a_lead_works_through_the_main_pages(stack: PlatformStack, api: ht
             await accessible(page, name)
         await page.goto(f"{base}/ui/projects")
         await accessible(page, "projects")
+        # a 390 px phone: no page scrolls sideways (a wide table scrolls inside its own box) and
+        # Sign out stays on screen
+        await page.set_viewport_size({"width": 390, "height": 844})
+        pages = ["", "/cases", f"/cases/{case['id']}", f"/issues/{issue['id']}", "/issues", "/runs", "/members",
+                 "/settings", "/events", "/requirements", "/plans", "/automations"]
+        for path in [f"/ui/projects/{pid}{p}" for p in pages] + ["/ui/projects", "/ui/account"]:
+            await page.goto(base + path)
+            width = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            assert width[0] <= width[1], f"{path} scrolls sideways on a phone: {width[0]} px wide in {width[1]}"
+            box = await page.get_by_role("button", name="Sign out").bounding_box()
+            assert box and box["x"] + box["width"] <= 390, f"{path}: Sign out is off-screen"
+        await page.screenshot(path=str(SHOTS / "phone-account.png"), full_page=True)
+        # dark mode follows the system setting, with the same contrast
+        await page.set_viewport_size({"width": 1280, "height": 900})
+        await page.emulate_media(color_scheme="dark")
+        for path in ("", f"/issues/{issue['id']}", "/cases"):
+            await page.goto(f"{base}/ui/projects/{pid}{path}")
+            await accessible(page, f"dark{path.replace('/', '-')[:20] or '-dashboard'}")
         assert not errors, errors
     finally:
         await context.close()
