@@ -50,6 +50,7 @@ from cognitest.producers.api.routes import (
     requirements,
     results,
     run_compare,
+    run_report,
     runs,
 )
 from cognitest.producers.api.routes.nested import nested_routers
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(results.router)
     app.include_router(runs.router)
     app.include_router(run_compare.router)
+    app.include_router(run_report.router)
     app.include_router(automations.templates_router)
     app.include_router(automations.router)
     app.include_router(executions.router)

@@ -1,16 +1,20 @@
-"""`cognitest runs list|show|cancel|record|close|compare`: runs after they started."""
+"""`cognitest runs list|show|cancel|record|close|compare|report`: runs after they started."""
+
+import os
+from pathlib import Path
 
 import typer
 
 from cognitest.producers.cli.client import Api
-from cognitest.producers.cli.exits import FAILED, fail
+from cognitest.producers.cli.exits import BAD_INPUT, FAILED, fail
 from cognitest.producers.cli.output import console, emit_json, show
 
 API = typer.Option(None, "--api", envvar="COGNITEST_API", help="API base URL")
 JSON = typer.Option(False, "--json", help="print only JSON")
 PROJECT = typer.Option(..., "--project", "-p", envvar="COGNITEST_PROJECT", help="project id")
 
-runs_app = typer.Typer(help="Runs: list, show, cancel, record a manual result, compare two runs.", no_args_is_help=True)
+runs_app = typer.Typer(help="Runs: list, show, cancel, record a manual result, compare two runs, report.",
+                       no_args_is_help=True)
 
 
 @runs_app.command("list")
@@ -87,3 +91,40 @@ def runs_compare(run_id: str = typer.Argument(..., metavar="RUN_ID", help="the n
                 console.print(f"  {label}: {name}{extra}{error}", markup=False, highlight=False)
     if fail_on_new and data["counts"]["new_failures"]:
         fail(f"{data['counts']['new_failures']} case(s) newly failing", FAILED)
+
+
+@runs_app.command("report")
+def runs_report(run_id: str = typer.Argument(..., metavar="RUN_ID"), project: str = PROJECT,
+                output: Path = typer.Option(None, "--output", "-o", help="the file to write (default: "
+                                            "cognitest-run-<id>.html, or .pdf)"),
+                pdf: bool = typer.Option(False, "--pdf", help="print it to PDF with Chromium"), api: str = API) -> None:
+    """Save a run as one self-contained HTML file (or a PDF) to send to anyone: totals, what changed since the
+    run before, every result with its error. Prints the file's path."""
+    html = Api(api).get(f"/api/v1/projects/{project}/runs/{run_id}/report")
+    target = output or Path(f"cognitest-run-{run_id[:8]}.{'pdf' if pdf else 'html'}")
+    try:
+        if pdf:
+            _print_pdf(html, target)
+        else:
+            target.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {target}: {exc.strerror}", BAD_INPUT)
+    console.print(str(target), markup=False, highlight=False)
+
+
+def _print_pdf(html: str, target: Path) -> None:
+    from playwright.sync_api import Error, sync_playwright
+
+    from cognitest.infra.browser import CHROMIUM_ARGS, system_chromium
+
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=system_chromium(os.environ.get("COGNITEST_EXECUTION__CHROMIUM_PATH")),
+                                         args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.set_content(html, wait_until="load")
+            page.pdf(path=str(target), format="A4", print_background=True,
+                     margin={"top": "12mm", "bottom": "12mm", "left": "10mm", "right": "10mm"})
+            browser.close()
+    except Error as exc:
+        fail(f"cannot print the PDF: {str(exc).splitlines()[0]} (see `cognitest doctor` for Chromium)", BAD_INPUT)

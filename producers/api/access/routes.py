@@ -60,6 +60,7 @@ ROUTE_ACCESS: dict[str, Access] = {
     f"GET {_PROJECT}/runs/{{run_id}}": P.view, f"GET {_PROJECT}/runs/{{run_id}}/results": P.view,
     f"POST {_PROJECT}/runs/{{run_id}}/results": P.run_tests, f"POST {_PROJECT}/runs/{{run_id}}/cancel": P.run_tests,
     f"POST {_PROJECT}/runs/{{run_id}}/close": P.run_tests, f"GET {_PROJECT}/runs/{{run_id}}/compare": P.view,
+    f"GET {_PROJECT}/runs/{{run_id}}/report": P.view,
     f"GET {_PROJECT}/cases/{{case_id}}/history": P.view, f"GET {_PROJECT}/artifacts": P.view,
     f"POST {_PROJECT}/security-scans": P.run_tests,
     # automations
