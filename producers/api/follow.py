@@ -14,8 +14,11 @@ from cognitest.producers.api.state import AppState
 from cognitest.schemas.subjects import EVENTS_STREAM, project_filter
 
 # how long an event is held back waiting for the projection before it is sent anyway (a stalled
-# projection must not stall every follower; the event is still the truth of the stream)
+# projection must not stall every follower; the event is still the truth of the stream); once one
+# wait has run out, the next ones are short until an event is seen applied again, so a burst behind
+# a stalled projection costs seconds, not ten seconds an event
 APPLIED_WAIT_S = 10.0
+STALLED_WAIT_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Follower:
                  start: int | None = None, applied: bool = False) -> None:
         self.state, self.project, self.type_pattern, self.start, self.applied = state, project, type_pattern, start, applied
         self._sub: Any = None
+        self._patience = APPLIED_WAIT_S
 
     async def __aenter__(self) -> "Follower":
         config = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE if self.start else DeliverPolicy.NEW,
@@ -62,7 +66,8 @@ class Follower:
             event_id = (msg.headers or {}).get("Nats-Msg-Id") or followed.body().get("id")
             if isinstance(event_id, str):
                 waiter = self.state.waiter
-                await waiter.wait(event_id, waiter.expect(event_id), APPLIED_WAIT_S)
+                outcome = await waiter.wait(event_id, waiter.expect(event_id), self._patience)
+                self._patience = APPLIED_WAIT_S if outcome is not None else STALLED_WAIT_S
         return followed
 
     async def __aiter__(self) -> AsyncIterator[Followed]:

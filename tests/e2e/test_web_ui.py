@@ -92,6 +92,16 @@ async def test_a_lead_works_through_the_main_pages(stack: PlatformStack, api: ht
         await bad.get_by_role("button", name="Create case").click()
         await expect(bad.get_by_role("alert")).to_contain_text("title")
 
+        # keyboard: "?" lists the shortcuts, "g i" opens the issues, "/" goes to the search box
+        await page.keyboard.press("?")
+        await expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_contain_text("g i")
+        await page.keyboard.press("Escape")
+        await page.keyboard.press("g")
+        await page.keyboard.press("i")
+        await page.wait_for_url(f"**/ui/projects/{pid}/issues")
+        await page.keyboard.press("/")
+        assert await page.evaluate("document.activeElement.name") == "q"
+
         await page.goto(f"{base}/ui/projects/{pid}/issues/{issue['id']}")
         await page.get_by_role("button", name="Resolve").click()
         await expect(page.locator(".badge.resolved")).to_be_visible()

@@ -103,7 +103,8 @@ const project = document.body.dataset.project;
 const regions = [...document.querySelectorAll("[data-refresh-on]")];
 const feed = document.querySelector("[data-live-feed]");
 if (project && (regions.length || feed)) {
-  const source = new EventSource(`/api/v1/events/stream?project=${project}&named=false`);
+  // applied=true: each event arrives once the read models show it, so one refetch per burst is enough
+  const source = new EventSource(`/api/v1/events/stream?project=${project}&named=false&applied=true`);
   let pending = null, settle = null;
   const matches = (pattern, type) => pattern.split(/\s+/).some(p => p === type || (p.endsWith("*") && type.startsWith(p.slice(0, -1))));
   const refresh = async () => {
@@ -133,15 +134,58 @@ if (project && (regions.length || feed)) {
       while (feed.children.length > 50) feed.lastChild.remove();
     }
     if (!regions.some(r => matches(r.dataset.refreshOn, event.type))) return;
-    if (!pending) pending = setTimeout(refresh, 300);
-    // an event arrives when it is stored; the page shows it once the projection has applied it,
-    // which under load can take longer than the first refetch waits: look again a little later
-    // (after the last event), so the final state of a burst is never missed
+    if (!pending) pending = setTimeout(refresh, 200);
+    // the last event of a burst may come in while a refetch is on its way: one more after it
     clearTimeout(settle);
-    settle = setTimeout(() => { refresh(); settle = setTimeout(refresh, 4000); }, 1500);
+    settle = setTimeout(refresh, 1000);
   };
   // what happened between rendering this page and the stream's subscription (or while it
   // reconnected) is only seen by refetching once the stream is open
   source.onopen = () => { if (regions.length && !pending) pending = setTimeout(refresh, 0); };
   window.cognitestStream = source;
 }
+
+// keyboard shortcuts: "?" lists them, "g" then a letter opens a page of the project, "/" goes to the
+// page's search box; never while typing into a field
+const GO = [["d", "", "Dashboard"], ["q", "/requirements", "Requirements"], ["p", "/plans", "Plans"],
+            ["c", "/cases", "Test cases"], ["r", "/runs", "Runs"], ["i", "/issues", "Issues"],
+            ["a", "/automations", "Automations"], ["e", "/events", "Event log"], ["m", "/members", "Members"],
+            ["s", "/settings", "Settings"]];
+let help = null, leader = 0;
+function shortcuts() {
+  if (!help) {
+    help = document.createElement("dialog");
+    help.className = "shortcuts";
+    help.setAttribute("aria-labelledby", "shortcuts-title");
+    const title = Object.assign(document.createElement("h2"), { id: "shortcuts-title", textContent: "Keyboard shortcuts" });
+    const list = document.createElement("dl");
+    const rows = [["?", "this list"], ["/", "search on this page"], ["Esc", "close"]];
+    if (project) rows.push(...GO.map(([key, , label]) => [`g ${key}`, label]));
+    for (const [keys, what] of rows) {
+      list.append(Object.assign(document.createElement("dt"), { textContent: keys }),
+                  Object.assign(document.createElement("dd"), { textContent: what }));
+    }
+    const close = Object.assign(document.createElement("button"), { type: "button", textContent: "Close" });
+    close.addEventListener("click", () => help.close());
+    help.append(title, list, close);
+    document.body.append(help);
+  }
+  help.open ? help.close() : help.showModal();
+}
+document.addEventListener("keydown", (event) => {
+  const target = event.target;
+  if (event.ctrlKey || event.metaKey || event.altKey || target.isContentEditable ||
+      ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName)) return;
+  if (event.key === "?") { event.preventDefault(); shortcuts(); return; }
+  if (event.key === "/") {
+    const search = document.querySelector("input[type=search], input[name=q]");
+    if (search) { event.preventDefault(); search.focus(); }
+    return;
+  }
+  if (event.key === "g" && project) { leader = Date.now(); return; }
+  if (leader && Date.now() - leader < 1500) {
+    leader = 0;
+    const found = GO.find(([key]) => key === event.key);
+    if (found) location.assign(`/ui/projects/${project}${found[1]}`);
+  }
+});
