@@ -3,17 +3,18 @@ URL (same origin, bounded), and on each the elements a test can bind to by role,
 label or placeholder. Cases are grounded in these elements, and the LLM engine's executable steps
 are checked against them (no invented selectors)."""
 
-from pydantic import AnyHttpUrl, BaseModel, Field
+from pydantic import AnyHttpUrl, BaseModel, Field, StrictBool
+from cognitest.schemas.numbers import JsonInt
 
 
 class AppTarget(BaseModel):
     """Where the application under test runs, and how far generation may explore it."""
 
     base_url: AnyHttpUrl
-    max_pages: int = Field(default=10, ge=1, le=50, description="pages visited, breadth first from the base URL")
-    allow_destructive: bool = Field(default=False, description=(
+    max_pages: JsonInt = Field(default=10, ge=1, le=50, description="pages visited, breadth first from the base URL")
+    allow_destructive: StrictBool = Field(default=False, description=(
         "follow links that look destructive (log out, delete, remove, cancel ...); never by default"))
-    verify: bool = Field(default=True, description="dry-run every generated executable case once (a run of them)")
+    verify: StrictBool = Field(default=True, description="dry-run every generated executable case once (a run of them)")
 
 
 class PageElement(BaseModel):
@@ -22,9 +23,9 @@ class PageElement(BaseModel):
     label: str | None = Field(default=None, max_length=300)
     placeholder: str | None = Field(default=None, max_length=300)
     input_type: str | None = Field(default=None, max_length=40)
-    required: bool = False
+    required: StrictBool = False
     href: str | None = Field(default=None, max_length=2000)
-    form: int | None = Field(default=None, description="index of the form it belongs to on the page")
+    form: JsonInt | None = Field(default=None, description="index of the form it belongs to on the page")
 
 
 class AppPage(BaseModel):

@@ -7,7 +7,8 @@ Values may reference variables as `{{name}}` (set by `set_var` or saved from a r
 import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
+from cognitest.schemas.numbers import JsonInt
 
 STEP_LANGUAGE_VERSION = 1
 
@@ -49,10 +50,23 @@ WebUrl = Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(web
 UploadSource = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(upload_source)]
 
 
+STRATEGIES = ("role", "label", "text", "test_id", "css", "xpath", "placeholder", "title", "accessibility_id")
+_CHOSEN = {"type": "string", "minLength": 1}
+
+
+def _one_strategy_schema(schema: dict[str, Any]) -> None:
+    """The rule of the validator below, in the schema: exactly one strategy is a non-empty string,
+    and a name only goes with a role."""
+    schema["oneOf"] = [
+        {"required": [k], "properties": {k: _CHOSEN, **{o: {"not": _CHOSEN} for o in STRATEGIES if o != k},
+                                         **({} if k == "role" else {"name": {"not": _CHOSEN}})}}
+        for k in STRATEGIES]
+
+
 class Target(BaseModel):
     """How to find an element: exactly one strategy (role takes an optional name)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_one_strategy_schema)
     role: str | None = Field(default=None, description="ARIA role, e.g. button, textbox, link")
     name: str | None = Field(default=None, description="accessible name, with role")
     label: str | None = None
@@ -66,17 +80,22 @@ class Target(BaseModel):
 
     @model_validator(mode="after")
     def one_strategy(self) -> "Target":
-        strategies = ("role", "label", "text", "test_id", "css", "xpath", "placeholder", "title", "accessibility_id")
-        chosen = [k for k in strategies if getattr(self, k)]
+        chosen = [k for k in STRATEGIES if getattr(self, k)]
         if len(chosen) != 1:
-            raise ValueError(f"a target needs exactly one of {', '.join(strategies)}")
+            raise ValueError(f"a target needs exactly one of {', '.join(STRATEGIES)}")
         if self.name and not self.role:
             raise ValueError("name goes with role")
         return self
 
 
+def _action_required(schema: dict[str, Any]) -> None:
+    """The union is told apart by `action`, so a step must name it even where the model has a
+    default: the schema says so (a step without it is refused)."""
+    schema["required"] = ["action", *[name for name in schema.get("required", []) if name != "action"]]
+
+
 class _Step(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_action_required)
     description: str | None = Field(default=None, max_length=500)
 
 
@@ -105,7 +124,7 @@ class Select(_Step):
 class Check(_Step):
     action: Literal["check"] = "check"
     target: Target
-    checked: bool = True
+    checked: StrictBool = True
 
 
 class Press(_Step):
@@ -131,14 +150,14 @@ class WaitFor(_Step):
     action: Literal["wait_for"] = "wait_for"
     target: Target | None = None
     state: Literal["visible", "hidden", "attached", "detached"] = "visible"
-    timeout_ms: int = Field(default=5000, ge=0, le=600_000)
+    timeout_ms: JsonInt = Field(default=5000, ge=0, le=600_000)
 
 
 class ExpectText(_Step):
     action: Literal["expect_text"] = "expect_text"
     text: str
     target: Target | None = None
-    exact: bool = False
+    exact: StrictBool = False
 
 
 class ExpectVisible(_Step):
@@ -170,7 +189,7 @@ class ExpectTitle(_Step):
 class ExpectCount(_Step):
     action: Literal["expect_count"] = "expect_count"
     target: Target
-    count: int = Field(ge=0)
+    count: JsonInt = Field(ge=0)
 
 
 class ExpectAttribute(_Step):
@@ -201,7 +220,7 @@ class Request(_Step):
 
 class ExpectStatus(_Step):
     action: Literal["expect_status"] = "expect_status"
-    status: int = Field(ge=100, le=599)
+    status: JsonInt = Field(ge=100, le=599)
 
 
 class ExpectHeader(_Step):
@@ -214,7 +233,7 @@ class ExpectJson(_Step):
     action: Literal["expect_json"] = "expect_json"
     path: str = Field(description="JSON path, e.g. $.items[0].id")
     equals: Any = None
-    exists: bool = True
+    exists: StrictBool = True
 
 
 class ExpectJsonSchema(_Step):

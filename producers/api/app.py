@@ -66,6 +66,10 @@ the resource id; add `?wait=true` (or `Prefer: return=representation`) to wait u
 applied the event and get the resource back. Reads come from the read models. Errors are JSON with
 `error`, `message` and `request_id`. Send `Idempotency-Key` to make a retried command publish one event.
 
+Rules that hold for every operation: bodies are UTF-8 JSON; text never contains NUL (U+0000: **422**,
+PostgreSQL cannot store it); numbers and booleans are strict (`"5"` is not 5, `1` is not `true`); an
+unknown field is refused (**422**); an id in a body that names nothing in the project is **404**.
+
 AI agents reach the same operations as Model Context Protocol tools at `/mcp` (streamable HTTP, stateless;
 `Authorization: Bearer <token>` on every request; the MCP protocol describes its own tools and resources)."""
 

@@ -51,11 +51,19 @@ CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_fo
          429: "too_many_requests", 500: "internal", 503: "unavailable", 504: "timeout"}
 
 
-class BodyTooLarge(Exception):
-    """The request body grew past the configured limit while it was being read."""
+class BodyTooLarge(HTTPException):
+    """The request body grew past the configured limit while it was being read (an HTTPException,
+    so that FastAPI's body parsing passes it on instead of answering 400)."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"request body is over {limit} bytes")
+        super().__init__(status_code=413, detail=f"request body is over {limit} bytes")
+
+
+class NulInBody(HTTPException):
+    """PostgreSQL text cannot hold NUL: a body with one is refused at the edge (422)."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=422, detail="NUL characters (\\u0000) are not allowed in text")
 
 
 class ApiError(HTTPException):
@@ -157,8 +165,9 @@ def install(app: FastAPI) -> None:
         return _json(request, 422, str(exc))
 
     @app.exception_handler(BodyTooLarge)
-    async def body_too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
-        return _json(request, 413, str(exc))
+    @app.exception_handler(NulInBody)
+    async def refused_while_reading(request: Request, exc: BodyTooLarge | NulInBody) -> JSONResponse:
+        return _json(request, exc.status_code, str(exc.detail))
 
     @app.exception_handler(EventTooLarge)
     async def too_large(request: Request, exc: EventTooLarge) -> JSONResponse:

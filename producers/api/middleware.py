@@ -7,14 +7,10 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cognitest.infra.metrics import HTTP_REQUESTS
-from cognitest.producers.api.errors import CODES, BodyTooLarge
+from cognitest.producers.api.errors import CODES, BodyTooLarge, NulInBody
 
 log = structlog.get_logger("cognitest.api")
 NUL = b"\\u0000"
-
-
-class NulInBody(Exception):
-    pass
 
 
 class RequestContext:
@@ -72,10 +68,10 @@ class RequestContext:
 
         try:
             await self.app(scope, counted_receive, send_with_id)
-        except BodyTooLarge:
+        except BodyTooLarge:  # raised where no route handles it (FastAPI's handlers answer the others)
             await self._too_large(send_with_id, request_id, limit)
-        except NulInBody:
-            await self._refuse(send_with_id, request_id, 422, "NUL characters (\\u0000) are not allowed in text")
+        except NulInBody as exc:
+            await self._refuse(send_with_id, request_id, 422, str(exc.detail))
         finally:
             elapsed = time.perf_counter() - started
             # the route's template (/api/v1/projects/{project_id}/cases), not the path: bounded labels

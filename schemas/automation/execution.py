@@ -3,7 +3,8 @@
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
+from cognitest.schemas.numbers import JsonInt
 
 AUTOMATION_WORKFLOW = "AutomationRun"
 EXECUTION_PREFIX = "automation-"
@@ -19,14 +20,14 @@ class ExecutionInput(BaseModel):
     trigger_node: str | None = Field(default=None, description="the trigger node that fired; unset = the first")
     input: dict[str, Any] = Field(default_factory=dict)
     actor: str = "system"
-    version: int | None = Field(default=None, description="the graph version to run; unset = the latest")
+    version: JsonInt | None = Field(default=None, description="the graph version to run; unset = the latest")
 
 
 class Definition(BaseModel):
     workflow_id: UUID
     name: str
-    version: int
-    enabled: bool
+    version: JsonInt
+    enabled: StrictBool
     graph: dict[str, Any]
     project_url: str | None = Field(default=None, description="the project's page in the web UI, for links in messages")
 
@@ -52,14 +53,14 @@ class Step(BaseModel):
     error: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
-    duration_ms: int = 0
+    duration_ms: JsonInt = 0
 
 
 class StepRecord(BaseModel):
     project_id: UUID
     workflow_id: UUID
     execution_id: str
-    index: int
+    index: JsonInt
     step: Step
 
 
@@ -68,7 +69,7 @@ class ExecutionRecord(BaseModel):
     workflow_id: UUID
     execution_id: str
     trigger: str
-    version: int | None = None
+    version: JsonInt | None = None
     input: dict[str, Any] = Field(default_factory=dict)
     actor: str = "system"
     status: str | None = None
@@ -87,7 +88,7 @@ class Finished(BaseModel):
 
 class ApprovalDecision(BaseModel):
     node: str | None = Field(default=None, description="the approval node; unset = whichever is waiting")
-    approved: bool
+    approved: StrictBool
     by: str = "system"
     comment: str | None = Field(default=None, max_length=2000)
 

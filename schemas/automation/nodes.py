@@ -3,17 +3,18 @@
 Every string in a configuration may hold templates (`{{ trigger.run_id }}`,
 `{{ nodes.run.output.failed }}`, `{{ item.title }}`), filled in when the node runs."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from cognitest.schemas.enums import Severity
+from cognitest.schemas.numbers import JsonInt, JsonNumber
 
 
 class NodeConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    continue_on_error: bool = Field(default=False, description="an action that fails gives {error} instead of failing the execution")
+    continue_on_error: StrictBool = Field(default=False, description="an action that fails gives {error} instead of failing the execution")
 
 
 # --- triggers ---------------------------------------------------------------------------------
@@ -27,7 +28,7 @@ class ScheduleTrigger(NodeConfig):
 
     cron: str | None = Field(default=None, max_length=200, description="five-field cron, e.g. '0 2 * * 1-5'")
     timezone: str = Field(default="UTC", max_length=64)
-    interval_seconds: int | None = Field(default=None, ge=1, le=31_536_000)
+    interval_seconds: Annotated[JsonInt, Field(ge=1, le=31_536_000)] | None = Field(default=None)
     input: dict[str, Any] = Field(default_factory=dict, description="what the trigger gives the graph")
 
     @field_validator("timezone")
@@ -70,8 +71,8 @@ class RunSuite(NodeConfig):
     case_ids: list[str] = Field(default_factory=list)
     environment: dict[str, Any] = Field(default_factory=dict)
     browsers: list[str] = Field(default_factory=lambda: ["chromium"])
-    retries: int = Field(default=0, ge=0, le=10)
-    timeout_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
+    retries: JsonInt = Field(default=0, ge=0, le=10)
+    timeout_minutes: JsonInt = Field(default=120, ge=1, le=7 * 24 * 60)
 
 
 class GeneratePlan(NodeConfig):
@@ -80,7 +81,7 @@ class GeneratePlan(NodeConfig):
     document_ids: list[str] = Field(default_factory=list)
     document_id: str | None = Field(default=None, max_length=500, description="one document (templated)")
     engine: str | None = Field(default=None, max_length=200)
-    timeout_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    timeout_minutes: JsonInt = Field(default=60, ge=1, le=24 * 60)
 
 
 class HttpRequest(NodeConfig):
@@ -89,7 +90,7 @@ class HttpRequest(NodeConfig):
     headers: dict[str, str] = Field(default_factory=dict)
     body: Any = None
     expect_status: list[int] = Field(default_factory=list, description="empty = any 2xx")
-    timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    timeout_seconds: JsonNumber = Field(default=30.0, gt=0, le=300)
 
 
 class SlackMessage(NodeConfig):
@@ -154,21 +155,21 @@ class Switch(NodeConfig):
 
 
 class Delay(NodeConfig):
-    seconds: int = Field(ge=0, le=30 * 24 * 3600)
+    seconds: JsonInt = Field(ge=0, le=30 * 24 * 3600)
 
 
 class Approval(NodeConfig):
     """Wait for a person to approve or reject (edges `approved` / `rejected`)."""
 
     prompt: str = Field(default="Approve?", max_length=2000)
-    timeout_hours: float = Field(default=72.0, gt=0, le=24 * 30)
+    timeout_hours: JsonNumber = Field(default=72.0, gt=0, le=24 * 30)
 
 
 class ForEach(NodeConfig):
     """Run the branch on the edge `each` once per item (as `item`, `index`), then follow `done`."""
 
     items: Any = Field(description="a list, or a template that yields one")
-    max_items: int = Field(default=100, ge=1, le=1000)
+    max_items: JsonInt = Field(default=100, ge=1, le=1000)
 
 
 TRIGGERS: dict[str, type[NodeConfig]] = {

@@ -1,13 +1,14 @@
 """Automations (user-defined workflows) and their executions."""
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from cognitest.schemas.enums import ExecutionStatus
 from cognitest.schemas.events.common import Json, Name, Payload
 from cognitest.schemas.registry import event
+from cognitest.schemas.numbers import JsonInt
 
 
 @event("workflow.defined")
@@ -17,9 +18,9 @@ class WorkflowDefined(Payload):
     workflow_id: UUID
     name: Name
     description: str | None = Field(default=None, max_length=10_000)
-    version: int = Field(default=1, ge=1)
+    version: JsonInt = Field(default=1, ge=1)
     graph: Json = Field(default_factory=dict, description="nodes and edges")
-    enabled: bool = True
+    enabled: StrictBool = True
 
 
 @event("workflow.triggered")
@@ -30,7 +31,7 @@ class WorkflowTriggered(Payload):
     execution_id: str = Field(min_length=1, max_length=255, description="the Temporal workflow id")
     trigger: str = Field(max_length=64)
     input: Json = Field(default_factory=dict)
-    version: int | None = Field(default=None, ge=1, description="the automation version this execution runs")
+    version: Annotated[JsonInt, Field(ge=1)] | None = Field(default=None, description="the automation version this execution runs")
 
 
 @event("workflow.completed")
@@ -55,7 +56,7 @@ class WorkflowRunRequested(Payload):
     trigger_node: str | None = Field(default=None, max_length=64)
     input: Json = Field(default_factory=dict)
     retry_of: str | None = Field(default=None, max_length=255, description="the execution this one retries")
-    version: int | None = Field(default=None, ge=1, description="run exactly this version; unset = the latest")
+    version: Annotated[JsonInt, Field(ge=1)] | None = Field(default=None, description="run exactly this version; unset = the latest")
 
 
 @event("workflow.step_finished")
@@ -64,7 +65,7 @@ class WorkflowStepFinished(Payload):
 
     workflow_id: UUID
     execution_id: str = Field(min_length=1, max_length=255)
-    index: int = Field(ge=0)
+    index: JsonInt = Field(ge=0)
     node: str = Field(max_length=64)
     node_type: str = Field(max_length=64)
     status: str = Field(max_length=32)
@@ -73,4 +74,4 @@ class WorkflowStepFinished(Payload):
     error: str | None = Field(default=None, max_length=5_000)
     started_at: str | None = None
     finished_at: str | None = None
-    duration_ms: int = Field(default=0, ge=0)
+    duration_ms: JsonInt = Field(default=0, ge=0)

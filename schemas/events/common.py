@@ -1,12 +1,20 @@
 """Building blocks shared by event payloads."""
 
+import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from cognitest.schemas.numbers import JsonNumber
 
 # The projection stores these in PostgreSQL and the knowledge base embeds them, so what neither
 # can take is refused where the event is made, never accepted and then dead-lettered.
 MAX_JSON_DEPTH = 32
+
+
+# a visible character: not whitespace, not a control character, not an invisible format
+# character; the same pattern is in the JSON Schema, so the document states the rule exactly
+VISIBLE = r"[^\s\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
+_VISIBLE = re.compile(VISIBLE)
 
 
 def visible_text(value: str) -> str:
@@ -14,7 +22,7 @@ def visible_text(value: str) -> str:
     nothing (a NaN vector) and mean nothing to a reader; PostgreSQL refuses NUL."""
     if "\x00" in value:
         raise ValueError("must not contain a NUL character")
-    if not any(ch.isprintable() and not ch.isspace() for ch in value):
+    if not _VISIBLE.search(value):
         raise ValueError("must contain a visible character")
     return value
 
@@ -39,11 +47,13 @@ def bounded_json(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-Name = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(visible_text)]
-Title = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(visible_text)]
+Name = Annotated[str, Field(min_length=1, max_length=255, json_schema_extra={"pattern": VISIBLE}),
+                 AfterValidator(visible_text)]
+Title = Annotated[str, Field(min_length=1, max_length=500, json_schema_extra={"pattern": VISIBLE}),
+                  AfterValidator(visible_text)]
 Tags = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=50)]
 Json = Annotated[dict[str, Any], AfterValidator(bounded_json)]
-Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
+Confidence = Annotated[JsonNumber, Field(ge=0.0, le=1.0)]
 
 
 class Payload(BaseModel):

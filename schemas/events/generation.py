@@ -1,6 +1,6 @@
 """AI generation of plans, suites and cases from a project's requirements."""
 
-from typing import Any
+from typing import Annotated, Any
 from datetime import datetime
 from uuid import UUID
 
@@ -9,6 +9,7 @@ from pydantic import Field
 from cognitest.schemas.events.common import Payload
 from cognitest.schemas.exploration import AppTarget
 from cognitest.schemas.registry import event
+from cognitest.schemas.numbers import JsonInt, JsonNumber
 
 
 @event("generation.requested")
@@ -31,10 +32,10 @@ class GenerationProgress(Payload):
 
     generation_id: UUID
     stage: str = Field(max_length=64)
-    done: int = Field(ge=0)
-    total: int = Field(ge=0)
+    done: JsonInt = Field(ge=0)
+    total: JsonInt = Field(ge=0)
     message: str | None = Field(default=None, max_length=1_000)
-    attempt: int | None = Field(default=None, ge=1, description="the model call's attempt that failed (stage retrying)")
+    attempt: Annotated[JsonInt, Field(ge=1)] | None = Field(default=None, description="the model call's attempt that failed (stage retrying)")
     last_error: str | None = Field(default=None, max_length=1_000, description="why it failed, in plain words")
     next_retry_at: datetime | None = Field(default=None, description="when it is tried again; unset = not again")
 
@@ -45,10 +46,10 @@ class GenerationCompleted(Payload):
 
     generation_id: UUID
     plan_id: UUID
-    suites: int = Field(ge=0)
-    cases: int = Field(ge=0)
-    covered_requirements: int = Field(ge=0)
-    total_requirements: int = Field(ge=0)
+    suites: JsonInt = Field(ge=0)
+    cases: JsonInt = Field(ge=0)
+    covered_requirements: JsonInt = Field(ge=0)
+    total_requirements: JsonInt = Field(ge=0)
     uncovered: list[str] = Field(default_factory=list, description="keys of requirements no case covers")
     weakly_covered: list[str] = Field(default_factory=list, description=(
         "keys of requirements traced only by cases without concrete steps and expected results (placeholders)"))
@@ -56,15 +57,15 @@ class GenerationCompleted(Payload):
         "the generation's quality report: requirements, cases, duplicates_merged, generic_steps, weakly_covered, "
         "cases_per_requirement"))
     engine: str | None = Field(default=None, max_length=200)
-    tokens: int = Field(default=0, ge=0)
-    cost_usd: float = Field(default=0.0, ge=0)
-    repairs: int = Field(default=0, ge=0)
+    tokens: JsonInt = Field(default=0, ge=0)
+    cost_usd: JsonNumber = Field(default=0.0, ge=0)
+    repairs: JsonInt = Field(default=0, ge=0)
     fallbacks_used: list[str] = Field(default_factory=list)
     duplicates: list[dict[str, Any]] = Field(default_factory=list, max_length=1000, description=(
         "generated cases not added because they duplicate an existing case: title, case_id, score"))
     avoided: list[dict[str, Any]] = Field(default_factory=list, max_length=1000, description=(
         "generated cases left out because people rejected similar ones: title, category, because"))
-    examples_used: int = Field(default=0, ge=0, description="judged cases retrieved from the knowledge base")
+    examples_used: JsonInt = Field(default=0, ge=0, description="judged cases retrieved from the knowledge base")
     app: dict[str, Any] | None = Field(default=None, description=(
         "app-aware generation: pages explored, cases with executable steps, the dry run's id"))
 

@@ -3,11 +3,12 @@
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from cognitest.schemas.enums import IssueStatus, Severity
 from cognitest.schemas.events.common import Changes, Confidence, Json, Payload, Tags, Title
 from cognitest.schemas.registry import event
+from cognitest.schemas.numbers import JsonInt
 
 
 class IssueFields(Payload):
@@ -88,8 +89,8 @@ class AlertSent(Payload):
     channel: str = Field(max_length=32)
     target: str = Field(max_length=500)
     about_event_id: str | None = Field(default=None, max_length=128)
-    ok: bool
-    status_code: int | None = None
+    ok: StrictBool
+    status_code: JsonInt | None = None
     error: str | None = Field(default=None, max_length=2_000)
 
 
@@ -125,6 +126,6 @@ class EventDeadLettered(Payload):
 
     consumer: str = Field(max_length=100)
     reason: str = Field(max_length=2_000)
-    stream_seq: int = Field(ge=0)
+    stream_seq: JsonInt = Field(ge=0)
     event_type: str | None = Field(default=None, max_length=128)
     original_event_id: str | None = Field(default=None, max_length=128)

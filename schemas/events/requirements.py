@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 from cognitest.schemas.enums import Priority, RequirementKind
 from cognitest.schemas.events.common import Name, Payload
 from cognitest.schemas.registry import event
+from cognitest.schemas.numbers import JsonInt
 
 
 @event("requirement.uploaded")
@@ -16,7 +17,7 @@ class RequirementUploaded(Payload):
     document_id: UUID
     filename: Name
     media_type: str = Field(max_length=255)
-    size_bytes: int = Field(ge=0)
+    size_bytes: JsonInt = Field(ge=0)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     blob_ref: str = Field(min_length=1, max_length=1024)
 

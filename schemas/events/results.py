@@ -2,19 +2,20 @@
 
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from cognitest.schemas.enums import CaseOutcome
 from cognitest.schemas.events.common import Name, Payload
 from cognitest.schemas.events.runs import RunTotals
 from cognitest.schemas.registry import event
+from cognitest.schemas.numbers import JsonInt
 
 
 class ImportedResult(BaseModel):
     key: str = Field(min_length=1, max_length=1_000, description="classname + name")
     case_id: UUID | None = None
     outcome: CaseOutcome
-    duration_ms: int = Field(default=0, ge=0)
+    duration_ms: JsonInt = Field(default=0, ge=0)
     message: str | None = Field(default=None, max_length=20_000)
 
 
@@ -24,8 +25,8 @@ class ResultsIngested(Payload):
 
     run_id: UUID
     run_name: Name | None = None
-    batch: int = Field(default=0, ge=0)
-    last_batch: bool = True
+    batch: JsonInt = Field(default=0, ge=0)
+    last_batch: StrictBool = True
     commit: str | None = Field(default=None, max_length=64)
     branch: str | None = Field(default=None, max_length=255)
     results: list[ImportedResult] = Field(default_factory=list, max_length=2_000)

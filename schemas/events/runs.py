@@ -7,6 +7,7 @@ from pydantic import Field
 from cognitest.schemas.enums import CaseOutcome
 from cognitest.schemas.events.common import Json, Name, Payload
 from cognitest.schemas.registry import event
+from cognitest.schemas.numbers import JsonInt
 
 
 @event("run.requested")
@@ -22,8 +23,8 @@ class RunRequested(Payload):
     environment: Json = Field(default_factory=dict, description="base_url, variables, appium_url, capabilities")
     browsers: list[str] = Field(default_factory=lambda: ["chromium"])
     device: str | None = Field(default=None, max_length=100)
-    parallelism: int = Field(default=1, ge=1, le=64)
-    retries: int = Field(default=0, ge=0, le=10)
+    parallelism: JsonInt = Field(default=1, ge=1, le=64)
+    retries: JsonInt = Field(default=0, ge=0, le=10)
 
 
 @event("run.cancel_requested")
@@ -38,7 +39,7 @@ class RunStarted(Payload):
     """A run began executing."""
 
     run_id: UUID
-    total_cases: int = Field(ge=0)
+    total_cases: JsonInt = Field(ge=0)
 
 
 @event("run.case_finished")
@@ -50,23 +51,23 @@ class RunCaseFinished(Payload):
     title: str | None = Field(default=None, max_length=500)
     browser: str | None = Field(default=None, max_length=32)
     outcome: CaseOutcome
-    duration_ms: int = Field(default=0, ge=0)
-    attempts: int = Field(default=1, ge=1)
+    duration_ms: JsonInt = Field(default=0, ge=0)
+    attempts: JsonInt = Field(default=1, ge=1)
     error: str | None = Field(default=None, max_length=20_000)
     log: list[Json] = Field(default_factory=list)
     artifacts: list[Json] = Field(default_factory=list)
 
 
 class RunTotals(Payload):
-    total: int = Field(default=0, ge=0)
-    passed: int = Field(default=0, ge=0)
-    failed: int = Field(default=0, ge=0)
-    errors: int = Field(default=0, ge=0)
-    skipped: int = Field(default=0, ge=0)
-    flaky: int = Field(default=0, ge=0)
-    manual: int = Field(default=0, ge=0)
-    unverified: int = Field(default=0, ge=0, description="cases that ran with no assertion: neither passed nor failed")
-    untested: int = Field(default=0, ge=0, description="manual cases left undone when a person closed the run")
+    total: JsonInt = Field(default=0, ge=0)
+    passed: JsonInt = Field(default=0, ge=0)
+    failed: JsonInt = Field(default=0, ge=0)
+    errors: JsonInt = Field(default=0, ge=0)
+    skipped: JsonInt = Field(default=0, ge=0)
+    flaky: JsonInt = Field(default=0, ge=0)
+    manual: JsonInt = Field(default=0, ge=0)
+    unverified: JsonInt = Field(default=0, ge=0, description="cases that ran with no assertion: neither passed nor failed")
+    untested: JsonInt = Field(default=0, ge=0, description="manual cases left undone when a person closed the run")
 
 
 @event("run.completed")
@@ -75,7 +76,7 @@ class RunCompleted(Payload):
 
     run_id: UUID
     totals: RunTotals
-    duration_ms: int = Field(default=0, ge=0)
+    duration_ms: JsonInt = Field(default=0, ge=0)
 
 
 @event("run.failed")
@@ -84,7 +85,7 @@ class RunFailed(Payload):
 
     run_id: UUID
     totals: RunTotals
-    duration_ms: int = Field(default=0, ge=0)
+    duration_ms: JsonInt = Field(default=0, ge=0)
     reason: str | None = Field(default=None, max_length=2_000)
 
 

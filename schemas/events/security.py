@@ -3,7 +3,7 @@ finding is an `issue.detected` (or `issue.occurred` when it was found before).""
 
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from cognitest.schemas.events.common import Json, Payload
 from cognitest.schemas.registry import event
@@ -26,6 +26,6 @@ class SecurityScanFinished(Payload):
 
     scan_id: UUID
     url: str = Field(max_length=2000)
-    ok: bool = True
+    ok: StrictBool = True
     error: str | None = Field(default=None, max_length=2000)
     findings: list[Json] = Field(default_factory=list, description="check, severity, title, issue_id")

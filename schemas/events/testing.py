@@ -3,7 +3,7 @@
 from typing import Any
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from cognitest.schemas.enums import CaseStatus, Priority
 from cognitest.schemas.events.common import Changes, Confidence, Json, Name, Payload, Tags, Title
@@ -118,7 +118,7 @@ class CaseFields(Payload):
     expected_result: str | None = Field(default=None, max_length=10_000)
     status: CaseStatus = CaseStatus.draft
     priority: Priority = Priority.medium
-    ai_generated: bool = False
+    ai_generated: StrictBool = False
     generated_by: str | None = Field(default=None, max_length=50)
     confidence_score: Confidence | None = None
     requirement_ids: list[str] = Field(default_factory=list)
@@ -137,7 +137,7 @@ class CaseCreated(CaseFields):
 class CaseGenerated(CaseFields):
     """The AI generated a test case."""
 
-    ai_generated: bool = True
+    ai_generated: StrictBool = True
     generation_id: UUID | None = None
 
 

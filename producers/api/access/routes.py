@@ -45,6 +45,8 @@ ROUTE_ACCESS: dict[str, Access] = {
     **_crud("plans"), **_crud("suites"), **_crud("cases"), **_crud("collections"),
     **_crud("issues", delete=P.delete_issues, edit=P.edit_issues),
     f"POST {_PROJECT}/collections/import": P.edit_tests,
+    # any other method on the import path answers 405 (it is not a collection id)
+    **{f"{method} {_PROJECT}/collections/import": P.view for method in ("GET", "PUT", "PATCH", "DELETE", "OPTIONS")},
     f"POST {_PROJECT}/requirements": P.edit_tests, f"GET {_PROJECT}/requirements": P.view,
     f"GET {_PROJECT}/documents": P.view,
     f"POST {_PROJECT}/files": P.edit_tests, f"GET {_PROJECT}/files": P.view, f"GET {_PROJECT}/files/{{file_id}}": P.view,

@@ -1,7 +1,6 @@
 """The audit log: every applied event of a project with who caused it and when, filtered by
 actor, type and time. (The event stream itself holds the full payloads.)"""
 
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -10,7 +9,7 @@ from fastapi.encoders import jsonable_encoder
 from sqlalchemy import func, select
 
 from cognitest.infra.db import models as m
-from cognitest.producers.api.body import MAX_OFFSET
+from cognitest.producers.api.body import MAX_OFFSET, IsoDateTime
 from cognitest.producers.api.state import AppState, get_state
 
 State = Annotated[AppState, Depends(get_state)]
@@ -23,8 +22,8 @@ async def audit_log(state: State, project_id: UUID,
                     actor: str | None = Query(None, max_length=255, description="one user, token:<id>, or a process"),
                     type: str | None = Query(None, max_length=128, pattern=r"^[a-z_.*]+$",
                                              description="an event type, or a prefix ending in * (run.*)"),
-                    since: datetime | None = Query(None, description="at or after this time (ISO 8601)"),
-                    until: datetime | None = Query(None, description="before this time"),
+                    since: IsoDateTime | None = Query(None, description="at or after this time (ISO 8601)"),
+                    until: IsoDateTime | None = Query(None, description="before this time (ISO 8601)"),
                     limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict[str, Any]:
     c = applied.c
     conditions = [c.project_id == project_id]

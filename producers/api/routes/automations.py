@@ -1,14 +1,13 @@
 """Automations: graphs saved as versioned definitions (workflow.defined), starter templates,
 manual runs (workflow.run_requested) and the operations on an automation's schedule."""
 
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import Field
+from pydantic import Field, StrictBool
 from sqlalchemy import select
 
 from cognitest.infra.automations.definitions import validate
@@ -16,7 +15,7 @@ from cognitest.infra.automations.schedules import ScheduleMissing, schedule_acti
 from cognitest.infra.automations.templates import TEMPLATES, MissingParameter, instantiate
 from cognitest.infra.identity.crypto import mask_document, restore_masked, seal_document
 from cognitest.infra.db import models as m
-from cognitest.producers.api.body import MAX_OFFSET, Body
+from cognitest.producers.api.body import MAX_OFFSET, Body, IsoDateTime
 from cognitest.producers.api.commands import accepted, envelope_for, new_resource_id, publish, wants_wait
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.routes.nested import require_project
@@ -37,14 +36,14 @@ class AutomationBody(Body):
     graph: dict[str, Any] | None = Field(default=None, description="nodes and edges; or give a template")
     template: str | None = Field(default=None, description="instantiate a starter template instead of a graph")
     params: dict[str, str] = Field(default_factory=dict, description="the template's parameters")
-    enabled: bool = True
+    enabled: StrictBool = True
 
 
 class AutomationChanges(Body):
     name: str | None = Field(default=None, min_length=1, max_length=255)
     description: str | None = Field(default=None, max_length=10_000)
     graph: dict[str, Any] | None = None
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
 
 class RunBody(Body):
@@ -52,8 +51,8 @@ class RunBody(Body):
 
 
 class BackfillBody(Body):
-    start: datetime
-    end: datetime
+    start: IsoDateTime
+    end: IsoDateTime
 
 
 def problems_error(exc: GraphInvalid) -> ApiError:

@@ -47,3 +47,10 @@ async def import_file(request: Request, state: State, project_id: UUID, file: Up
 
 
 __all__ = ["router"]
+
+
+@router.api_route("/collections/import", methods=["GET", "PUT", "PATCH", "DELETE", "OPTIONS"],
+                  include_in_schema=False)
+async def import_other_methods(project_id: UUID) -> None:
+    """`import` is not a collection id: any other method is 405, not a 422 about an invalid id."""
+    raise ApiError(405, "only POST imports a collection", headers={"allow": "POST"})

@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import Field
+from pydantic import Field, StrictBool
 from sqlalchemy import select
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -27,7 +27,7 @@ ENDED = ("completed", "failed", "cancelled", "timed_out")
 
 
 class ApprovalBody(Body):
-    approved: bool
+    approved: StrictBool
     node: str | None = Field(default=None, description="the approval node; unset = the one waiting")
     comment: str | None = Field(default=None, max_length=2000)
 

@@ -8,7 +8,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, StrictBool, ValidationError, model_validator
 from sqlalchemy import select
 
 from cognitest.infra.db import models as m
@@ -23,6 +23,7 @@ from cognitest.producers.api.state import AppState, get_state
 from cognitest.schemas.enums import ArtifactKind, FeedbackVerdict
 from cognitest.schemas.events.feedback import REJECTION_REASONS, FeedbackRecorded
 from cognitest.schemas.events.testing import CaseChanges, CaseUpdated
+from cognitest.schemas.numbers import JsonInt
 
 State = Annotated[AppState, Depends(get_state)]
 router = APIRouter(prefix="/api/v1/projects/{project_id}", tags=["feedback"])
@@ -36,7 +37,7 @@ class FeedbackBody(Body):
     verdict: FeedbackVerdict
     reason: Reason | None = Field(default=None, description="why it was rejected: " + ", ".join(REJECTION_REASONS))
     comment: str | None = Field(default=None, max_length=5_000)
-    rating: int | None = Field(default=None, ge=1, le=5, description="1–5; required when the verdict is `rated`")
+    rating: Annotated[JsonInt, Field(ge=1, le=5)] | None = Field(default=None, description="1–5; required when the verdict is `rated`")
     changes: dict[str, Any] | None = Field(default=None, description="modified: the case's new field values "
                                            "(title, steps, expected_result, priority, tags ...)")
 
@@ -61,7 +62,7 @@ class BulkBody(Body):
     verdict: Literal["accepted", "rejected"]
     reason: Reason | None = None
     comment: str | None = Field(default=None, max_length=5_000)
-    only_generated: bool = Field(default=True, description="only the cases the AI generated")
+    only_generated: StrictBool = Field(default=True, description="only the cases the AI generated")
 
 
 def _derived(request: Request, *parts: object) -> str | None:

@@ -47,7 +47,7 @@ async def check_parents(state: AppState, res: Resource, project_id: UUID, values
             continue
         async with state.sessions() as session:
             if await get_row(session, table, parent_id, project_id) is None:
-                raise ApiError(422, f"{field_name} {parent_id} does not exist in this project",
+                raise ApiError(404, f"{field_name} {parent_id} does not exist in this project",
                                [{"loc": ["body", field_name], "msg": "not found in this project", "type": "reference"}])
 
 

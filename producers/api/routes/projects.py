@@ -41,20 +41,22 @@ State = Annotated[AppState, Depends(get_state)]
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
 
 
+EMAIL = r"^[^@\s<>\"'`]+@[^@\s<>\"'`]+$"  # an account's e-mail (admin@localhost included)
+
+
 class ProjectCreate(Body):
     project_id: UUID = Field(default_factory=uuid4,
                              description="optional: choose the id yourself (409 if any project has it)")
     name: Name
     description: str | None = Field(default=None, max_length=10_000)
     status: ProjectStatus = ProjectStatus.active
-    owner_id: str | None = Field(default=None, max_length=255,
-                                 description="the caller by default; only the instance admin may name someone else")
+    owner_id: str | None = Field(default=None, min_length=3, max_length=255, pattern=EMAIL,
+                                 description="the e-mail of an account; the caller by default; only the instance "
+                                             "admin may name someone else")
     team_ids: list[str] = Field(default_factory=list)
     settings: Json = Field(default_factory=dict)
     ai_context: Json = Field(default_factory=dict)
 
-
-EMAIL = r"^[^@\s<>\"'`]+@[^@\s<>\"'`]+$"  # an account's e-mail (admin@localhost included)
 
 
 class MemberBody(Body):

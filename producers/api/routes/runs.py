@@ -1,6 +1,6 @@
 """Starting and cancelling runs, recording manual results, downloading artifacts."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -19,6 +19,7 @@ from cognitest.producers.api.state import AppState, actor_of, get_state
 from cognitest.schemas import new_event
 from cognitest.schemas.enums import CaseOutcome
 from cognitest.schemas.events.runs import RunCancelRequested, RunCaseFinished, RunRequested
+from cognitest.schemas.numbers import JsonInt
 
 State = Annotated[AppState, Depends(get_state)]
 router = APIRouter(prefix="/api/v1/projects/{project_id}", tags=["runs"])
@@ -31,10 +32,10 @@ class RunBody(Body):
     case_ids: list[UUID] = Field(default_factory=list)
     collection_id: UUID | None = None
     environment: dict[str, Any] = Field(default_factory=dict, description="base_url, variables, appium_url, capabilities")
-    browsers: list[str] = Field(default_factory=lambda: ["chromium"])
+    browsers: list[Literal["chromium", "firefox", "webkit"]] = Field(default_factory=lambda: ["chromium"])
     device: str | None = None
-    parallelism: int = Field(default=1, ge=1, le=64)
-    retries: int = Field(default=0, ge=0, le=10)
+    parallelism: JsonInt = Field(default=1, ge=1, le=64)
+    retries: JsonInt = Field(default=0, ge=0, le=10)
 
 
 class CloseRun(Body):

@@ -19,6 +19,7 @@ from cognitest.producers.api.routes.nested import require_project
 from cognitest.producers.api.state import AppState, get_state
 from cognitest.schemas.enums import Role
 from cognitest.schemas.events.identity import TokenCreated, TokenRevoked
+from cognitest.schemas.numbers import JsonInt
 
 State = Annotated[AppState, Depends(get_state)]
 router = APIRouter(prefix="/api/v1/projects/{project_id}/tokens", tags=["tokens"])
@@ -27,7 +28,7 @@ router = APIRouter(prefix="/api/v1/projects/{project_id}/tokens", tags=["tokens"
 class TokenBody(Body):
     name: str = Field(min_length=1, max_length=255, description="what uses it, e.g. `github-actions`")
     role: Role = Field(default=Role.editor, description="at most your own role in the project")
-    expires_in_days: int | None = Field(default=90, ge=1, le=3650, description="null = never expires")
+    expires_in_days: Annotated[JsonInt, Field(ge=1, le=3650)] | None = Field(default=90, description="null = never expires")
 
 
 @router.post("", status_code=201, summary="Create an API token (shown once)",

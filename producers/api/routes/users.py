@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from cognitest.infra.identity.passwords import MIN_LENGTH, WeakPassword
 from cognitest.infra.identity.store import UserExists
@@ -22,7 +22,7 @@ class UserBody(Body):
     password: str = Field(min_length=MIN_LENGTH, max_length=1024,
                           description=f"at least {MIN_LENGTH} characters; stored as Argon2id")
     name: str | None = Field(default=None, max_length=255)
-    is_admin: bool = Field(default=False, description="an instance admin sees and manages every project")
+    is_admin: StrictBool = Field(default=False, description="an instance admin sees and manages every project")
 
 
 @router.post("", status_code=201, summary="Create a user (instance admin)")
