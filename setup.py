@@ -21,7 +21,8 @@ def _packages() -> tuple[list[str], dict[str, str]]:
             packages.append(".".join(("cognitest", *parts)))
     # folders of package data (templates, static files, migration scripts) are packages too, or
     # setuptools warns that they are importable but not listed
-    for data in ("infra/db/migrations", "infra/db/migrations/versions", "producers/web/static", "producers/web/templates"):
+    for data in ("infra/db/migrations", "infra/db/migrations/versions", "producers/web/static", "producers/web/templates",
+                 "infra/insight/templates"):
         name = ".".join(("cognitest", *Path(data).parts))
         if name not in packages:
             packages.append(name)
