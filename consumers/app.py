@@ -174,7 +174,8 @@ def build_app(settings: Settings, groups: tuple[str, ...] = GROUPS) -> FastStrea
         for group, module in (("bootstrap", bootstrap), ("generation", generation)):
             if group in groups:
                 temporal = temporal or await connect_temporal(settings)
-                starter = WorkflowStarter(module.CONSUMER, module.plan, temporal, js, bus, settings.temporal.task_queue)
+                starter = WorkflowStarter(module.CONSUMER, module.planner(settings), temporal, js, bus,
+                                          settings.temporal.task_queue)
                 await run_durable(module.CONSUMER, per_event(js, module.CONSUMER, starter.handle), 16, **slow)
         publisher = EventPublisher(nc, retries=bus.publish_retries)
         if "requirements" in groups:

@@ -170,6 +170,10 @@ class LlmSettings(BaseModel):
     api_base: str | None = Field(default=None, description="OpenAI-compatible endpoint, if not the provider's")
     api_key: str | None = None
     timeout: float = 60.0
+    attempts: int = Field(default=4, ge=1, le=20, description="tries of a model call before the feature falls back "
+                          "to the offline engine (a refused key or an unknown model is never retried)")
+    retry_first_delay: float = Field(default=2.0, gt=0, le=3600, description="seconds before the second try (doubles)")
+    retry_max_delay: float = Field(default=30.0, gt=0, le=3600, description="the longest wait between tries")
     temperature: float = 0.2
     max_repairs: int = Field(default=2, description="times an invalid answer is sent back for repair")
     remediation: bool = Field(default=True, description="when a model is configured, triage asks it for remediation hints")

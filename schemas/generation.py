@@ -124,6 +124,24 @@ class Example(BaseModel):
     edits: list[dict] = Field(default_factory=list, description="modified: field, before, after")
 
 
+# The retry policy of model calls (the generation workflow's), shared with the activities so a
+# failed attempt can say when the next one runs; the defaults, overridden by COGNITEST_LLM__ATTEMPTS,
+# __RETRY_FIRST_DELAY and __RETRY_MAX_DELAY (the consumer puts them in the workflow's input).
+MODEL_ATTEMPTS = 4
+MODEL_FIRST_DELAY = 2.0
+MODEL_MAX_DELAY = 30.0
+
+
+class ModelRetry(BaseModel):
+    attempts: int = Field(default=MODEL_ATTEMPTS, ge=1, le=20)
+    first_delay: float = Field(default=MODEL_FIRST_DELAY, gt=0, le=3600)
+    max_delay: float = Field(default=MODEL_MAX_DELAY, gt=0, le=3600)
+
+    def delay(self, attempt: int) -> float:
+        """Seconds Temporal waits after failed attempt `attempt` (backoff 2.0, capped)."""
+        return min(self.first_delay * 2 ** (attempt - 1), self.max_delay)
+
+
 class GenerationInput(BaseModel):
     generation_id: UUID
     project_id: UUID
@@ -135,6 +153,7 @@ class GenerationInput(BaseModel):
     engine: str | None = None
     correlationid: str | None = None
     app: AppTarget | None = None
+    model_retry: ModelRetry | None = Field(default=None, description="the retry policy of model calls; unset = defaults")
 
 
 class FeatureJob(BaseModel):

@@ -5,7 +5,17 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from cognitest.schemas.exploration import AppMap
-from cognitest.schemas.generation import Example, FeatureResult, GenerationInput, PlanResult, Requirement
+from cognitest.schemas.generation import (  # noqa: F401  the retry policy is re-exported for the workflow
+    MODEL_ATTEMPTS,
+    MODEL_FIRST_DELAY,
+    MODEL_MAX_DELAY,
+    Example,
+    FeatureResult,
+    GenerationInput,
+    ModelRetry,
+    PlanResult,
+    Requirement,
+)
 
 
 class ExistingCase(BaseModel):
@@ -85,13 +95,5 @@ class Failure(BaseModel):
 
 
 
-# The retry policy of model calls (the generation workflow's MODEL), shared with the activities so
-# a failed attempt can say when the next one runs.
-MODEL_ATTEMPTS = 4
-MODEL_FIRST_DELAY = 2.0
-MODEL_MAX_DELAY = 30.0
-
-
-def retry_delay(attempt: int) -> float:
-    """Seconds Temporal waits after failed attempt `attempt` (backoff 2.0, capped)."""
-    return min(MODEL_FIRST_DELAY * 2 ** (attempt - 1), MODEL_MAX_DELAY)
+def retry_delay(attempt: int, policy: ModelRetry | None = None) -> float:
+    return (policy or ModelRetry()).delay(attempt)

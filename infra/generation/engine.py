@@ -8,7 +8,12 @@ from cognitest.infra.generation.learning import apply_history
 from cognitest.infra.generation.offline.cases import cases_for, merge_shared
 from cognitest.infra.generation.offline.plan import plan_for
 from cognitest.infra.settings import LlmSettings
-from cognitest.schemas.generation import FeatureJob, FeatureResult, PlanJob, PlanResult, Usage
+from cognitest.schemas.generation import FeatureJob, FeatureResult, ModelRetry, PlanJob, PlanResult, Usage
+
+
+def model_retry(llm: LlmSettings) -> ModelRetry:
+    """The retry policy of model calls, from the settings (COGNITEST_LLM__ATTEMPTS, ...)."""
+    return ModelRetry(attempts=llm.attempts, first_delay=llm.retry_first_delay, max_delay=llm.retry_max_delay)
 
 
 class Engine(Protocol):

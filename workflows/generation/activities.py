@@ -16,7 +16,7 @@ from cognitest.infra.bus.publisher import EventPublisher
 from cognitest.infra.execution_guard import project_policy
 from cognitest.infra.generation import budget
 from cognitest.infra.generation.errors import plain
-from cognitest.infra.generation.engine import engine_for
+from cognitest.infra.generation.engine import engine_for, model_retry
 from cognitest.infra.generation.llm import InvalidModelOutput
 from cognitest.infra.generation.explore import explore
 from cognitest.infra.generation.publishing import build_events, derived
@@ -41,7 +41,7 @@ from cognitest.schemas.generation import (
     PlanJob,
     PlanResult,
 )
-from cognitest.schemas.pipeline import MODEL_ATTEMPTS, Failure, Loaded, Progress, PublishJob, retry_delay
+from cognitest.schemas.pipeline import Failure, Loaded, Progress, PublishJob
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -117,14 +117,15 @@ class GenerationActivities:
         a failure that cannot get better (a refused key, an unknown model) is not retried."""
         said = plain(exc)
         attempt = activity.info().attempt
-        again = said.retryable and attempt < MODEL_ATTEMPTS
-        next_at = datetime.now(UTC) + timedelta(seconds=retry_delay(attempt)) if again else None
+        retry = model_retry(self.settings.llm)
+        again = said.retryable and attempt < retry.attempts
+        next_at = datetime.now(UTC) + timedelta(seconds=retry.delay(attempt)) if again else None
         when = f"next try at {next_at:%H:%M:%S} UTC" if next_at else "not tried again"
         log.warning("generation.model_call_failed", generation_id=str(generation_id), project=str(project_id),
                     what=what, attempt=attempt, error=said.message, raw=f"{type(exc).__name__}: {str(exc)[:300]}")
         try:
             await self.publisher.publish(new_event(
-                GenerationProgress(generation_id=generation_id, stage="retrying", done=attempt, total=MODEL_ATTEMPTS,
+                GenerationProgress(generation_id=generation_id, stage="retrying", done=attempt, total=retry.attempts,
                                    message=f"{what[:200]}: attempt {attempt} failed: {said.message}; {when}"[:1000],
                                    attempt=attempt, last_error=said.message[:1000], next_retry_at=next_at),
                 project_id=project_id, actor="generation", source=self.settings.source,

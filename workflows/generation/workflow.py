@@ -27,14 +27,12 @@ with workflow.unsafe.imports_passed_through():
         Usage,
     )
     from cognitest.schemas.pipeline import (
-        MODEL_ATTEMPTS,
-        MODEL_FIRST_DELAY,
-        MODEL_MAX_DELAY,
         DraftQuery,
         Duplicate,
         DuplicateJob,
         Failure,
         Loaded,
+        ModelRetry,
         Progress,
         PublishJob,
         RequirementQuery,
@@ -44,9 +42,13 @@ with workflow.unsafe.imports_passed_through():
 QUICK = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=20), maximum_attempts=30,
                     non_retryable_error_types=["NothingToGenerate"])
 KNOWLEDGE = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=2)
-MODEL = RetryPolicy(initial_interval=timedelta(seconds=MODEL_FIRST_DELAY), maximum_interval=timedelta(seconds=MODEL_MAX_DELAY),
-                    maximum_attempts=MODEL_ATTEMPTS, backoff_coefficient=2.0,
-                    non_retryable_error_types=["InvalidModelOutput", "ValueError", "BudgetExceeded"])
+def model_policy(retry: "ModelRetry | None") -> RetryPolicy:
+    """Temporal's retry of model calls, from the generation's input (the settings when it started)."""
+    retry = retry or ModelRetry()
+    return RetryPolicy(initial_interval=timedelta(seconds=retry.first_delay),
+                       maximum_interval=timedelta(seconds=retry.max_delay), maximum_attempts=retry.attempts,
+                       backoff_coefficient=2.0,
+                       non_retryable_error_types=["InvalidModelOutput", "ValueError", "BudgetExceeded"])
 
 
 def _spent(exc: ActivityError) -> "Usage | None":
@@ -69,6 +71,7 @@ def feature_of(requirement) -> str:  # type: ignore[no-untyped-def]
 class GenerationPipeline:
     @workflow.run
     async def run(self, data: GenerationInput) -> GenerationSummary:
+        self._model = model_policy(data.model_retry)
         try:
             return await self._run(data)
         except ActivityError as exc:
@@ -99,7 +102,7 @@ class GenerationPipeline:
         async def attempt(one: FeatureJob) -> FeatureResult:
             return await workflow.execute_activity("generate_feature", one, result_type=FeatureResult,
                                                    start_to_close_timeout=timedelta(minutes=5),
-                                                   heartbeat_timeout=timedelta(seconds=20), retry_policy=MODEL)
+                                                   heartbeat_timeout=timedelta(seconds=20), retry_policy=self._model)
         try:
             return await attempt(job)
         except ActivityError as exc:
@@ -134,7 +137,7 @@ class GenerationPipeline:
                 "generate_plan", PlanJob(generation_id=data.generation_id, project_id=data.project_id, title=loaded.title,
                                          requirements=loaded.requirements, examples=examples, engine=data.engine),
                 result_type=PlanResult, start_to_close_timeout=timedelta(minutes=3),
-                heartbeat_timeout=timedelta(seconds=20), retry_policy=MODEL)
+                heartbeat_timeout=timedelta(seconds=20), retry_policy=self._model)
             await self._progress(data, "plan", 1, 1, plan.plan.name)
         groups: dict[str, list] = {}
         for requirement in loaded.requirements:
