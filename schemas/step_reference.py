@@ -73,7 +73,7 @@ def target_line() -> str:
 def prompt_guide() -> str:
     """The compact guide a model gets with its instructions."""
     return "\n".join(["Step language (each step: an object with `action` and that action's fields; [field] = optional; "
-                      "URLs relative to the base URL; `{{name}}` uses a variable):", *action_lines(),
+                      "URLs relative to the run's base URL (or `{{base_url}}/path`); `{{name}}` uses a variable):", *action_lines(),
                       "Targets: " + target_line()])
 
 
@@ -82,8 +82,9 @@ def reference_markdown() -> str:
              "A case's `executable_steps` is a JSON list of steps run in order (web through Playwright, mobile through "
              "Appium, API through HTTP). Each step is an object with an `action` and that action's fields; every step "
              "may carry a `description`. Values may use `{{variable}}` (set by set_var, or saved from a response). "
-             "URLs are relative to the run's base URL or http(s); upload files are paths inside the fixtures "
-             "directory. [field] = optional.", "", "## Actions", ""]
+             "URLs are relative to the run's base URL (also `{{base_url}}`) or http(s); upload files are the "
+             "project's own files (`file:<id>`, from `cognitest files upload`) or paths inside the fixtures directory. "
+             "[field] = optional.", "", "## Actions", ""]
     lines += action_lines()
     lines += ["", "## Finding an element (`target`)", "", target_line(), "", "## Example", "", "```json", "[" + ",\n ".join(json.dumps(step) for step in EXAMPLE) + "]", "```", ""]
     return "\n".join(lines)
