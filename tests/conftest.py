@@ -1,7 +1,10 @@
 import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -39,14 +42,19 @@ def outside():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-async def stack(tmp_path_factory: pytest.TempPathFactory, fake_llm: FakeLlm, outside: FakeServices) -> AsyncIterator[PlatformStack]:
+async def stack(fake_llm: FakeLlm, outside: FakeServices) -> AsyncIterator[PlatformStack]:
     os.environ.update(outside.env())
-    platform = PlatformStack(tmp_path_factory.mktemp("cognitest-data"), llm_url=fake_llm.url)
+    # a directory of its own, not under pytest's basetemp: pytest deletes all but the last three
+    # basetemps when a session starts, so a second test session on the machine would delete this
+    # one's data under its running PostgreSQL (which then shuts down: its lock file is gone)
+    data_dir = Path(tempfile.mkdtemp(prefix="cognitest-stack-"))
+    platform = PlatformStack(data_dir, llm_url=fake_llm.url)
     try:
         await platform.start_all()
         yield platform
     finally:
         await platform.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture
