@@ -138,7 +138,7 @@ async def test_references_are_checked(api: httpx.AsyncClient, project: dict) -> 
     base = f"/api/v1/projects/{project['id']}"
     missing = str(uuid.uuid4())
     r = await api.post(f"{base}/cases", json={"title": "orphan", "suite_id": missing})
-    assert r.status_code == 422 and "suite_id" in r.json()["message"]
+    assert r.status_code == 404 and "suite_id" in r.json()["message"]  # an id in a body naming nothing: 404
     r = await api.post(f"/api/v1/projects/{missing}/plans", json={"name": "nowhere"})
     assert r.status_code == 404 and r.json()["error"] == "not_found"
 
