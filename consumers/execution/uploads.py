@@ -3,6 +3,7 @@ of the run's project) and files of the configured fixtures directory, checked ag
 (the step was checked when it was stored; variables and symlinks are only known now). Nothing else
 on the machine running the tests can reach the site under test."""
 
+import asyncio
 import mimetypes
 from pathlib import Path
 from typing import Any
@@ -72,5 +73,5 @@ async def upload_payloads(names: list[str], fixtures: Path | None, files: Projec
             continue
         [path] = resolve_uploads([name], fixtures)
         out.append({"name": Path(path).name, "mimeType": mimetypes.guess_type(path)[0] or "application/octet-stream",
-                    "buffer": Path(path).read_bytes()})
+                    "buffer": await asyncio.to_thread(Path(path).read_bytes)})  # off the event loop: files may be large
     return out

@@ -28,7 +28,7 @@ async def test_a_run_report_is_one_self_contained_file(stack: PlatformStack, api
                                                 "ships": None, "refunds": None})
     r = await api.get(f"/api/v1/projects/{pid}/runs/{head}/report")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
-    assert 'attachment; filename="cognitest-run-build-42.html"' == r.headers["content-disposition"]
+    assert r.headers["content-disposition"].startswith('attachment; filename="cognitest-run-build-42.html"')
     html = r.text
     assert "<script" not in html.replace("&lt;script&gt;", "")  # the error's markup is escaped, and no script of ours
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing loaded from anywhere

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from cognitest.infra.blob import BlobNotFound, sha256
 from cognitest.infra.db import models as m
 from cognitest.producers.api.commands import accepted, envelope_for, new_resource_id, publish, wants_wait
+from cognitest.producers.api.downloads import attachment
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.routes.nested import require_project
 from cognitest.producers.api.state import AppState, get_state
@@ -94,8 +95,7 @@ async def download_file(state: State, project_id: UUID, file_id: UUID) -> Respon
         data = await state.blobs.get(row.blob_ref)
     except BlobNotFound:
         raise ApiError(404, "the file is gone from the blob store") from None
-    return Response(data, media_type=row.media_type,
-                    headers={"content-disposition": f'attachment; filename="{row.name.replace(chr(34), "")}"'})
+    return Response(data, media_type=row.media_type, headers=attachment(row.name))
 
 
 @router.delete("/{file_id}", status_code=202, summary="Remove a test data file",

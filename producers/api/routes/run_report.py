@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
 from cognitest.infra.insight.report import RunNotFound, run_report
+from cognitest.producers.api.downloads import attachment
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.state import AppState, get_state
 
@@ -28,4 +29,4 @@ async def report(state: State, project_id: UUID, run_id: UUID) -> HTMLResponse:
             name, html = await run_report(session, project_id, run_id)
         except RunNotFound as exc:
             raise ApiError(404, str(exc)) from None
-    return HTMLResponse(html, headers={"content-disposition": f'attachment; filename="{name}"'})
+    return HTMLResponse(html, headers=attachment(name))

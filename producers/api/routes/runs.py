@@ -12,6 +12,7 @@ from cognitest.infra.blob import BlobNotFound
 from cognitest.infra.db import models as m
 from cognitest.producers.api.body import Body
 from cognitest.producers.api.commands import accepted, envelope_for, new_resource_id, publish, wants_wait
+from cognitest.producers.api.downloads import attachment
 from cognitest.producers.api.errors import ApiError
 from cognitest.producers.api.references import require_owned
 from cognitest.producers.api.routes.nested import require_project
@@ -146,4 +147,4 @@ async def artifact(state: State, project_id: UUID, ref: str = Query(..., max_len
     except BlobNotFound:
         raise ApiError(404, "the artifact is gone from the blob store") from None
     media = "image/png" if entry.get("kind") == "screenshot" else "application/zip"
-    return Response(data, media_type=media, headers={"content-disposition": f'attachment; filename="{entry.get("name", "artifact")}"'})
+    return Response(data, media_type=media, headers=attachment(str(entry.get("name") or "artifact")))
