@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitest.infra.db import models as m
 from cognitest.infra.insight.compare import compare
-from cognitest.infra.insight.runs import outcomes, previous
+from cognitest.infra.insight.runs import latest_ids, outcomes, previous
 
 ENV = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=select_autoescape())
 # the order outcomes are drawn and listed in, with their colours (the same in light and dark)
@@ -48,11 +48,9 @@ async def run_report(session: AsyncSession, project_id: UUID, run_id: UUID) -> t
         raise RunNotFound(f"run {run_id} not found")
     project = await session.get(m.Project, project_id)
     r = m.RunResult
-    latest = (select(r.id).where(r.run_id == run_id).distinct(r.test_case_id, r.key)
-              .order_by(r.test_case_id, r.key, r.created_at.desc(), r.id))
     rows = list(await session.execute(
         select(r, m.TestCase.title).outerjoin(m.TestCase, m.TestCase.id == r.test_case_id)
-        .where(r.id.in_(latest)).order_by(r.outcome, r.key).limit(MAX_LISTED)))
+        .where(r.id.in_(latest_ids(run_id))).order_by(r.outcome, r.key).limit(MAX_LISTED)))
     rank = {name: i for i, (name, _) in enumerate(OUTCOMES)}
     titles = {str(result.test_case_id): title for result, title in rows if title}
     results = sorted(({"title": title or result.key or str(result.test_case_id), "outcome": result.outcome,
